@@ -1,0 +1,1 @@
+"""Application use cases. Never imports Streamlit."""

@@ -1,0 +1,102 @@
+"""E-mails: rendered from Jinja2 templates into the outbox, once per idempotency key.
+
+Sending is a separate step (a later capability); a queued row is the promise that
+the message exists and will go out exactly once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.clock import utcnow
+from db.models import MailStatus, MailTemplate, OutboxMessage
+
+
+@dataclass(frozen=True)
+class DefaultTemplate:
+    label: str
+    subject: str
+    body: str
+
+
+SIGNATURE = "\n\n-- \nL'équipe OpenMap — Mission clauses sociales Île-de-France\n"
+
+DEFAULT_TEMPLATES: dict[str, DefaultTemplate] = {
+    "invitation": DefaultTemplate(
+        label="Invitation à créer un compte",
+        subject="Votre accès à OpenMap candidatures",
+        body=(
+            "Bonjour {{ full_name }},\n\n"
+            "{{ inviter }} vous invite à rejoindre OpenMap candidatures en tant que {{ role }}"
+            "{% if network %} pour le réseau {{ network }}{% endif %}.\n\n"
+            "Pour choisir votre mot de passe, ouvrez ce lien (valable jusqu'au {{ expires }}, "
+            "utilisable une seule fois) :\n{{ link }}\n\n"
+            "Si vous n'attendiez pas cette invitation, ignorez ce message." + SIGNATURE
+        ),
+    ),
+    "password_reset": DefaultTemplate(
+        label="Réinitialisation du mot de passe",
+        subject="Réinitialisation de votre mot de passe OpenMap",
+        body=(
+            "Bonjour {{ full_name }},\n\n"
+            "Une réinitialisation du mot de passe de votre compte OpenMap candidatures a été demandée.\n"
+            "Pour choisir un nouveau mot de passe, ouvrez ce lien (valable jusqu'au {{ expires }}, "
+            "utilisable une seule fois) :\n{{ link }}\n\n"
+            "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : "
+            "votre mot de passe actuel reste valable." + SIGNATURE
+        ),
+    ),
+}
+
+_jinja = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+
+def render(session: Session, template_key: str, context: dict) -> tuple[str, str]:
+    """(subject, body) from the stored template, or the default one if none is stored.
+
+    A placeholder missing from `context` raises jinja2.UndefinedError: a mail with a
+    hole in it is never queued.
+    """
+    stored = session.scalar(select(MailTemplate).where(MailTemplate.key == template_key))
+    source = stored or DEFAULT_TEMPLATES[template_key]
+    subject = _jinja.from_string(source.subject).render(context).strip()
+    body = _jinja.from_string(source.body).render(context)
+    return subject, body
+
+
+def queue(
+    session: Session,
+    *,
+    idempotency_key: str,
+    template_key: str,
+    to_address: str,
+    context: dict,
+    cc_addresses: list[str] | None = None,
+    user_id: int | None = None,
+    candidacy_id: int | None = None,
+) -> OutboxMessage:
+    """Queue one rendered message; if the key was already queued, return that one instead."""
+    existing = session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == idempotency_key))
+    if existing is not None:
+        return existing
+    subject, body = render(session, template_key, context)
+    message = OutboxMessage(
+        idempotency_key=idempotency_key,
+        template_key=template_key,
+        to_address=to_address,
+        cc_addresses=", ".join(cc_addresses) if cc_addresses else None,
+        subject=subject,
+        body_text=body,
+        status=MailStatus.QUEUED,
+        user_id=user_id,
+        candidacy_id=candidacy_id,
+        created_at=utcnow(),
+    )
+    session.add(message)
+    session.flush()
+    return message

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, engine, sessions, migrations. Never imports Streamlit."""

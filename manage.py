@@ -1,0 +1,85 @@
+"""Operator commands: python manage.py migrate | create-admin | seed-demo | check."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from core.errors import ValidationFailed
+from core.startup import StartupError, _redacted
+from db.engine import database_url, get_engine, unit_of_work
+
+
+def cmd_migrate(_args) -> int:
+    from db.migrate import upgrade
+
+    upgrade(get_engine())
+    print(f"Base à jour ({_redacted(database_url())}).")
+    return 0
+
+
+def cmd_create_admin(args) -> int:
+    from core.accounts import ensure_admin
+
+    password = args.password or getpass.getpass("Mot de passe : ")
+    with unit_of_work() as session:
+        created = ensure_admin(session, email=args.email, password=password, full_name=args.name)
+    print("Administrateur créé." if created else "Un compte existe déjà avec cette adresse : rien n'a changé.")
+    return 0
+
+
+def cmd_seed_demo(args) -> int:
+    from core.demo import DEMO_PASSWORD, database_is_empty, seed_demo
+
+    with unit_of_work() as session:
+        if args.if_empty and not database_is_empty(session):
+            print("Données de démonstration : la base contient déjà des données, rien n'a été ajouté.")
+            return 0
+        accounts = seed_demo(session)
+    print("Données de démonstration créées. Comptes (démonstration uniquement) :")
+    for role, email in accounts:
+        print(f"  {role:<22} {email:<40} mot de passe : {DEMO_PASSWORD}")
+    return 0
+
+
+def cmd_check(_args) -> int:
+    from core.startup import check_database
+
+    check_database()
+    print("Base de données joignable et initialisée.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="manage.py", description="Commandes d'exploitation d'OpenMap candidatures.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="appliquer les migrations Alembic").set_defaults(run=cmd_migrate)
+    admin = commands.add_parser("create-admin", help="créer un compte administrateur")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--name", default="Administrateur")
+    admin.add_argument("--password", help="sinon demandé au clavier")
+    admin.set_defaults(run=cmd_create_admin)
+    seed = commands.add_parser("seed-demo", help="créer les données de démonstration")
+    seed.add_argument("--if-empty", action="store_true", help="seulement si la base est vide")
+    seed.set_defaults(run=cmd_seed_demo)
+    commands.add_parser("check", help="vérifier que la base répond").set_defaults(run=cmd_check)
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except StartupError as error:
+        print(error, file=sys.stderr)
+    except ValidationFailed as error:
+        print("; ".join(error.errors.values()), file=sys.stderr)
+    except Exception as error:  # noqa: BLE001 - one readable line for the operator
+        from sqlalchemy.exc import OperationalError
+
+        if not isinstance(error, OperationalError):
+            raise
+        reason = str(error.orig).splitlines()[0] if error.orig else str(error)
+        print(f"Base de données injoignable (DATABASE_URL={_redacted(database_url())}) : {reason}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

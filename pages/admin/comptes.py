@@ -1,0 +1,114 @@
+"""Accounts: invite a person (the link is shown to pass on), list accounts, change one."""
+
+import streamlit as st
+
+from core import accounts, networks
+from core.permissions import ROLE_LABELS, Action, can, invitable_roles
+from db.engine import read_only, unit_of_work
+from db.models import Role
+from ui import forms
+from ui.format import when
+from ui.session import require_actor
+
+INVITE = "invitation"
+EDIT = "modification_compte"
+
+actor = require_actor()
+st.title("Comptes")
+
+with read_only() as session:
+    rows = accounts.list_accounts(session, actor=actor)
+    network_rows = networks.list_networks(session, active_only=True)
+network_names = {n.id: n.name for n in network_rows}
+
+# ------------------------------------------------------------------ invitation
+st.subheader("Inviter une personne")
+issued = st.session_state.pop("issued_link", None)
+if issued:
+    st.success(f"Invitation créée pour {forms.escape_md(issued['email'])}. Transmettez-lui ce lien, valable jusqu'au "
+               f"{issued['expires']} et utilisable une seule fois (il est aussi placé dans la file d'envoi des e-mails) :")
+    st.code(issued["url"], language=None)
+
+roles = invitable_roles(actor)
+with st.form(INVITE, clear_on_submit=False):
+    forms.form_error(INVITE)
+    full_name = st.text_input("Nom et prénom", max_chars=120)
+    forms.field_error(INVITE, "full_name")
+    email = st.text_input("Adresse e-mail", max_chars=254)
+    forms.field_error(INVITE, "email")
+    role = st.selectbox("Rôle", roles, format_func=lambda r: ROLE_LABELS[r],
+                        index=roles.index(Role.RESEAU) if Role.RESEAU in roles else 0)
+    network_id = st.selectbox("Réseau (pour un référent réseau)", list(network_names), index=None,
+                              format_func=network_names.get, placeholder="Choisir un réseau")
+    forms.field_error(INVITE, "network_id")
+    invited = st.form_submit_button("Créer l'invitation", type="primary")
+
+if invited:
+    def invite():
+        with unit_of_work() as session:
+            return accounts.invite(session, actor=actor, email=email, full_name=full_name,
+                                   role=role, network_id=network_id)
+    link = forms.submit(INVITE, invite)
+    st.session_state["issued_link"] = {
+        "email": link.email, "url": link.url, "expires": when(link.expires_at),
+    }
+    st.rerun()
+
+# ------------------------------------------------------------------ list
+st.subheader(f"Comptes ({len(rows)})")
+
+
+def status(row) -> str:
+    if not row.active:
+        return "Désactivé"
+    return "Invitation en attente" if row.pending else "Actif"
+
+
+st.dataframe(
+    [
+        {
+            "Nom": r.full_name, "E-mail": r.email, "Rôle": ROLE_LABELS[r.role],
+            "Réseau": r.network_name or "", "Statut": status(r), "Dernière connexion": when(r.last_sign_in_at),
+        }
+        for r in rows
+    ],
+    hide_index=True, use_container_width=True,
+)
+
+# ------------------------------------------------------------------ edit (administrators)
+if can(actor, Action.MANAGE_ACCOUNTS) and rows:
+    st.subheader("Modifier un compte")
+    by_id = {r.id: r for r in rows}
+    chosen = st.selectbox("Compte", list(by_id), format_func=lambda i: f"{by_id[i].full_name} — {by_id[i].email}")
+    account = by_id[chosen]
+    done = st.session_state.pop("account_saved", None)
+    if done:
+        st.success(done)
+    with st.form(EDIT):
+        forms.form_error(EDIT)
+        all_roles = list(Role)
+        new_role = st.selectbox("Rôle", all_roles, index=all_roles.index(account.role),
+                                format_func=lambda r: ROLE_LABELS[r])
+        ids = list(network_names)
+        new_network = st.selectbox(
+            "Réseau", ids, index=ids.index(account.network_id) if account.network_id in ids else None,
+            format_func=network_names.get, placeholder="Aucun",
+        )
+        forms.field_error(EDIT, "network_id")
+        new_active = st.checkbox("Compte actif", value=account.active,
+                                 help="Un compte désactivé ne peut plus se connecter ; ses sessions sont fermées.")
+        saved = st.form_submit_button("Enregistrer", type="primary")
+    if saved:
+        def update():
+            with unit_of_work() as session:
+                accounts.update_account(session, actor=actor, user_id=account.id, expected_version=account.version,
+                                        role=new_role, network_id=new_network, active=new_active)
+        forms.submit(EDIT, update)
+        st.session_state["account_saved"] = f"Compte de {forms.escape_md(account.email)} enregistré."
+        st.rerun()
+
+    if st.button("Créer un lien de réinitialisation du mot de passe", icon=":material/key:"):
+        with unit_of_work() as session:
+            link = accounts.issue_password_reset(session, actor=actor, user_id=account.id)
+        st.info(f"Lien de réinitialisation pour {forms.escape_md(link.email)}, valable jusqu'au {when(link.expires_at)} :")
+        st.code(link.url, language=None)

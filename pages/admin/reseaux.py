@@ -1,0 +1,78 @@
+"""Networks: list, create, edit."""
+
+import streamlit as st
+
+from core import networks
+from core.networks import NetworkData
+from db.engine import read_only, unit_of_work
+from ui import forms
+from ui.session import require_actor
+
+CREATE = "creation_reseau"
+EDIT = "modification_reseau"
+
+actor = require_actor()
+st.title("Réseaux")
+with read_only() as session:
+    rows = networks.list_networks(session)
+
+notice = st.session_state.pop("network_notice", None)
+if notice:
+    st.success(notice)
+
+st.dataframe(
+    [
+        {"Réseau": r.name, "Contact": r.contact_email or "", "Site": r.website or "",
+         "Comptes": r.account_count, "Actif": "Oui" if r.active else "Non"}
+        for r in rows
+    ],
+    hide_index=True, use_container_width=True,
+)
+
+
+def network_fields(form: str, current=None) -> NetworkData:
+    """The fields of a network form, pre-filled with `current` when editing."""
+    name = st.text_input("Nom du réseau", value=current.name if current else "", max_chars=120)
+    forms.field_error(form, "name")
+    description = st.text_area("Description", value=(current.description or "") if current else "", max_chars=2000)
+    forms.field_error(form, "description")
+    contact = st.text_input("E-mail de contact", value=(current.contact_email or "") if current else "")
+    forms.field_error(form, "contact_email")
+    website = st.text_input("Site internet", value=(current.website or "") if current else "")
+    forms.field_error(form, "website")
+    active = st.checkbox("Réseau actif", value=current.active if current else True)
+    return NetworkData(name=name, description=description, contact_email=contact, website=website, active=active)
+
+
+create_tab, edit_tab = st.tabs(["Créer un réseau", "Modifier un réseau"])
+with create_tab:
+    with st.form(CREATE):
+        forms.form_error(CREATE)
+        new_data = network_fields(CREATE)
+        created = st.form_submit_button("Créer le réseau", type="primary")
+    if created:
+        def create():
+            with unit_of_work() as session:
+                networks.create_network(session, actor=actor, data=new_data)
+        forms.submit(CREATE, create)
+        st.session_state["network_notice"] = f"Réseau « {forms.escape_md(new_data.name.strip())} » créé."
+        st.rerun()
+
+with edit_tab:
+    if not rows:
+        st.info("Aucun réseau pour le moment.")
+    else:
+        by_id = {r.id: r for r in rows}
+        chosen = st.selectbox("Réseau à modifier", list(by_id), format_func=lambda i: by_id[i].name)
+        with st.form(EDIT):
+            forms.form_error(EDIT)
+            data = network_fields(EDIT, by_id[chosen])
+            saved = st.form_submit_button("Enregistrer", type="primary")
+        if saved:
+            def update():
+                with unit_of_work() as session:
+                    networks.update_network(session, actor=actor, network_id=chosen,
+                                            expected_version=by_id[chosen].version, data=data)
+            forms.submit(EDIT, update)
+            st.session_state["network_notice"] = "Réseau enregistré."
+            st.rerun()

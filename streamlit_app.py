@@ -1,0 +1,11 @@
+"""The Streamlit script: who is signed in, which pages they may see, run the chosen one."""
+
+import streamlit as st
+
+from ui.navigation import pages_for, sidebar
+from ui.session import current_actor
+
+st.set_page_config(page_title="OpenMap candidatures", page_icon="🤝", layout="wide")
+actor = current_actor()
+sidebar(actor)
+st.navigation(pages_for(actor)).run()

@@ -1,0 +1,1 @@
+"""Reusable Streamlit pieces: the signed-in user, navigation, forms, formatting."""

@@ -1,0 +1,56 @@
+"""Forms that show each French error message next to its field and keep what was typed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import streamlit as st
+
+from core.errors import DomainError, ValidationFailed
+
+T = TypeVar("T")
+FORM_ERROR = "_form"
+
+
+def _key(form: str) -> str:
+    return f"errors:{form}"
+
+
+def errors(form: str) -> dict[str, str]:
+    return st.session_state.get(_key(form), {})
+
+
+def field_error(form: str, field: str) -> None:
+    """Show the message for `field`, if any, right where it is called (under the field)."""
+    message = errors(form).get(field)
+    if message:
+        st.markdown(f":red[{escape_md(message)}]")
+
+
+def form_error(form: str) -> None:
+    message = errors(form).get(FORM_ERROR)
+    if message:
+        st.error(message)
+
+
+def submit(form: str, action: Callable[[], T]) -> T | None:
+    """Run a use case; on refusal keep the messages for the next run and rerun."""
+    try:
+        result = action()
+    except ValidationFailed as error:
+        st.session_state[_key(form)] = {**error.errors, FORM_ERROR: error.message}
+    except DomainError as error:
+        st.session_state[_key(form)] = {FORM_ERROR: error.message}
+    else:
+        st.session_state.pop(_key(form), None)
+        return result
+    st.rerun()
+
+
+MD_SPECIALS = "\\`*_{}[]()#+-.!|<>~$:"
+
+
+def escape_md(text: str | None) -> str:
+    """User text made inert for st.markdown (no emphasis, links, HTML or LaTeX)."""
+    return "".join(f"\\{c}" if c in MD_SPECIALS else c for c in (text or ""))

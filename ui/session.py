@@ -1,0 +1,50 @@
+"""The signed-in user of this browser, read from the HttpOnly cookie set by the sign-in route."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import accounts
+from core.permissions import Actor
+from db.engine import read_only, unit_of_work
+from routes.web import SESSION_COOKIE
+
+
+# AppTest cannot send cookies, so page tests put a real session token here; a
+# browser cannot write session_state directly, and the token is checked as usual.
+TEST_TOKEN_KEY = "session_token"
+
+
+def session_token() -> str | None:
+    return st.context.cookies.get(SESSION_COOKIE) or st.session_state.get(TEST_TOKEN_KEY)
+
+
+def current_actor() -> Actor | None:
+    """The actor of this rerun, checked against the database every time (revocation
+    and expiry take effect at once)."""
+    token = session_token()
+    if not token:
+        return None
+    with read_only() as session:
+        check = accounts.check_session(session, token)
+    if check.needs_touch:
+        with unit_of_work() as session:
+            accounts.touch_session(session, check.session_id)
+    return check.actor
+
+
+def require_actor() -> Actor:
+    """The actor, or stop the page (navigation never offers it to anonymous users)."""
+    actor = current_actor()
+    if actor is None:
+        st.warning("Votre session a expiré : reconnectez-vous.")
+        st.link_button("Se connecter", "/connexion")
+        st.stop()
+    return actor
+
+
+def sign_out() -> None:
+    with unit_of_work() as session:
+        accounts.sign_out(session, session_token())
+    st.session_state.clear()
+    st.session_state["signed_out"] = True
