@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test bench venv clean-data
+.PHONY: run test venv clean-data
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,9 +21,6 @@ run: venv
 
 test: venv
 	$(PY) -m pytest
-
-bench: venv
-	$(PY) -m bench
 
 clean-data:
 	rm -f data/openmap.sqlite3 data/openmap.sqlite3-wal data/openmap.sqlite3-shm

@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from core import audit
+from core.clock import paris_to_utc, utcnow
+from core.departements import DEPARTEMENTS
+from core.errors import NotFound, StaleEdit, ValidationFailed
 from core.permissions import Action, Actor, require
-from db.models import Call, CallState, Edition, call_networks
+from core.validation import FieldError, clean_text
+from db.models import (
+    Call,
+    CallDepartement,
+    CallKind,
+    CallState,
+    Candidacy,
+    Criterion,
+    Edition,
+    Network,
+    Review,
+    StructureKind,
+    Submission,
+    call_networks,
+)
 
 STATE_LABELS = {"draft": "Brouillon", "open": "Ouvert", "closed": "Clos", "upcoming": "À venir"}
 
@@ -73,3 +91,276 @@ def calls_for_network(session: Session, *, actor: Actor, now: datetime | None = 
     )
     return _summaries(session, query)
 
+
+
+# ---------------------------------------------------------------- management (project lead)
+
+DEFAULT_CRITERIA: tuple[tuple[str, int], ...] = (
+    ("Adéquation avec le thème", 3),
+    ("Capacité à répondre aux marchés publics", 2),
+    ("Impact sur l'insertion et l'emploi", 2),
+    ("Clarté de l'offre", 1),
+)
+EDITION_FIELDS = ["number", "title", "event_date", "start_time", "end_time", "venue", "address", "city",
+                  "description"]
+CALL_FIELDS = ["theme_title", "theme_description", "opens_at", "closes_at", "state", "pitch_slots",
+               "pitch_minutes"]
+
+
+@dataclass(frozen=True)
+class EditionData:
+    number: int | None
+    title: str
+    event_date: date | None
+    start_time: time | None
+    end_time: time | None
+    venue: str = ""
+    address: str = ""
+    city: str = ""
+    description: str = ""
+
+
+def _edition_values(session: Session, data: EditionData, edition_id: int | None) -> dict:
+    errors: dict[str, str] = {}
+    values: dict = {}
+    for name, label, limit, required in (
+        ("title", "Titre", 200, True), ("venue", "Lieu", 200, False), ("address", "Adresse", 300, False),
+        ("city", "Ville d'accueil", 120, True), ("description", "Description", 5000, False),
+    ):
+        try:
+            values[name] = clean_text(getattr(data, name), label=label, required=required, max_length=limit)
+        except FieldError as error:
+            errors[name] = error.message
+    if not data.number or data.number < 1:
+        errors["number"] = "Indiquez le numéro de la rencontre (1, 2, 3…)."
+    elif session.scalar(select(Edition.id).where(Edition.number == data.number, Edition.id != (edition_id or 0))):
+        errors["number"] = f"La rencontre n° {data.number} existe déjà."
+    if data.event_date is None:
+        errors["event_date"] = "Indiquez la date de la rencontre."
+    if data.start_time is None or data.end_time is None:
+        errors["start_time"] = "Indiquez les heures de début et de fin."
+    elif data.end_time <= data.start_time:
+        errors["end_time"] = "L'heure de fin doit être après l'heure de début."
+    if errors:
+        raise ValidationFailed(errors)
+    return {**values, "number": data.number, "event_date": data.event_date, "start_time": data.start_time,
+            "end_time": data.end_time}
+
+
+def save_edition(session: Session, *, actor: Actor, data: EditionData, edition_id: int | None = None,
+                 expected_version: int | None = None) -> int:
+    """Create or edit an edition (rencontre). Audit row with before/after."""
+    require(actor, Action.MANAGE_CALLS)
+    values = _edition_values(session, data, edition_id)
+    edition = session.get(Edition, edition_id) if edition_id else Edition()
+    if edition is None:
+        raise NotFound("Rencontre introuvable.")
+    if edition_id and edition.version != expected_version:
+        raise StaleEdit()
+    before = audit.snapshot(edition, EDITION_FIELDS) if edition_id else None
+    for name, value in values.items():
+        setattr(edition, name, value)
+    edition.version = (edition.version or 0) + 1
+    session.add(edition)
+    session.flush()
+    audit.record(session, actor=actor, action="edition_updated" if before else "edition_created",
+                 object_type="edition", object_id=edition.id, before=before,
+                 after=audit.snapshot(edition, EDITION_FIELDS))
+    return edition.id
+
+
+@dataclass(frozen=True)
+class CallData:
+    edition_id: int
+    theme_title: str
+    opens_on: date | None
+    opens_time: time | None
+    closes_on: date | None
+    closes_time: time | None
+    pitch_slots: int | None
+    pitch_minutes: int | None
+    theme_description: str = ""
+    eligible_kinds: tuple[str, ...] = ()
+    eligible_departements: tuple[str, ...] = ()
+    invited_network_ids: tuple[int, ...] = ()
+    criteria: tuple[tuple[str, int], ...] = DEFAULT_CRITERIA
+
+
+def _call_values(data: CallData) -> dict:
+    errors: dict[str, str] = {}
+    values: dict = {}
+    try:
+        values["theme_title"] = clean_text(data.theme_title, label="Thème", required=True, max_length=200)
+    except FieldError as error:
+        errors["theme_title"] = error.message
+    try:
+        values["theme_description"] = clean_text(data.theme_description, label="Description", required=False,
+                                                 max_length=5000)
+    except FieldError as error:
+        errors["theme_description"] = error.message
+    if None in (data.opens_on, data.opens_time):
+        errors["opens_at"] = "Indiquez la date et l'heure d'ouverture."
+    if None in (data.closes_on, data.closes_time):
+        errors["closes_at"] = "Indiquez la date et l'heure de clôture."
+    if not errors.keys() & {"opens_at", "closes_at"}:
+        values["opens_at"] = paris_to_utc(data.opens_on, data.opens_time)
+        values["closes_at"] = paris_to_utc(data.closes_on, data.closes_time)
+        if values["closes_at"] <= values["opens_at"]:
+            errors["closes_at"] = "La clôture doit être après l'ouverture."
+    if not data.pitch_slots or not 1 <= data.pitch_slots <= 50:
+        errors["pitch_slots"] = "Indiquez un nombre de présentations entre 1 et 50."
+    if not data.pitch_minutes or not 1 <= data.pitch_minutes <= 60:
+        errors["pitch_minutes"] = "Indiquez une durée entre 1 et 60 minutes."
+    unknown_kinds = set(data.eligible_kinds) - {k.value for k in StructureKind}
+    if unknown_kinds or not data.eligible_kinds:
+        errors["eligible_kinds"] = "Choisissez au moins un type de structure éligible."
+    bad_departements = [d for d in data.eligible_departements if d not in DEPARTEMENTS]
+    if bad_departements or not data.eligible_departements:
+        errors["eligible_departements"] = "Choisissez au moins un département éligible, dans la liste officielle."
+    criteria_error = _criteria_error(data.criteria)
+    if criteria_error:
+        errors["criteria"] = criteria_error
+    if errors:
+        raise ValidationFailed(errors)
+    return {**values, "pitch_slots": data.pitch_slots, "pitch_minutes": data.pitch_minutes}
+
+
+def _criteria_error(criteria: tuple[tuple[str, int], ...]) -> str | None:
+    labels = [label.strip() for label, _ in criteria]
+    if not criteria:
+        return "Indiquez au moins un critère d'évaluation."
+    if any(not label or len(label) > 200 for label in labels):
+        return "Chaque critère a un intitulé (200 caractères au maximum)."
+    if len({label.lower() for label in labels}) != len(labels):
+        return "Deux critères portent le même intitulé."
+    if any(not isinstance(weight, int) or not 1 <= weight <= 10 for _, weight in criteria):
+        return "Chaque poids est un nombre entier entre 1 et 10."
+    return None
+
+
+def save_call(session: Session, *, actor: Actor, data: CallData, call_id: int | None = None,
+              expected_version: int | None = None) -> int:
+    """Create (as a draft) or edit a call with its eligibility, invited networks and criteria.
+
+    Criteria cannot change once reviews exist (scores would lose their meaning).
+    """
+    require(actor, Action.MANAGE_CALLS)
+    if session.get(Edition, data.edition_id) is None:
+        raise ValidationFailed({"edition_id": "Choisissez la rencontre."})
+    values = _call_values(data)
+    call = session.get(Call, call_id) if call_id else Call(edition_id=data.edition_id, state=CallState.DRAFT)
+    if call is None:
+        raise NotFound("Appel introuvable.")
+    if call_id and call.version != expected_version:
+        raise StaleEdit()
+    before = _call_state(call) if call_id else None
+    for name, value in values.items():
+        setattr(call, name, value)
+    call.eligible_kinds = [CallKind(kind=StructureKind(k)) for k in sorted(set(data.eligible_kinds))]
+    call.eligible_departements = [CallDepartement(departement=d) for d in sorted(set(data.eligible_departements))]
+    call.invited_networks = list(session.scalars(select(Network).where(Network.id.in_(data.invited_network_ids))))
+    _replace_criteria(session, call, data.criteria)
+    call.version = (call.version or 0) + 1
+    session.add(call)
+    session.flush()
+    audit.record(session, actor=actor, action="call_updated" if before else "call_created", object_type="call",
+                 object_id=call.id, before=before, after=_call_state(call))
+    return call.id
+
+
+def _replace_criteria(session: Session, call: Call, criteria: tuple[tuple[str, int], ...]) -> None:
+    wanted = [(label.strip(), weight) for label, weight in criteria]
+    current = [(c.label, c.weight) for c in call.criteria]
+    if wanted == current:
+        return
+    if call.id and session.scalar(select(Review.id).join(Candidacy).where(Candidacy.call_id == call.id).limit(1)):
+        raise ValidationFailed({"criteria": "Des évaluations existent déjà : les critères ne peuvent plus changer."})
+    call.criteria = [Criterion(label=label, weight=weight, position=i) for i, (label, weight) in enumerate(wanted)]
+
+
+def _call_state(call: Call) -> dict:
+    state = audit.snapshot(call, CALL_FIELDS)
+    state["eligible_kinds"] = sorted(k.kind.value for k in call.eligible_kinds)
+    state["eligible_departements"] = sorted(d.departement for d in call.eligible_departements)
+    state["invited_networks"] = sorted(n.id for n in call.invited_networks)
+    state["criteria"] = [[c.label, c.weight] for c in call.criteria]
+    return state
+
+
+def _transition(session: Session, *, actor: Actor, call_id: int, expected_version: int, action: str,
+                change) -> None:
+    require(actor, Action.MANAGE_CALLS)
+    call = session.get(Call, call_id)
+    if call is None:
+        raise NotFound("Appel introuvable.")
+    if call.version != expected_version:
+        raise StaleEdit()
+    before = _call_state(call)
+    change(call)
+    call.version += 1
+    audit.record(session, actor=actor, action=action, object_type="call", object_id=call.id,
+                 before=before, after=_call_state(call))
+
+
+def open_call(session: Session, *, actor: Actor, call_id: int, expected_version: int) -> None:
+    """Publish the call to its invited networks (it takes candidacies inside its window)."""
+    def change(call: Call) -> None:
+        if not call.invited_networks:
+            raise ValidationFailed({"invited_networks": "Invitez au moins un réseau avant d'ouvrir l'appel."})
+        call.state = CallState.OPEN
+    _transition(session, actor=actor, call_id=call_id, expected_version=expected_version, action="call_opened",
+                change=change)
+
+
+def extend_call(session: Session, *, actor: Actor, call_id: int, expected_version: int, closes_on: date,
+                closes_time: time, now: datetime | None = None) -> None:
+    """Move the closing time later (a closed call reopens until then)."""
+    new_close = paris_to_utc(closes_on, closes_time)
+
+    def change(call: Call) -> None:
+        if new_close <= max(call.closes_at, now or utcnow()):
+            raise ValidationFailed({"closes_at": "La nouvelle clôture doit être après la clôture actuelle et après maintenant."})
+        call.closes_at, call.state = new_close, CallState.OPEN
+    _transition(session, actor=actor, call_id=call_id, expected_version=expected_version, action="call_extended",
+                change=change)
+
+
+def close_call(session: Session, *, actor: Actor, call_id: int, expected_version: int,
+               now: datetime | None = None) -> None:
+    """Close the call now: from this instant every candidacy is read-only."""
+    moment = now or utcnow()
+
+    def change(call: Call) -> None:
+        call.state = CallState.CLOSED
+        if call.closes_at > moment:
+            call.closes_at = max(moment, call.opens_at + timedelta(seconds=1))
+    _transition(session, actor=actor, call_id=call_id, expected_version=expected_version, action="call_closed",
+                change=change)
+
+
+@dataclass(frozen=True)
+class NetworkCount:
+    network_id: int
+    network_name: str
+    drafts: int
+    submitted: int
+    withdrawn: int
+
+
+def submission_counts(session: Session, *, actor: Actor, call_id: int) -> list[NetworkCount]:
+    """Drafts, submitted and withdrawn candidacies per invited network, in one query."""
+    require(actor, Action.MANAGE_CALLS)
+
+    def count(status: Submission):
+        return func.count(case((Candidacy.submission == status, 1)))
+
+    rows = session.execute(
+        select(Network.id, Network.name, count(Submission.DRAFT), count(Submission.SUBMITTED),
+               count(Submission.WITHDRAWN))
+        .join(call_networks, call_networks.c.network_id == Network.id)
+        .outerjoin(Candidacy, (Candidacy.network_id == Network.id) & (Candidacy.call_id == call_id))
+        .where(call_networks.c.call_id == call_id)
+        .group_by(Network.id, Network.name)
+        .order_by(Network.name)
+    )
+    return [NetworkCount(*row) for row in rows]

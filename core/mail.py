@@ -51,6 +51,18 @@ DEFAULT_TEMPLATES: dict[str, DefaultTemplate] = {
             "votre mot de passe actuel reste valable." + SIGNATURE
         ),
     ),
+    "submission_ack": DefaultTemplate(
+        label="Accusé de réception d'une candidature",
+        subject="Candidature reçue : {{ structure }} — {{ theme }}",
+        body=(
+            "Bonjour,\n\n"
+            "La candidature de {{ structure }} (SIRET {{ siret }}) proposée par {{ network }} "
+            "pour l'appel « {{ theme }} » ({{ edition }}) a bien été déposée le {{ submitted_at }} "
+            "par {{ referent }}.\n\n"
+            "Vous pouvez la modifier ou la retirer jusqu'à la clôture de l'appel, le {{ closes_at }}. "
+            "Les décisions vous seront communiquées après l'examen des candidatures." + SIGNATURE
+        ),
+    ),
 }
 
 _jinja = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)

@@ -97,8 +97,6 @@ def unit_of_work() -> Iterator[Session]:
 def read_only() -> Iterator[Session]:
     """A read transaction; nothing it does is committed."""
     engine = get_engine()
+    # Closing (not rolling back) ends the transaction and keeps loaded objects readable.
     with Session(engine.execution_options(read_only=True), expire_on_commit=False) as session:
-        try:
-            yield session
-        finally:
-            session.rollback()
+        yield session

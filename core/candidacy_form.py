@@ -1,0 +1,188 @@
+"""The candidacy form: raw values in, a clean candidacy or every field error out.
+
+Shared by the form page and the spreadsheet import, so both apply the same rules.
+A draft needs only the structure's identity (SIRET and name); a submission needs
+every required field and both consents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field, fields
+
+from core.errors import ValidationFailed
+from core.validation import (
+    FieldError,
+    check_postcode_departement,
+    clean_departement,
+    clean_email,
+    clean_int,
+    clean_kind,
+    clean_phone,
+    clean_postcode,
+    clean_sectors,
+    clean_siret,
+    clean_text,
+    clean_url,
+)
+
+CONSENT_MESSAGES = {
+    "consent_processing": "La structure doit accepter le traitement de ses données pour que la candidature soit déposée.",
+    "consent_sharing": "La structure doit accepter le partage de sa candidature avec les acheteurs.",
+}
+
+
+@dataclass
+class CandidacyForm:
+    """What a referent typed (or a spreadsheet row held), before validation."""
+
+    siret: str = ""
+    name: str = ""
+    kind: str = ""
+    address: str = ""
+    postcode: str = ""
+    city: str = ""
+    departement: str = ""
+    website: str = ""
+    sectors: list[str] | str = field(default_factory=list)
+    insertion_workforce: str = ""
+    contact_name: str = ""
+    contact_email: str = ""
+    contact_phone: str = ""
+    presenter_name: str = ""
+    presenter_role: str = ""
+    pitch_title: str = ""
+    pitch_summary: str = ""
+    buyer_offer: str = ""
+    public_references: str = ""
+    consent_processing: bool = False
+    consent_sharing: bool = False
+
+
+@dataclass(frozen=True)
+class CleanCandidacy:
+    """A validated candidacy: structure fields and candidacy fields, normalised."""
+
+    siret: str
+    name: str
+    kind: str
+    address: str | None
+    postcode: str | None
+    city: str | None
+    departement: str | None
+    website: str | None
+    sectors: tuple[str, ...]
+    insertion_workforce: int | None
+    contact_name: str | None
+    contact_email: str | None
+    contact_phone: str | None
+    presenter_name: str | None
+    presenter_role: str | None
+    pitch_title: str | None
+    pitch_summary: str | None
+    buyer_offer: str | None
+    public_references: str | None
+    consent_processing: bool
+    consent_sharing: bool
+
+    def structure_values(self) -> dict:
+        return {name: getattr(self, name) for name in STRUCTURE_FIELDS}
+
+    def candidacy_values(self) -> dict:
+        return {name: getattr(self, name) for name in CANDIDACY_FIELDS}
+
+
+STRUCTURE_FIELDS = (
+    "siret", "name", "kind", "address", "postcode", "city", "departement", "website", "insertion_workforce",
+)
+CANDIDACY_FIELDS = (
+    "contact_name", "contact_email", "contact_phone", "presenter_name", "presenter_role", "pitch_title",
+    "pitch_summary", "buyer_offer", "public_references", "consent_processing", "consent_sharing",
+)
+
+# field: (French label, max length, required to submit)
+TEXT_FIELDS: dict[str, tuple[str, int, bool]] = {
+    "name": ("Nom de la structure", 200, True),
+    "address": ("Adresse", 300, True),
+    "city": ("Ville", 120, True),
+    "contact_name": ("Nom du contact", 120, True),
+    "presenter_name": ("Nom de la personne qui présentera", 120, True),
+    "presenter_role": ("Fonction de la personne qui présentera", 120, False),
+    "pitch_title": ("Titre de la présentation", 200, True),
+    "pitch_summary": ("Résumé", 1500, True),
+    "buyer_offer": ("Ce que la structure propose aux acheteurs", 3000, True),
+    "public_references": ("Références de marchés publics", 3000, False),
+}
+
+
+def _optional(check: Callable[[str], object], value: str | None, *, required: bool):
+    """Empty is fine unless required; otherwise the check decides."""
+    if not (value or "").strip() and not required:
+        return None
+    return check(value)
+
+
+def validate(
+    form: CandidacyForm,
+    *,
+    submit: bool,
+    eligible_kinds: Collection[str] | None = None,
+    eligible_departements: Collection[str] | None = None,
+) -> CleanCandidacy:
+    """Validate every field and raise one ValidationFailed holding all the errors.
+
+    `eligible_*` restrict kinds and départements to those the call accepts.
+    """
+    values: dict[str, object] = {}
+    errors: dict[str, str] = {}
+
+    def run(name: str, check: Callable[[], object]) -> None:
+        try:
+            values[name] = check()
+        except FieldError as error:
+            errors[name] = error.message
+
+    run("siret", lambda: clean_siret(form.siret))
+    for name, (label, limit, needed) in TEXT_FIELDS.items():
+        required = needed and (submit or name == "name")
+        run(name, lambda v=getattr(form, name), l=label, m=limit, r=required:
+            clean_text(v, label=l, required=r, max_length=m))
+    run("kind", lambda: clean_kind(form.kind, eligible_kinds))
+    run("postcode", lambda: _optional(clean_postcode, form.postcode, required=submit))
+    run("departement", lambda: _optional(
+        lambda v: clean_departement(v, eligible_departements), form.departement, required=submit))
+    run("website", lambda: clean_url(form.website))
+    run("sectors", lambda: _optional_sectors(form.sectors, required=submit))
+    run("insertion_workforce", lambda: clean_int(
+        form.insertion_workforce, min_value=0, max_value=100000, required=False))
+    run("contact_email", lambda: _optional(clean_email, form.contact_email, required=submit))
+    run("contact_phone", lambda: _optional(clean_phone, form.contact_phone, required=submit))
+    if values.get("postcode") and values.get("departement"):
+        try:
+            check_postcode_departement(values["postcode"], values["departement"])
+        except FieldError as error:
+            errors["postcode"] = error.message
+    if submit:
+        for name, message in CONSENT_MESSAGES.items():
+            if not getattr(form, name):
+                errors[name] = message
+    if errors:
+        raise ValidationFailed(errors)
+    return CleanCandidacy(
+        **{name: values.get(name) for name in _clean_names() if name not in ("sectors", "consent_processing",
+                                                                           "consent_sharing")},
+        sectors=tuple(values.get("sectors") or ()),
+        consent_processing=bool(form.consent_processing),
+        consent_sharing=bool(form.consent_sharing),
+    )
+
+
+def _optional_sectors(raw, *, required: bool) -> list[str]:
+    empty = not raw or (isinstance(raw, str) and not raw.strip())
+    if empty and not required:
+        return []
+    return clean_sectors(raw)
+
+
+def _clean_names() -> list[str]:
+    return [f.name for f in fields(CleanCandidacy)]
