@@ -9,7 +9,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.clock import paris_to_utc, utcnow
+from core.clock import paris_to_utc, to_paris, utcnow
 from core.departements import DEPARTEMENTS
 from core.errors import NotFound, StaleEdit, ValidationFailed
 from core.permissions import Action, Actor, require
@@ -364,3 +364,57 @@ def submission_counts(session: Session, *, actor: Actor, call_id: int) -> list[N
         .order_by(Network.name)
     )
     return [NetworkCount(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class EditionRow:
+    id: int
+    number: int
+    title: str
+    event_date: date
+    version: int
+    data: EditionData
+
+
+def list_editions(session: Session, *, actor: Actor) -> list[EditionRow]:
+    """Editions, newest first, with what their edit form needs."""
+    require(actor, Action.MANAGE_CALLS)
+    return [
+        EditionRow(
+            id=e.id, number=e.number, title=e.title, event_date=e.event_date, version=e.version,
+            data=EditionData(number=e.number, title=e.title, event_date=e.event_date, start_time=e.start_time,
+                             end_time=e.end_time, venue=e.venue or "", address=e.address or "", city=e.city or "",
+                             description=e.description or ""),
+        )
+        for e in session.scalars(select(Edition).order_by(Edition.number.desc()))
+    ]
+
+
+@dataclass(frozen=True)
+class CallDetail:
+    id: int
+    version: int
+    state: CallState
+    data: CallData
+    opens_at: datetime
+    closes_at: datetime
+
+
+def call_detail(session: Session, *, actor: Actor, call_id: int) -> CallDetail:
+    """A call as its edit form shows it (times back in Paris local time)."""
+    require(actor, Action.MANAGE_CALLS)
+    call = session.get(Call, call_id)
+    if call is None:
+        raise NotFound("Appel introuvable.")
+    opens, closes = to_paris(call.opens_at), to_paris(call.closes_at)
+    data = CallData(
+        edition_id=call.edition_id, theme_title=call.theme_title, theme_description=call.theme_description or "",
+        opens_on=opens.date(), opens_time=opens.time().replace(tzinfo=None), closes_on=closes.date(),
+        closes_time=closes.time().replace(tzinfo=None), pitch_slots=call.pitch_slots,
+        pitch_minutes=call.pitch_minutes, eligible_kinds=tuple(k.kind.value for k in call.eligible_kinds),
+        eligible_departements=tuple(d.departement for d in call.eligible_departements),
+        invited_network_ids=tuple(n.id for n in call.invited_networks),
+        criteria=tuple((c.label, c.weight) for c in call.criteria),
+    )
+    return CallDetail(id=call.id, version=call.version, state=call.state, data=data, opens_at=call.opens_at,
+                      closes_at=call.closes_at)

@@ -34,6 +34,8 @@ def pages_for(actor: Actor | None) -> dict[str, list[st.Page]] | list[st.Page]:
         return {
             "Pilotage": [
                 _page("pages/pilotage/accueil.py", "Tableau de bord", ":material/dashboard:", "pilotage", default=True),
+                _page("pages/pilotage/appels.py", "Rencontres et appels", ":material/campaign:", "appels"),
+                _page("pages/pilotage/annuaire.py", "Annuaire des structures", ":material/domain:", "annuaire"),
                 accounts,
                 audit,
             ],
@@ -47,7 +49,10 @@ def pages_for(actor: Actor | None) -> dict[str, list[st.Page]] | list[st.Page]:
             "Compte": account,
         }
     return {
-        "Réseau": [_page("pages/reseau/accueil.py", "Accueil", ":material/home:", "reseau", default=True)],
+        "Réseau": [
+            _page("pages/reseau/accueil.py", "Mes candidatures", ":material/home:", "reseau", default=True),
+            _page("pages/reseau/candidature.py", "Nouvelle candidature", ":material/add_circle:", "candidature"),
+        ],
         "Compte": account,
     }
 

@@ -1,0 +1,171 @@
+"""Editions and their calls: create, edit, open, extend, close; live counts per network."""
+
+from datetime import date, time, timedelta
+
+import streamlit as st
+
+from core import calls, networks
+from core.calls import DEFAULT_CRITERIA, CallData, EditionData
+from core.clock import format_date, utcnow
+from core.departements import DEPARTEMENTS
+from core.reference import ILE_DE_FRANCE, STRUCTURE_KINDS, kind_label
+from db.engine import read_only, unit_of_work
+from ui import forms
+from ui.format import when
+from ui.session import require_actor
+
+EDITION = "rencontre"
+CALL = "appel"
+NEW = 0
+
+actor = require_actor()
+st.title("Rencontres et appels")
+notice = st.session_state.pop("calls_notice", None)
+if notice:
+    st.success(notice)
+
+with read_only() as session:
+    editions = calls.list_editions(session, actor=actor)
+    summaries = calls.list_calls(session, actor=actor)
+    network_rows = networks.list_networks(session, active_only=True)
+by_edition = {e.id: e for e in editions}
+edition_id = st.selectbox("Rencontre", [NEW, *by_edition], index=1 if editions else 0,
+                          format_func=lambda i: "➕ Nouvelle rencontre" if i == NEW else
+                          f"n° {by_edition[i].number} — {by_edition[i].title} ({format_date(by_edition[i].event_date)})")
+edition = by_edition.get(edition_id)
+
+with st.expander("Nouvelle rencontre" if edition is None else "Modifier la rencontre", expanded=edition is None):
+    current = edition.data if edition else EditionData(number=(editions[0].number + 1) if editions else 1, title="",
+                                                       event_date=None, start_time=time(9), end_time=time(12, 30))
+    with st.form(f"{EDITION}:{edition_id}"):
+        forms.form_error(EDITION)
+        cols = st.columns([1, 3])
+        number = cols[0].number_input("Numéro", min_value=1, step=1, value=current.number)
+        title = cols[1].text_input("Titre", value=current.title, max_chars=200)
+        forms.field_error(EDITION, "number")
+        forms.field_error(EDITION, "title")
+        cols = st.columns(3)
+        day = cols[0].date_input("Date", value=current.event_date, format="DD/MM/YYYY")
+        start = cols[1].time_input("Début", value=current.start_time, step=timedelta(minutes=15))
+        end = cols[2].time_input("Fin", value=current.end_time, step=timedelta(minutes=15))
+        for field in ("event_date", "start_time", "end_time"):
+            forms.field_error(EDITION, field)
+        venue = st.text_input("Lieu", value=current.venue, max_chars=200)
+        address = st.text_input("Adresse", value=current.address, max_chars=300)
+        city = st.text_input("Ville d'accueil", value=current.city, max_chars=120)
+        forms.field_error(EDITION, "city")
+        description = st.text_area("Description", value=current.description, max_chars=5000)
+        save_edition = st.form_submit_button("Enregistrer la rencontre", type="primary")
+    if save_edition:
+        data = EditionData(number=int(number), title=title, event_date=day, start_time=start, end_time=end,
+                           venue=venue, address=address, city=city, description=description)
+
+        def store_edition():
+            with unit_of_work() as session:
+                return calls.save_edition(session, actor=actor, data=data, edition_id=edition.id if edition else None,
+                                          expected_version=edition.version if edition else None)
+        forms.submit(EDITION, store_edition)
+        st.session_state["calls_notice"] = "Rencontre enregistrée."
+        st.rerun()
+
+if edition is None:
+    st.stop()
+
+st.header(f"Appels de la rencontre n° {edition.number}")
+edition_calls = {c.id: c for c in summaries if c.edition_id == edition.id}
+call_id = st.selectbox("Appel", [NEW, *edition_calls], index=1 if edition_calls else 0,
+                       format_func=lambda i: "➕ Nouvel appel" if i == NEW else
+                       f"{edition_calls[i].theme_title} — {calls.STATE_LABELS[edition_calls[i].phase(utcnow())]}")
+detail = None
+if call_id != NEW:
+    with read_only() as session:
+        detail = calls.call_detail(session, actor=actor, call_id=call_id)
+        counts = calls.submission_counts(session, actor=actor, call_id=call_id)
+    phase = edition_calls[call_id].phase(utcnow())
+    st.markdown(f"**{calls.STATE_LABELS[phase]}** — ouverture {when(detail.opens_at)}, clôture {when(detail.closes_at)}")
+    st.subheader("Candidatures par réseau")
+    st.dataframe([{"Réseau": c.network_name, "Brouillons": c.drafts, "Déposées": c.submitted, "Retirées": c.withdrawn}
+                  for c in counts], hide_index=True, use_container_width=True)
+    cols = st.columns(3)
+    forms.form_error("etat_appel")
+    forms.field_error("etat_appel", "invited_networks")
+    forms.field_error("etat_appel", "closes_at")
+
+    def transition(change, message):
+        def run():
+            with unit_of_work() as session:
+                change(session)
+        forms.submit("etat_appel", run)
+        st.session_state["calls_notice"] = message
+        st.rerun()
+
+    if detail.state.value != "open" and cols[0].button("Ouvrir l'appel", type="primary"):
+        transition(lambda s: calls.open_call(s, actor=actor, call_id=call_id, expected_version=detail.version),
+                   "Appel ouvert aux réseaux invités.")
+    with cols[1].popover("Prolonger"):
+        new_day = st.date_input("Nouvelle date de clôture", value=detail.data.closes_on + timedelta(days=7),
+                                format="DD/MM/YYYY")
+        new_time = st.time_input("Heure", value=detail.data.closes_time, step=timedelta(minutes=15))
+        if st.button("Prolonger jusqu'à cette date"):
+            transition(lambda s: calls.extend_call(s, actor=actor, call_id=call_id, expected_version=detail.version,
+                                                   closes_on=new_day, closes_time=new_time), "Appel prolongé.")
+    if phase == "open" and cols[2].button("Clore maintenant"):
+        transition(lambda s: calls.close_call(s, actor=actor, call_id=call_id, expected_version=detail.version),
+                   "Appel clos : les candidatures ne sont plus modifiables.")
+
+network_names = {n.id: n.name for n in network_rows}
+today = date.today()
+current = detail.data if detail else CallData(
+    edition_id=edition.id, theme_title="", opens_on=today, opens_time=time(9), closes_on=today + timedelta(days=30),
+    closes_time=time(18), pitch_slots=5, pitch_minutes=5, eligible_kinds=tuple(STRUCTURE_KINDS),
+    eligible_departements=tuple(ILE_DE_FRANCE), invited_network_ids=tuple(network_names))
+with st.expander("Nouvel appel" if detail is None else "Modifier l'appel", expanded=detail is None):
+    with st.form(f"{CALL}:{call_id}"):
+        forms.form_error(CALL)
+        theme = st.text_input("Thème", value=current.theme_title, max_chars=200)
+        forms.field_error(CALL, "theme_title")
+        theme_description = st.text_area("Description du thème", value=current.theme_description, max_chars=5000)
+        cols = st.columns(4)
+        opens_on = cols[0].date_input("Ouverture", value=current.opens_on, format="DD/MM/YYYY")
+        opens_time = cols[1].time_input("à", value=current.opens_time, step=timedelta(minutes=15), key="opens_time")
+        closes_on = cols[2].date_input("Clôture", value=current.closes_on, format="DD/MM/YYYY")
+        closes_time = cols[3].time_input("à", value=current.closes_time, step=timedelta(minutes=15), key="closes_time")
+        forms.field_error(CALL, "opens_at")
+        forms.field_error(CALL, "closes_at")
+        cols = st.columns(2)
+        slots = cols[0].number_input("Nombre de présentations express", min_value=1, max_value=50,
+                                     value=current.pitch_slots)
+        minutes = cols[1].number_input("Durée d'une présentation (minutes)", min_value=1, max_value=60,
+                                       value=current.pitch_minutes)
+        kinds = st.multiselect("Types de structures éligibles", list(STRUCTURE_KINDS), default=list(current.eligible_kinds),
+                               format_func=kind_label)
+        forms.field_error(CALL, "eligible_kinds")
+        departements = st.multiselect("Départements éligibles", list(DEPARTEMENTS),
+                                      default=list(current.eligible_departements),
+                                      format_func=lambda c: f"{c} — {DEPARTEMENTS[c]}")
+        forms.field_error(CALL, "eligible_departements")
+        invited = st.multiselect("Réseaux invités", list(network_names),
+                                 default=[i for i in current.invited_network_ids if i in network_names],
+                                 format_func=network_names.get)
+        st.markdown("**Critères d'évaluation** (poids de 1 à 10)")
+        criteria = st.data_editor([{"Critère": label, "Poids": weight} for label, weight in current.criteria],
+                                  num_rows="dynamic", use_container_width=True, key=f"criteria:{call_id}")
+        forms.field_error(CALL, "criteria")
+        save_call = st.form_submit_button("Enregistrer l'appel", type="primary")
+    if save_call:
+        data = CallData(
+            edition_id=edition.id, theme_title=theme, theme_description=theme_description, opens_on=opens_on,
+            opens_time=opens_time, closes_on=closes_on, closes_time=closes_time, pitch_slots=int(slots),
+            pitch_minutes=int(minutes), eligible_kinds=tuple(kinds), eligible_departements=tuple(departements),
+            invited_network_ids=tuple(invited),
+            criteria=tuple((str(row.get("Critère") or ""), int(row.get("Poids") or 0)) for row in criteria),
+        )
+
+        def store_call():
+            with unit_of_work() as session:
+                return calls.save_call(session, actor=actor, data=data, call_id=detail.id if detail else None,
+                                       expected_version=detail.version if detail else None)
+        forms.submit(CALL, store_call)
+        st.session_state["calls_notice"] = "Appel enregistré." + ("" if detail else " Il reste en brouillon : ouvrez-le quand il est prêt.")
+        st.rerun()
+st.caption(f"Critères proposés par défaut : {', '.join(label for label, _ in DEFAULT_CRITERIA)}.")

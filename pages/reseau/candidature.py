@@ -1,0 +1,212 @@
+"""Candidacy form: one structure, one call. Draft, submit, edit until closing, withdraw."""
+
+import streamlit as st
+
+from core import calls, candidacies, structures
+from core.candidacy_form import CandidacyForm
+from core.clock import format_datetime, utcnow
+from core.departements import DEPARTEMENTS
+from core.errors import DomainError
+from core.reference import SECTORS, STRUCTURE_KINDS, kind_label
+from db.engine import read_only, unit_of_work
+from ui import forms
+from ui.session import require_actor
+
+FORM = "candidature"
+WITHDRAW = "retrait"
+TEXT_KEYS = ["siret", "name", "address", "postcode", "city", "website", "insertion_workforce", "contact_name",
+             "contact_email", "contact_phone", "presenter_name", "presenter_role", "pitch_title", "pitch_summary",
+             "buyer_offer", "public_references"]
+
+
+def key(field: str) -> str:
+    return f"{FORM}:{field}"
+
+
+def load_into_state(form: CandidacyForm) -> None:
+    for field in TEXT_KEYS + ["kind", "departement", "sectors", "consent_processing", "consent_sharing"]:
+        st.session_state[key(field)] = getattr(form, field)
+
+
+def fill_from_siret() -> None:
+    """Known SIRET: fill the structure's identity from the directory."""
+    with read_only() as session:
+        known = structures.prefill_for_siret(session, actor=actor, siret=st.session_state.get(key("siret"), ""))
+    if known is None:
+        return
+    for field in ["name", "address", "postcode", "city", "website", "insertion_workforce", "kind",
+                  "departement", "sectors"]:
+        st.session_state[key(field)] = getattr(known, field)
+    st.session_state["prefilled"] = known.name
+
+
+def typed_form() -> CandidacyForm:
+    values = {field: st.session_state.get(key(field), "") or "" for field in TEXT_KEYS + ["kind", "departement"]}
+    return CandidacyForm(
+        **values, sectors=st.session_state.get(key("sectors"), []),
+        consent_processing=bool(st.session_state.get(key("consent_processing"))),
+        consent_sharing=bool(st.session_state.get(key("consent_sharing"))),
+    )
+
+
+actor = require_actor()
+call_id = st.query_params.get("appel")
+candidacy_id = st.query_params.get("id")
+try:
+    with read_only() as session:
+        view = candidacies.get(session, actor=actor, candidacy_id=int(candidacy_id)) if candidacy_id else None
+        call_id = view.call_id if view else int(call_id or 0)
+        call = next((c for c in calls.calls_for_network(session, actor=actor) if c.id == call_id), None)
+except (ValueError, DomainError):
+    view, call = None, None
+if call is None and not (candidacy_id or call_id):
+    st.title("Nouvelle candidature")
+    with read_only() as session:
+        open_calls = [c for c in calls.calls_for_network(session, actor=actor) if c.phase(utcnow()) == "open"]
+    if not open_calls:
+        st.info("Aucun appel ouvert pour votre réseau en ce moment.")
+        st.stop()
+    chosen = st.selectbox("Appel à candidatures", open_calls, format_func=lambda c: c.theme_title, index=None,
+                          placeholder="Choisir un appel ouvert")
+    if chosen is not None:
+        st.query_params["appel"] = str(chosen.id)
+        st.rerun()
+    st.stop()
+if call is None:
+    st.error("Candidature ou appel introuvable.")
+    st.page_link("pages/reseau/accueil.py", label="Retour à l'accueil", icon=":material/arrow_back:")
+    st.stop()
+
+st.title(f"Candidature — {forms.escape_md(call.theme_title)}")
+st.caption(forms.escape_md(f"{call.edition_title} · clôture le {format_datetime(call.closes_at)}"))
+st.page_link("pages/reseau/accueil.py", label="Retour à mes candidatures", icon=":material/arrow_back:")
+
+loaded = (view.id, view.version) if view else ("new", call_id)
+if st.session_state.get("loaded_candidacy") != loaded:
+    load_into_state(view.form if view else CandidacyForm())
+    st.session_state["loaded_candidacy"] = loaded
+    st.session_state.pop(f"errors:{FORM}", None)
+
+notice = st.session_state.pop("candidacy_notice", None)
+if notice:
+    st.success(notice)
+if view:
+    status = candidacies.SUBMISSION_LABELS[view.submission.value]
+    st.info(f"Statut : **{status}**" + (f" — retirée : {forms.escape_md(view.withdrawal_reason)}"
+                                        if view.withdrawal_reason else ""))
+editable = view.editable if view else call.phase(utcnow()) == "open"
+if not editable:
+    st.warning("Cette candidature n'est plus modifiable (appel clos ou candidature retirée).")
+
+forms.form_error(FORM)
+st.subheader("La structure")
+st.text_input("SIRET *", key=key("siret"), on_change=fill_from_siret, disabled=not editable,
+              help="14 chiffres. Si la structure est déjà connue, ses informations sont reprises.")
+forms.field_error(FORM, "siret")
+prefilled = st.session_state.pop("prefilled", None)
+if prefilled:
+    st.info(f"Structure connue : {forms.escape_md(prefilled)}. Ses informations ont été reprises, vérifiez-les.")
+
+with st.form(FORM, border=False):
+    st.text_input("Nom de la structure *", key=key("name"), max_chars=200, disabled=not editable)
+    forms.field_error(FORM, "name")
+    left, right = st.columns(2)
+    with left:
+        kinds = list(STRUCTURE_KINDS)
+        st.selectbox("Type de structure *", kinds, key=key("kind"), format_func=kind_label, index=None,
+                     placeholder="Choisir", disabled=not editable)
+        forms.field_error(FORM, "kind")
+    with right:
+        st.text_input("Salariés en insertion", key=key("insertion_workforce"), disabled=not editable)
+        forms.field_error(FORM, "insertion_workforce")
+    st.text_input("Adresse *", key=key("address"), max_chars=300, disabled=not editable)
+    forms.field_error(FORM, "address")
+    cols = st.columns([1, 2, 2])
+    with cols[0]:
+        st.text_input("Code postal *", key=key("postcode"), max_chars=5, disabled=not editable)
+        forms.field_error(FORM, "postcode")
+    with cols[1]:
+        st.text_input("Ville *", key=key("city"), max_chars=120, disabled=not editable)
+        forms.field_error(FORM, "city")
+    with cols[2]:
+        st.selectbox("Département *", list(DEPARTEMENTS), key=key("departement"), index=None,
+                     format_func=lambda c: f"{c} — {DEPARTEMENTS[c]}", placeholder="Choisir", disabled=not editable)
+        forms.field_error(FORM, "departement")
+    st.text_input("Site internet", key=key("website"), disabled=not editable)
+    forms.field_error(FORM, "website")
+    st.multiselect("Secteurs d'activité *", SECTORS, key=key("sectors"), disabled=not editable,
+                   placeholder="Choisir un ou plusieurs secteurs")
+    forms.field_error(FORM, "sectors")
+
+    st.subheader("Contact et présentation")
+    cols = st.columns(3)
+    for column, (field, label) in zip(cols, [("contact_name", "Nom du contact *"),
+                                             ("contact_email", "E-mail du contact *"),
+                                             ("contact_phone", "Téléphone du contact *")]):
+        with column:
+            st.text_input(label, key=key(field), disabled=not editable)
+            forms.field_error(FORM, field)
+    cols = st.columns(2)
+    with cols[0]:
+        st.text_input("Personne qui présentera *", key=key("presenter_name"), disabled=not editable)
+        forms.field_error(FORM, "presenter_name")
+    with cols[1]:
+        st.text_input("Sa fonction", key=key("presenter_role"), disabled=not editable)
+        forms.field_error(FORM, "presenter_role")
+
+    st.subheader("La présentation express")
+    st.text_input("Titre *", key=key("pitch_title"), max_chars=200, disabled=not editable)
+    forms.field_error(FORM, "pitch_title")
+    st.text_area("Résumé *", key=key("pitch_summary"), max_chars=1500, disabled=not editable)
+    forms.field_error(FORM, "pitch_summary")
+    st.text_area("Ce que la structure propose aux acheteurs sur ce thème *", key=key("buyer_offer"),
+                 max_chars=3000, disabled=not editable)
+    forms.field_error(FORM, "buyer_offer")
+    st.text_area("Références de marchés publics déjà obtenus", key=key("public_references"), max_chars=3000,
+                 disabled=not editable)
+    forms.field_error(FORM, "public_references")
+
+    st.subheader("Accord de la structure")
+    st.checkbox("La structure accepte le traitement de ses données pour cet appel à candidatures *",
+                key=key("consent_processing"), disabled=not editable)
+    forms.field_error(FORM, "consent_processing")
+    st.checkbox("La structure accepte que sa candidature soit communiquée aux acheteurs publics *",
+                key=key("consent_sharing"), disabled=not editable)
+    forms.field_error(FORM, "consent_sharing")
+
+    submitted_already = view is not None and view.submission.value == "submitted"
+    buttons = st.columns(2)
+    draft = buttons[0].form_submit_button("Enregistrer le brouillon", disabled=not editable or submitted_already)
+    submit = buttons[1].form_submit_button(
+        "Enregistrer les modifications" if submitted_already else "Déposer la candidature",
+        type="primary", disabled=not editable)
+
+if draft or submit:
+    def save():
+        with unit_of_work() as session:
+            return candidacies.save(session, actor=actor, call_id=call_id, form=typed_form(), submit=bool(submit),
+                                    candidacy_id=view.id if view else None,
+                                    expected_version=view.version if view else None)
+    saved_id = forms.submit(FORM, save)
+    st.session_state["candidacy_notice"] = (
+        "Candidature déposée : un accusé de réception est envoyé à votre réseau." if submit and not submitted_already
+        else "Candidature enregistrée.")
+    st.session_state.pop("loaded_candidacy", None)
+    st.query_params.update({"id": str(saved_id)})
+    st.query_params.pop("appel", None)
+    st.rerun()
+
+if view and editable:
+    with st.expander("Retirer cette candidature"):
+        forms.form_error(WITHDRAW)
+        reason = st.text_area("Raison du retrait *", key="withdraw_reason", max_chars=1000)
+        forms.field_error(WITHDRAW, "reason")
+        if st.button("Retirer la candidature", icon=":material/delete:"):
+            def withdraw():
+                with unit_of_work() as session:
+                    candidacies.withdraw(session, actor=actor, candidacy_id=view.id, expected_version=view.version,
+                                         reason=reason)
+            forms.submit(WITHDRAW, withdraw)
+            st.session_state["candidacy_notice"] = "Candidature retirée."
+            st.session_state.pop("loaded_candidacy", None)
+            st.rerun()
