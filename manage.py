@@ -33,9 +33,9 @@ def cmd_seed_demo(args) -> int:
     from core.demo import DEMO_PASSWORD, database_is_empty, seed_demo
 
     with unit_of_work() as session:
-        if args.if_empty and not database_is_empty(session):
+        if not database_is_empty(session):
             print("Données de démonstration : la base contient déjà des données, rien n'a été ajouté.")
-            return 0
+            return 0 if args.if_empty else 1
         accounts = seed_demo(session)
     print("Données de démonstration créées. Comptes (démonstration uniquement) :")
     for role, email in accounts:

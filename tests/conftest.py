@@ -60,8 +60,11 @@ def postgresql_engine():
     admin.dispose()
 
 
+KEPT_TABLES = {"sectors"}  # reference data the migrations insert
+
+
 def _empty(engine) -> None:
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name not in KEPT_TABLES]
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
