@@ -28,7 +28,7 @@ from core.errors import (
     TooManyAttempts,
     ValidationFailed,
 )
-from core.permissions import ROLE_LABELS, Action, Actor, invitable_roles, require
+from core.permissions import ROLE_LABELS, Action, Actor, can, invitable_roles, require
 from core.settings import settings
 from core.validation import FieldError, clean_email, clean_text
 from db.models import FailedSignIn, Network, OneTimeToken, Role, SignInSession, TokenPurpose, User
@@ -407,6 +407,13 @@ def invite(
     existing = session.scalar(select(User).where(User.email == clean_address)) if clean_address else None
     if existing is not None and existing.password_hash is not None:
         errors.setdefault("email", "Un compte existe déjà avec cette adresse e-mail.")
+    if existing is not None and existing.password_hash is None and (
+        existing.role not in invitable_roles(actor) or not (existing.active or can(actor, Action.MANAGE_ACCOUNTS))
+    ):
+        # Re-inviting changes role and activity: only who may manage that account may do it.
+        raise NotAllowed(
+            "Une invitation est déjà en attente pour cette adresse : seul un administrateur peut la modifier."
+        )
     if errors:
         raise ValidationFailed(errors)
 
@@ -596,9 +603,13 @@ def ensure_admin(session: Session, *, email: str, password: str, full_name: str 
 
 
 def change_password(
-    session: Session, *, actor: Actor, current_password: str, new_password: str, confirmation: str
+    session: Session, *, actor: Actor, current_password: str, new_password: str, confirmation: str,
+    current_token: str | None = None,
 ) -> None:
-    """Change one's own password; the current one must be given. Audit row."""
+    """Change one's own password; the current one must be given.
+
+    Side effects: the user's other sessions (all but `current_token`'s) end; audit row.
+    """
     user = session.get(User, actor.user_id) if actor.user_id else None
     if user is None:
         raise NotAllowed()
@@ -609,5 +620,16 @@ def change_password(
         raise ValidationFailed({"password_confirmation": "Les deux mots de passe ne sont pas identiques."})
     user.password_hash = hash_password(new_password)
     user.version += 1
+    _revoke_other_sessions(session, user.id, keep_token=current_token, now=utcnow())
     audit.record(session, actor=actor, action="password_set", object_type="user", object_id=user.id,
                  detail="changement par l'utilisateur")
+
+
+def _revoke_other_sessions(session: Session, user_id: int, *, keep_token: str | None, now: datetime) -> None:
+    """A changed password ends the user's other browsers' sessions, not this one."""
+    keep = hash_token(keep_token) if keep_token else None
+    for row in session.scalars(
+        select(SignInSession).where(SignInSession.user_id == user_id, SignInSession.revoked_at.is_(None))
+    ):
+        if row.token_hash != keep:
+            row.revoked_at = now

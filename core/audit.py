@@ -103,12 +103,13 @@ def list_entries(
         end = datetime.combine(filters.until + timedelta(days=1), time(), PARIS)
         query = query.where(AuditEntry.at < end)
     if filters.text.strip():
-        pattern = f"%{filters.text.strip().lower()}%"
+        needle = filters.text.strip().lower()
+        # autoescape: a "%" or "_" typed by the user is searched for, not a wildcard.
         query = query.where(
             or_(
-                func.lower(AuditEntry.actor_label).like(pattern),
-                func.lower(AuditEntry.detail).like(pattern),
-                func.lower(AuditEntry.ip_address).like(pattern),
+                func.lower(AuditEntry.actor_label).contains(needle, autoescape=True),
+                func.lower(AuditEntry.detail).contains(needle, autoescape=True),
+                func.lower(AuditEntry.ip_address).contains(needle, autoescape=True),
             )
         )
     return list(session.scalars(query))

@@ -53,6 +53,9 @@ def _record_csrf_rejection(request: Request, path: str) -> None:
 
 
 def sign_in_form(request: Request) -> Response:
+    with read_only() as session:
+        if accounts.check_session(session, request.cookies.get(SESSION_COOKIE)).actor is not None:
+            return _redirect("/")  # already signed in
     notice = NOTICES.get(request.query_params.get("info", ""))
     response = page(request, "sign_in.html", email="", error=None, notice=notice)
     response.delete_cookie(SESSION_COOKIE)  # whatever was there is not a live session any more

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,6 +25,11 @@ _templates = Environment(
 
 
 def client_ip(request: Request) -> str:
+    """The browser's address; behind a reverse proxy (OPENMAP_BEHIND_PROXY=1) the one
+    the proxy appended last to X-Forwarded-For, since earlier entries can be forged."""
+    forwarded = request.headers.get("x-forwarded-for", "")
+    if forwarded and os.environ.get("OPENMAP_BEHIND_PROXY") == "1":
+        return forwarded.split(",")[-1].strip()[:64]
     return request.client.host if request.client else "inconnue"
 
 

@@ -27,5 +27,5 @@ def calls_table(calls: list[CallSummary], now: datetime | None = None) -> None:
             }
             for c in calls
         ],
-        hide_index=True, use_container_width=True,
+        hide_index=True, width="stretch",
     )

@@ -7,7 +7,7 @@ import streamlit as st
 from core.permissions import Actor
 from db.models import Role
 from ui.forms import escape_md
-from ui.session import sign_out
+from ui.session import sign_in_link, sign_out
 
 
 def _page(path: str, title: str, icon: str, url: str, *, default: bool = False) -> st.Page:
@@ -61,12 +61,12 @@ def sidebar(actor: Actor | None) -> None:
     """Who is signed in, their network, and the sign-out button."""
     with st.sidebar:
         if actor is None:
-            st.link_button("Se connecter", "/connexion", type="primary", use_container_width=True)
+            sign_in_link(full_width=True)
             return
         st.markdown(f"**{escape_md(actor.full_name)}**")
         st.caption(escape_md(actor.role_label + (f" · {actor.network_name}" if actor.network_name else "")))
         st.caption(escape_md(actor.email))
-        if st.button("Se déconnecter", icon=":material/logout:", use_container_width=True):
+        if st.button("Se déconnecter", icon=":material/logout:", width="stretch"):
             sign_out()
             st.rerun()
 

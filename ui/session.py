@@ -16,7 +16,11 @@ TEST_TOKEN_KEY = "session_token"
 
 
 def session_token() -> str | None:
-    return st.context.cookies.get(SESSION_COOKIE) or st.session_state.get(TEST_TOKEN_KEY)
+    cookie = st.context.cookies.get(SESSION_COOKIE)
+    # Under AppTest the cookie mapping is a stand-in that answers anything: only a str counts.
+    if isinstance(cookie, str) and cookie:
+        return cookie
+    return st.session_state.get(TEST_TOKEN_KEY)
 
 
 def current_actor() -> Actor | None:
@@ -33,12 +37,22 @@ def current_actor() -> Actor | None:
     return check.actor
 
 
+def sign_in_link(*, full_width: bool = False) -> None:
+    """A "Se connecter" button to the sign-in route, in this same tab (st.link_button
+    always opens a new tab, which would leave this one signed out)."""
+    width = "display:block;text-align:center" if full_width else "display:inline-block"
+    st.html(
+        f'<a href="/connexion" style="{width};padding:.4rem .9rem;border-radius:.5rem;background:#0b5fad;'
+        'color:#fff;text-decoration:none;font-weight:500">Se connecter</a>'
+    )
+
+
 def require_actor() -> Actor:
     """The actor, or stop the page (navigation never offers it to anonymous users)."""
     actor = current_actor()
     if actor is None:
         st.warning("Votre session a expiré : reconnectez-vous.")
-        st.link_button("Se connecter", "/connexion")
+        sign_in_link()
         st.stop()
     return actor
 

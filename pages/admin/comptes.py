@@ -72,7 +72,7 @@ st.dataframe(
         }
         for r in rows
     ],
-    hide_index=True, use_container_width=True,
+    hide_index=True, width="stretch",
 )
 
 # ------------------------------------------------------------------ edit (administrators)

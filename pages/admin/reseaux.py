@@ -26,7 +26,7 @@ st.dataframe(
          "Comptes": r.account_count, "Actif": "Oui" if r.active else "Non"}
         for r in rows
     ],
-    hide_index=True, use_container_width=True,
+    hide_index=True, width="stretch",
 )
 
 

@@ -5,7 +5,7 @@ import streamlit as st
 from core import accounts
 from db.engine import unit_of_work
 from ui import forms
-from ui.session import require_actor
+from ui.session import require_actor, session_token
 
 FORM = "mon_compte"
 
@@ -32,7 +32,8 @@ if submitted:
     def change():
         with unit_of_work() as session:
             accounts.change_password(session, actor=actor, current_password=current,
-                                     new_password=new, confirmation=confirmation)
+                                     new_password=new, confirmation=confirmation,
+                                     current_token=session_token())
     forms.submit(FORM, change)
     st.session_state["password_changed"] = True
     st.rerun()

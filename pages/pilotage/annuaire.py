@@ -22,5 +22,5 @@ st.dataframe(
         }
         for e in entries
     ],
-    hide_index=True, use_container_width=True,
+    hide_index=True, width="stretch",
 )

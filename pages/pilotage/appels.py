@@ -85,7 +85,7 @@ if call_id != NEW:
     st.markdown(f"**{calls.STATE_LABELS[phase]}** — ouverture {when(detail.opens_at)}, clôture {when(detail.closes_at)}")
     st.subheader("Candidatures par réseau")
     st.dataframe([{"Réseau": c.network_name, "Brouillons": c.drafts, "Déposées": c.submitted, "Retirées": c.withdrawn}
-                  for c in counts], hide_index=True, use_container_width=True)
+                  for c in counts], hide_index=True, width="stretch")
     cols = st.columns(3)
     forms.form_error("etat_appel")
     forms.field_error("etat_appel", "invited_networks")
@@ -149,7 +149,7 @@ with st.expander("Nouvel appel" if detail is None else "Modifier l'appel", expan
                                  format_func=network_names.get)
         st.markdown("**Critères d'évaluation** (poids de 1 à 10)")
         criteria = st.data_editor([{"Critère": label, "Poids": weight} for label, weight in current.criteria],
-                                  num_rows="dynamic", use_container_width=True, key=f"criteria:{call_id}")
+                                  num_rows="dynamic", width="stretch", key=f"criteria:{call_id}")
         forms.field_error(CALL, "criteria")
         save_call = st.form_submit_button("Enregistrer l'appel", type="primary")
     if save_call:

@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from ui.session import sign_in_link
+
 st.title("🤝 OpenMap candidatures")
 if st.session_state.pop("signed_out", False):
     st.success("Vous êtes déconnecté.")
@@ -12,5 +14,5 @@ st.markdown(
     "les réseaux proposent les structures qu'ils accompagnent, l'équipe projet "
     "les évalue et compose le programme."
 )
-st.link_button("Se connecter", "/connexion", type="primary", icon=":material/login:")
+sign_in_link()
 st.caption("Vous avez reçu une invitation ? Ouvrez le lien de l'e-mail pour choisir votre mot de passe.")

@@ -9,7 +9,7 @@ from ui.forms import escape_md
 from ui.session import require_actor
 
 actor = require_actor()
-st.title(f"Réseau {escape_md(actor.network_name)}")
+st.title(escape_md(actor.network_name))
 now = utcnow()
 with read_only() as session:
     invited = calls.calls_for_network(session, actor=actor)
@@ -40,7 +40,7 @@ for call in invited:
             st.dataframe(
                 [{"Structure": r.structure_name, "SIRET": r.siret, "Type": r.kind, "Département": r.departement or "",
                   "Statut": r.status_label, "Modifiée le": format_datetime(r.updated_at)} for r in rows],
-                hide_index=True, use_container_width=True,
+                hide_index=True, width="stretch",
             )
             for r in rows:
                 st.page_link("pages/reseau/candidature.py", label=escape_md(f"{r.structure_name} — {r.status_label}"),

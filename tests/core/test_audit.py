@@ -1,0 +1,160 @@
+"""The audit log: what record() stores and how list_entries() filters and orders it."""
+
+from datetime import date, datetime, timezone
+from enum import Enum
+
+import pytest
+
+from core import audit
+from core.audit import AuditFilter
+from core.errors import NotAllowed
+from db.engine import read_only, unit_of_work
+from db.models import Role
+from tests.factories import make_user
+
+
+def add(action="sign_in", *, at: datetime, actor_label="someone@exemple.fr", detail=None, ip="192.0.2.1") -> int:
+    with unit_of_work() as session:
+        entry = audit.record(session, actor=None, actor_label=actor_label, action=action, detail=detail,
+                             ip_address=ip)
+        entry.at = at
+        session.flush()
+        return entry.id
+
+
+def ids(actor, **filters) -> list[int]:
+    with read_only() as session:
+        return [e.id for e in audit.list_entries(session, actor=actor, filters=AuditFilter(**filters))]
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def admin(db):
+    return make_user(Role.ADMIN)
+
+
+def test_record_stores_who_what_and_plain_before_after(admin):
+    class Colour(Enum):
+        RED = "rouge"
+
+    with unit_of_work() as session:
+        entry = audit.record(
+            session, actor=admin, action="account_updated", object_type="user", object_id=12, network_id=None,
+            before={"role": Role.PILOTE, "when": date(2030, 1, 2)}, after={"colour": Colour.RED, "tags": ("a", "b")},
+        )
+        session.flush()
+        entry_id = entry.id
+    with read_only() as session:
+        [entry] = [e for e in audit.list_entries(session, actor=admin) if e.id == entry_id]
+        assert (entry.actor_id, entry.actor_label, entry.action, entry.object_type, entry.object_id) == (
+            admin.user_id, admin.email, "account_updated", "user", 12)
+        assert entry.before == {"role": "pilote", "when": "2030-01-02"}
+        assert entry.after == {"colour": "rouge", "tags": ["a", "b"]}
+        assert entry.at.tzinfo is not None
+
+
+def test_record_is_rolled_back_with_the_change(admin):
+    with pytest.raises(RuntimeError), unit_of_work() as session:
+        audit.record(session, actor=admin, action="network_created")
+        raise RuntimeError("the use case failed after recording")
+    assert ids(admin, actions=("network_created",)) == []
+
+
+def test_list_entries_newest_first_then_by_id(admin):
+    older = add(at=utc(2030, 3, 1, 9))
+    newer = add(at=utc(2030, 3, 2, 9))
+    same_time_a = add(at=utc(2030, 3, 1, 12))
+    same_time_b = add(at=utc(2030, 3, 1, 12))
+    assert ids(admin) == [newer, same_time_b, same_time_a, older]
+
+
+def test_list_entries_limit_keeps_the_newest(admin):
+    entries = [add(at=utc(2030, 3, day, 9)) for day in range(1, 6)]
+    with read_only() as session:
+        got = [e.id for e in audit.list_entries(session, actor=admin, limit=2)]
+    assert got == [entries[4], entries[3]]
+
+
+def test_list_entries_filters_by_actions(admin):
+    sign_in = add("sign_in", at=utc(2030, 3, 1, 9))
+    failed = add("sign_in_failed", at=utc(2030, 3, 1, 10))
+    add("sign_out", at=utc(2030, 3, 1, 11))
+    assert ids(admin, actions=("sign_in", "sign_in_failed")) == [failed, sign_in]
+    assert ids(admin, actions=("network_created",)) == []
+
+
+def test_list_entries_text_matches_label_detail_or_ip_ignoring_case(admin):
+    by_label = add(at=utc(2030, 3, 1, 9), actor_label="marie.curie@exemple.fr")
+    by_detail = add(at=utc(2030, 3, 1, 10), detail="Lien créé par un administrateur")
+    by_ip = add(at=utc(2030, 3, 1, 11), ip="198.51.100.77")
+    add(at=utc(2030, 3, 1, 12), actor_label="autre@exemple.fr", detail="rien", ip="192.0.2.9")
+    assert ids(admin, text="  CURIE ") == [by_label]
+    assert ids(admin, text="CRÉÉ PAR") == [by_detail]
+    assert ids(admin, text="100.77") == [by_ip]
+    assert ids(admin, text="introuvable") == []
+
+
+def test_list_entries_text_folds_accented_capitals(admin):
+    entry = add(at=utc(2030, 3, 1, 9), detail="Candidature de l'ÉCOLE du Val-d'Oise")
+    assert ids(admin, text="école") == [entry]
+
+
+def test_list_entries_text_percent_and_underscore_are_literal(admin):
+    add(at=utc(2030, 3, 1, 9), detail="rien", actor_label="jeanxdupont@exemple.fr")
+    percent = add(at=utc(2030, 3, 1, 10), detail="taux de 100 % atteint")
+    underscore = add(at=utc(2030, 3, 1, 11), actor_label="jean_dupont@exemple.fr")
+    # The user's text is a plain substring, not a LIKE pattern.
+    assert ids(admin, text="%") == [percent]
+    assert ids(admin, text="jean_d") == [underscore]
+
+
+def test_list_entries_since_and_until_are_paris_days_in_winter(admin):
+    # Paris is UTC+1 in March (before the last Sunday).
+    late_on_9th = add(at=utc(2030, 3, 9, 22, 59))      # 9 March 23:59 Paris
+    first_of_10th = add(at=utc(2030, 3, 9, 23, 0))     # 10 March 00:00 Paris
+    last_of_10th = add(at=utc(2030, 3, 10, 22, 59))    # 10 March 23:59 Paris
+    first_of_11th = add(at=utc(2030, 3, 10, 23, 0))    # 11 March 00:00 Paris
+    assert ids(admin, since=date(2030, 3, 10), until=date(2030, 3, 10)) == [last_of_10th, first_of_10th]
+    assert ids(admin, until=date(2030, 3, 9)) == [late_on_9th]
+    assert ids(admin, since=date(2030, 3, 11)) == [first_of_11th]
+
+
+def test_list_entries_since_and_until_are_paris_days_in_summer(admin):
+    # Paris is UTC+2 in July.
+    add(at=utc(2030, 7, 1, 21, 59))                    # 1 July 23:59 Paris
+    first_of_2nd = add(at=utc(2030, 7, 1, 22, 0))      # 2 July 00:00 Paris
+    last_of_2nd = add(at=utc(2030, 7, 2, 21, 59))      # 2 July 23:59 Paris
+    add(at=utc(2030, 7, 2, 22, 0))                     # 3 July 00:00 Paris
+    assert ids(admin, since=date(2030, 7, 2), until=date(2030, 7, 2)) == [last_of_2nd, first_of_2nd]
+
+
+def test_list_entries_filters_combine(admin):
+    wanted = add("sign_in_failed", at=utc(2030, 3, 10, 9), actor_label="cible@exemple.fr")
+    add("sign_in", at=utc(2030, 3, 10, 9), actor_label="cible@exemple.fr")
+    add("sign_in_failed", at=utc(2030, 3, 12, 9), actor_label="cible@exemple.fr")
+    add("sign_in_failed", at=utc(2030, 3, 10, 9), actor_label="autre@exemple.fr")
+    assert ids(admin, text="cible", actions=("sign_in_failed",), since=date(2030, 3, 10),
+               until=date(2030, 3, 11)) == [wanted]
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.PILOTE])
+def test_list_entries_allowed_with_view_audit(db, role):
+    entry = add(at=utc(2030, 3, 1, 9))
+    assert ids(make_user(role)) == [entry]
+
+
+@pytest.mark.parametrize("role", [Role.EVALUATEUR, Role.RESEAU])
+def test_list_entries_without_view_audit_is_not_allowed(db, role):
+    add(at=utc(2030, 3, 1, 9))
+    with read_only() as session, pytest.raises(NotAllowed):
+        audit.list_entries(session, actor=make_user(role))
+
+
+def test_action_labels_are_french_for_the_actions_core_records(db):
+    for action in ("sign_in", "sign_in_failed", "sign_in_locked", "sign_out", "csrf_rejected", "link_rejected",
+                   "account_invited", "account_updated", "password_set", "password_reset_requested",
+                   "network_created", "network_updated", "admin_bootstrapped"):
+        assert audit.ACTION_LABELS[action]

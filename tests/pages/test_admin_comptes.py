@@ -1,0 +1,146 @@
+"""Accounts page: invitations, the list, and an administrator's changes to an account."""
+
+from sqlalchemy import func, select
+
+from core import accounts
+from db.engine import read_only
+from db.models import OneTimeToken, Role, TokenPurpose, User
+from tests.factories import make_network, make_session_token
+from tests.pages.conftest import by_label, message_after, no_exception, open_app, red, texts
+from ui.forms import escape_md
+
+PAGE = "pages/admin/comptes.py"
+
+
+def invite(at, *, name: str, email: str, network_id: int | None = None, role: Role | None = None):
+    form = at.form[0]
+    by_label(form.text_input, "Nom et prénom").input(name)
+    by_label(form.text_input, "Adresse e-mail").input(email)
+    if role is not None:
+        by_label(form.selectbox, "Rôle").set_value(role)
+    if network_id is not None:
+        by_label(form.selectbox, "Réseau (pour un référent réseau)").set_value(network_id)
+    return by_label(form.button, "Créer l'invitation").click().run()
+
+
+def user_count() -> int:
+    with read_only() as session:
+        return session.scalar(select(func.count()).select_from(User))
+
+
+def test_comptes_shows_title_and_list_for_an_admin(as_role):
+    admin = as_role(Role.ADMIN)
+    referent = as_role(Role.RESEAU, network_id=make_network("Réseau Nord"))
+    at = open_app(admin, PAGE)
+    no_exception(at)
+    assert texts(at.title) == ["Comptes"]
+    assert "Comptes (2)" in texts(at.subheader)
+    table = at.dataframe[0].value
+    assert sorted(table["E-mail"]) == sorted([admin.email, referent.email])
+    assert set(table["Statut"]) == {"Actif"}
+    assert table.set_index("E-mail").loc[referent.email, "Réseau"] == "Réseau Nord"
+    assert "Modifier un compte" in texts(at.subheader)
+
+
+def test_comptes_invite_a_network_referent_shows_the_link_once(as_role):
+    network = make_network("Réseau des Yvelines")
+    at = open_app(as_role(Role.ADMIN), PAGE)
+    at = invite(at, name="Alice Martin", email="Alice.Martin@Exemple.fr", network_id=network)
+    no_exception(at)
+    assert not at.error
+    assert len(at.success) == 1
+    assert at.success[0].value.startswith(f"Invitation créée pour {escape_md('alice.martin@exemple.fr')}")
+    [link] = texts(at.code)
+    assert link.startswith("http://testserver/lien/")
+    with read_only() as session:
+        user = session.scalar(select(User).where(User.email == "alice.martin@exemple.fr"))
+        assert (user.full_name, user.role, user.network_id, user.password_hash) == (
+            "Alice Martin", Role.RESEAU, network, None)
+        info = accounts.peek_link(session, link.rsplit("/", 1)[1])
+    assert info.purpose == TokenPurpose.INVITATION and info.email == user.email
+    table = at.dataframe[0].value.set_index("E-mail")
+    assert table.loc[user.email, "Statut"] == "Invitation en attente"
+    at.run()  # the link is not shown again on the next run
+    assert not at.code and not at.success
+
+
+def test_comptes_invite_with_invalid_email_shows_the_message_next_to_the_field(as_role):
+    network = make_network()
+    at = open_app(as_role(Role.ADMIN), PAGE)
+    before = user_count()
+    at = invite(at, name="Bob", email="bob.exemple.fr", network_id=network)
+    no_exception(at)
+    assert message_after(at.form[0], "Adresse e-mail") == red(
+        "L'adresse e-mail doit contenir un « @ » (par exemple prenom.nom@exemple.fr).")
+    assert texts(at.error) == ["Certains champs sont à corriger."]
+    assert not at.code and not at.success
+    assert user_count() == before
+    with read_only() as session:
+        assert session.scalar(select(func.count()).select_from(OneTimeToken)) == 0
+    # what was typed is kept, to be corrected
+    assert by_label(at.form[0].text_input, "Adresse e-mail").value == "bob.exemple.fr"
+    assert by_label(at.form[0].text_input, "Nom et prénom").value == "Bob"
+
+
+def test_comptes_invite_a_referent_without_network_is_refused(as_role):
+    at = invite(open_app(as_role(Role.ADMIN), PAGE), name="Chloé", email="chloe@exemple.fr")
+    assert message_after(at.form[0], "Réseau (pour un référent réseau)") == red("Choisissez le réseau de ce référent.")
+    assert user_count() == 1
+
+
+def test_comptes_project_lead_may_invite_reviewers_but_not_edit_accounts(as_role):
+    at = open_app(as_role(Role.PILOTE), PAGE)
+    no_exception(at)
+    assert texts(at.title) == ["Comptes"]
+    assert by_label(at.form[0].selectbox, "Rôle").options == ["Évaluateur", "Réseau"]
+    assert "Modifier un compte" not in texts(at.subheader)
+    at = invite(at, name="Denis Évalue", email="denis@exemple.fr", role=Role.EVALUATEUR)
+    no_exception(at)
+    assert len(at.code) == 1
+    with read_only() as session:
+        assert session.scalar(select(User.role).where(User.email == "denis@exemple.fr")) == Role.EVALUATEUR
+
+
+def test_comptes_deactivate_an_account_ends_its_sessions(as_role):
+    admin = as_role(Role.ADMIN)
+    reviewer = as_role(Role.EVALUATEUR)
+    reviewer_token = make_session_token(reviewer)
+    at = open_app(admin, PAGE)
+    by_label(at.selectbox, "Compte").set_value(reviewer.user_id).run()
+    form = at.form[1]
+    assert by_label(form.checkbox, "Compte actif").value is True
+    by_label(form.checkbox, "Compte actif").uncheck()
+    at = by_label(form.button, "Enregistrer").click().run()
+    no_exception(at)
+    assert texts(at.success) == [f"Compte de {escape_md(reviewer.email)} enregistré."]
+    with read_only() as session:
+        user = session.get(User, reviewer.user_id)
+        assert user.active is False and user.version == 2
+        assert accounts.check_session(session, reviewer_token).actor is None
+    assert at.dataframe[0].value.set_index("E-mail").loc[reviewer.email, "Statut"] == "Désactivé"
+
+
+def test_comptes_admin_cannot_deactivate_itself(as_role):
+    admin = as_role(Role.ADMIN)
+    at = open_app(admin, PAGE)
+    by_label(at.selectbox, "Compte").set_value(admin.user_id).run()
+    by_label(at.form[1].checkbox, "Compte actif").uncheck()
+    at = by_label(at.form[1].button, "Enregistrer").click().run()
+    no_exception(at)
+    assert texts(at.error) == [
+        "Vous ne pouvez pas retirer vos propres droits d'administration ni désactiver votre compte."]
+    with read_only() as session:
+        assert session.get(User, admin.user_id).active is True
+
+
+def test_comptes_reset_link_for_an_account(as_role):
+    admin = as_role(Role.ADMIN)
+    reviewer = as_role(Role.EVALUATEUR)
+    at = open_app(admin, PAGE)
+    by_label(at.selectbox, "Compte").set_value(reviewer.user_id).run()
+    at = by_label(at.button, "Créer un lien de réinitialisation du mot de passe").click().run()
+    no_exception(at)
+    [link] = texts(at.code)
+    with read_only() as session:
+        info = accounts.peek_link(session, link.rsplit("/", 1)[1])
+    assert info.purpose == TokenPurpose.PASSWORD_RESET and info.email == reviewer.email

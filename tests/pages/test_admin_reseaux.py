@@ -1,0 +1,87 @@
+"""Networks page: list, create (unique names), edit."""
+
+from sqlalchemy import select
+
+from db.engine import read_only
+from db.models import AuditEntry, Network, Role
+from tests.factories import make_network
+from tests.pages.conftest import by_label, message_after, no_exception, open_app, red, texts
+from ui.forms import escape_md
+
+PAGE = "pages/admin/reseaux.py"
+
+
+def create(at, **fields):
+    tab = at.tabs[0]
+    for label, value in fields.items():
+        by_label(tab.text_input, label).input(value)
+    return by_label(tab.button, "Créer le réseau").click().run()
+
+
+def names() -> list[str]:
+    with read_only() as session:
+        return list(session.scalars(select(Network.name).order_by(Network.name)))
+
+
+def test_reseaux_without_networks_shows_title_and_empty_edit_tab(as_role):
+    at = open_app(as_role(Role.ADMIN), PAGE)
+    no_exception(at)
+    assert texts(at.title) == ["Réseaux"]
+    assert [t.label for t in at.tabs] == ["Créer un réseau", "Modifier un réseau"]
+    assert texts(at.tabs[1].info) == ["Aucun réseau pour le moment."]
+
+
+def test_reseaux_lists_networks_with_their_account_count(as_role):
+    nord = make_network("Réseau Nord")
+    make_network("Réseau Sud")
+    as_role(Role.RESEAU, network_id=nord)
+    as_role(Role.RESEAU, network_id=nord)
+    at = open_app(as_role(Role.ADMIN), PAGE)
+    table = at.dataframe[0].value.set_index("Réseau")
+    assert table.loc["Réseau Nord", "Comptes"] == 2
+    assert table.loc["Réseau Sud", "Comptes"] == 0
+
+
+def test_reseaux_create_a_network(as_role):
+    at = open_app(as_role(Role.ADMIN), PAGE)
+    at = create(at, **{"Nom du réseau": "  Réseau de l'Essonne ", "E-mail de contact": "contact@essonne.fr",
+                       "Site internet": "https://essonne.example.org"})
+    no_exception(at)
+    name = "Réseau de l'Essonne"
+    assert texts(at.success) == [f"Réseau « {escape_md(name)} » créé."]
+    assert names() == ["Réseau de l'Essonne"]
+    assert list(at.dataframe[0].value["Réseau"]) == ["Réseau de l'Essonne"]
+    with read_only() as session:
+        assert session.scalar(select(AuditEntry.action).where(AuditEntry.object_type == "network")) == "network_created"
+
+
+def test_reseaux_duplicate_name_is_refused_next_to_the_field(as_role):
+    make_network("Réseau Nord")
+    at = create(open_app(as_role(Role.ADMIN), PAGE), **{"Nom du réseau": "réseau NORD"})
+    no_exception(at)
+    assert message_after(at.tabs[0].form[0], "Nom du réseau") == red("Un réseau porte déjà ce nom.")
+    assert "Certains champs sont à corriger." in texts(at.error)
+    assert not at.success
+    assert names() == ["Réseau Nord"]
+
+
+def test_reseaux_invalid_contact_email_is_refused(as_role):
+    at = create(open_app(as_role(Role.ADMIN), PAGE), **{"Nom du réseau": "Réseau Est", "E-mail de contact": "nope"})
+    assert message_after(at.tabs[0].form[0], "E-mail de contact").startswith(":red[L'adresse e\\-mail doit contenir")
+    assert names() == []
+
+
+def test_reseaux_edit_a_network(as_role):
+    network = make_network("Réseau Nord")
+    at = open_app(as_role(Role.ADMIN), PAGE)
+    tab = at.tabs[1]
+    assert by_label(tab.selectbox, "Réseau à modifier").value == network
+    by_label(tab.text_input, "Nom du réseau").input("Réseau Nord-Est")
+    by_label(tab.checkbox, "Réseau actif").uncheck()
+    at = by_label(tab.button, "Enregistrer").click().run()
+    no_exception(at)
+    assert texts(at.success) == ["Réseau enregistré."]
+    with read_only() as session:
+        row = session.get(Network, network)
+        assert (row.name, row.active, row.version) == ("Réseau Nord-Est", False, 2)
+    assert at.dataframe[0].value.set_index("Réseau").loc["Réseau Nord-Est", "Actif"] == "Non"

@@ -1,0 +1,312 @@
+"""The plain HTTP routes (sign-in, single-use links, password reset, health) over real HTTP
+semantics: Starlette's TestClient, a real SQLite database, real cookies."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+import routes.auth
+from core import accounts
+from db.engine import read_only, unit_of_work
+from db.models import AuditEntry, OutboxMessage, Role, SignInSession
+from routes.web import CSRF_COOKIE, LINK_COOKIE, SESSION_COOKIE
+from tests.factories import PASSWORD, make_session_token, make_user
+
+BASE = "http://testserver"
+NEW_PASSWORD = "un-nouveau-secret-42"
+WRONG_CREDENTIALS = "Adresse e-mail ou mot de passe incorrect."
+CSRF_MESSAGE = "Votre formulaire a expiré ou ne vient pas de ce site."
+INVALID_LINK = "Ce lien n&#39;est plus valable"  # HTML-escaped apostrophe
+RESET_SENT = "Si un compte actif correspond à cette adresse"
+
+
+class Client(TestClient):
+    """TestClient that checks every answer for a leaked Python traceback."""
+
+    def request(self, *args, **kwargs):
+        response = super().request(*args, **kwargs)
+        assert "Traceback" not in response.text and 'File "' not in response.text
+        return response
+
+
+@pytest.fixture
+def client(sqlite_db):
+    app = Starlette(routes=routes.auth.ROUTES)
+    with Client(app, base_url=BASE, follow_redirects=False) as test_client:
+        yield test_client
+
+
+def csrf_of(response) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', response.text)
+    assert match, response.text
+    return match.group(1)
+
+
+def post_form(client, path: str, data: dict, *, origin: str | None = BASE, csrf: bool = True):
+    """GET the page (for its CSRF token and cookie), then POST the form as a browser would."""
+    token = csrf_of(client.get(path))
+    headers = {"Origin": origin} if origin else {}
+    return client.post(path, data={**data, **({"csrf_token": token} if csrf else {})}, headers=headers)
+
+
+def set_cookie_headers(response, name: str) -> list[str]:
+    return [h for h in response.headers.get_list("set-cookie") if h.startswith(f"{name}=")]
+
+
+def audit_actions() -> list[str]:
+    with read_only() as session:
+        return list(session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+
+
+def invitation_token() -> str:
+    admin = make_user(Role.ADMIN)
+    with unit_of_work() as session:
+        issued = accounts.invite(session, actor=admin, email="nouvelle@exemple.fr", full_name="Nouvelle Personne",
+                                 role=Role.EVALUATEUR)
+    return issued.url.rsplit("/", 1)[-1]
+
+
+# ---------------------------------------------------------------- sign-in
+
+
+def test_sign_in_form_has_csrf_token_and_cookie(client):
+    response = client.get("/connexion")
+    assert response.status_code == 200
+    assert "<h1>Connexion</h1>" in response.text
+    token = csrf_of(response)
+    assert len(token) >= 32
+    [cookie] = set_cookie_headers(response, CSRF_COOKIE)
+    assert f"{CSRF_COOKIE}={token}" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-frame-options"] == "DENY"
+
+
+def test_sign_in_form_reuses_the_browser_csrf_token(client):
+    first = csrf_of(client.get("/connexion"))
+    assert csrf_of(client.get("/connexion")) == first
+
+
+def test_sign_in_with_right_credentials_sets_session_cookie_and_redirects(client):
+    actor = make_user(Role.PILOTE)
+    response = post_form(client, "/connexion", {"email": actor.email.upper(), "password": PASSWORD})
+    assert response.status_code == 303 and response.headers["location"] == "/"
+    [cookie] = set_cookie_headers(response, SESSION_COOKIE)
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
+    token = cookie.split(";", 1)[0].split("=", 1)[1]
+    with read_only() as session:
+        assert accounts.check_session(session, token).actor.user_id == actor.user_id
+        assert session.scalar(select(SignInSession.token_hash)) == accounts.hash_token(token)
+
+
+def test_sign_in_with_wrong_password_is_401_without_session_cookie(client):
+    actor = make_user(Role.PILOTE)
+    response = post_form(client, "/connexion", {"email": actor.email, "password": "pas-le-bon"})
+    assert response.status_code == 401
+    assert WRONG_CREDENTIALS in response.text
+    assert set_cookie_headers(response, SESSION_COOKIE) == []
+    assert f'value="{actor.email}"' in response.text  # the e-mail typed is kept
+    assert audit_actions() == ["sign_in_failed"]
+
+
+def test_sign_in_unknown_account_is_the_same_401(client):
+    response = post_form(client, "/connexion", {"email": "inconnu@exemple.fr", "password": PASSWORD})
+    assert response.status_code == 401 and WRONG_CREDENTIALS in response.text
+    assert set_cookie_headers(response, SESSION_COOKIE) == []
+
+
+def test_sign_in_without_csrf_token_is_403_and_audited(client):
+    actor = make_user(Role.PILOTE)
+    response = post_form(client, "/connexion", {"email": actor.email, "password": PASSWORD}, csrf=False)
+    assert response.status_code == 403 and CSRF_MESSAGE in response.text
+    assert set_cookie_headers(response, SESSION_COOKIE) == []
+    assert audit_actions() == ["csrf_rejected"]
+
+
+def test_sign_in_with_a_forged_csrf_token_is_403(client):
+    actor = make_user(Role.PILOTE)
+    client.get("/connexion")
+    response = client.post("/connexion", headers={"Origin": BASE},
+                           data={"email": actor.email, "password": PASSWORD, "csrf_token": "x" * 43})
+    assert response.status_code == 403 and CSRF_MESSAGE in response.text
+
+
+def test_sign_in_without_csrf_cookie_is_403(client):
+    actor = make_user(Role.PILOTE)
+    token = csrf_of(client.get("/connexion"))
+    client.cookies.clear()
+    response = client.post("/connexion", headers={"Origin": BASE},
+                           data={"email": actor.email, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "null", "http://testserver.evil.example", None])
+def test_sign_in_from_another_origin_is_403(client, origin):
+    actor = make_user(Role.PILOTE)
+    response = post_form(client, "/connexion", {"email": actor.email, "password": PASSWORD}, origin=origin)
+    assert response.status_code == 403 and CSRF_MESSAGE in response.text
+    assert set_cookie_headers(response, SESSION_COOKIE) == []
+
+
+def test_sign_in_with_same_site_referer_and_no_origin_is_accepted(client):
+    actor = make_user(Role.PILOTE)
+    token = csrf_of(client.get("/connexion"))
+    response = client.post("/connexion", headers={"Referer": f"{BASE}/connexion"},
+                           data={"email": actor.email, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 303
+
+
+def test_sign_in_after_five_failures_is_429(client):
+    actor = make_user(Role.PILOTE)
+    for _ in range(5):
+        assert post_form(client, "/connexion", {"email": actor.email, "password": "faux"}).status_code == 401
+    response = post_form(client, "/connexion", {"email": actor.email, "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Trop de tentatives de connexion infructueuses" in response.text
+    assert set_cookie_headers(response, SESSION_COOKIE) == []
+
+
+# ---------------------------------------------------------------- single-use links
+
+
+def test_link_valid_redirects_without_the_token_in_the_url(client):
+    token = invitation_token()
+    response = client.get(f"/lien/{token}")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/mot-de-passe"
+    assert token not in response.headers["location"]
+    [cookie] = set_cookie_headers(response, LINK_COOKIE)
+    assert f"{LINK_COOKIE}={token}" in cookie
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/mot-de-passe" in cookie
+
+
+def test_link_password_form_shows_who_it_is_for(client):
+    client.get(f"/lien/{invitation_token()}")
+    response = client.get("/mot-de-passe")
+    assert response.status_code == 200
+    assert "Bienvenue, Nouvelle Personne" in response.text and "nouvelle@exemple.fr" in response.text
+    assert 'name="password_confirmation"' in response.text
+    csrf_of(response)
+
+
+def test_link_password_form_without_link_cookie_is_410(client):
+    response = client.get("/mot-de-passe")
+    assert response.status_code == 410 and INVALID_LINK in response.text
+
+
+def test_link_password_submit_sets_password_and_signs_in(client):
+    client.get(f"/lien/{invitation_token()}")
+    response = post_form(client, "/mot-de-passe", {"password": NEW_PASSWORD, "password_confirmation": NEW_PASSWORD})
+    assert response.status_code == 303 and response.headers["location"] == "/"
+    [cookie] = set_cookie_headers(response, SESSION_COOKIE)
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    [gone] = set_cookie_headers(response, LINK_COOKIE)
+    assert "Max-Age=0" in gone or "expires=Thu, 01 Jan 1970" in gone
+    with unit_of_work() as session:
+        assert accounts.sign_in(session, email="nouvelle@exemple.fr", password=NEW_PASSWORD,
+                                ip_address="127.0.0.1").error is None
+
+
+def test_link_password_submit_weak_password_is_400_with_field_message(client):
+    client.get(f"/lien/{invitation_token()}")
+    response = post_form(client, "/mot-de-passe", {"password": "court", "password_confirmation": "court"})
+    assert response.status_code == 400
+    assert "Le mot de passe doit comporter au moins 10 caractères." in response.text
+    assert set_cookie_headers(response, SESSION_COOKIE) == []
+    response = post_form(client, "/mot-de-passe", {"password": NEW_PASSWORD, "password_confirmation": "autre"})
+    assert response.status_code == 400
+    assert "Les deux mots de passe ne sont pas identiques." in response.text
+
+
+def test_link_password_submit_without_csrf_is_403_and_keeps_the_link(client):
+    client.get(f"/lien/{invitation_token()}")
+    response = post_form(client, "/mot-de-passe", {"password": NEW_PASSWORD, "password_confirmation": NEW_PASSWORD},
+                         csrf=False)
+    assert response.status_code == 403 and CSRF_MESSAGE in response.text
+    assert "csrf_rejected" in audit_actions()
+    response = post_form(client, "/mot-de-passe", {"password": NEW_PASSWORD, "password_confirmation": NEW_PASSWORD})
+    assert response.status_code == 303
+
+
+def test_link_reused_is_410(client):
+    token = invitation_token()
+    client.get(f"/lien/{token}")
+    post_form(client, "/mot-de-passe", {"password": NEW_PASSWORD, "password_confirmation": NEW_PASSWORD})
+    again = client.get(f"/lien/{token}")
+    assert again.status_code == 410 and INVALID_LINK in again.text
+    assert "<html lang=\"fr\">" in again.text
+    # Replaying the consumed token straight at the form is refused too.
+    csrf = csrf_of(client.get("/mot-de-passe-oublie"))  # signed in now: /connexion redirects
+    client.cookies.set(LINK_COOKIE, token, path="/mot-de-passe")
+    response = client.post("/mot-de-passe", headers={"Origin": BASE}, data={
+        "password": "encore-autre-1234", "password_confirmation": "encore-autre-1234", "csrf_token": csrf})
+    assert response.status_code == 410 and INVALID_LINK in response.text
+
+
+def test_link_unknown_token_is_410_and_audited(client):
+    response = client.get("/lien/jeton-inconnu")
+    assert response.status_code == 410 and INVALID_LINK in response.text
+    assert set_cookie_headers(response, LINK_COOKIE) == []
+    assert audit_actions() == ["link_rejected"]
+
+
+# ---------------------------------------------------------------- password reset
+
+
+def test_reset_form_shows_the_form(client):
+    response = client.get("/mot-de-passe-oublie")
+    assert response.status_code == 200 and "Mot de passe oublié" in response.text
+    csrf_of(response)
+
+
+def test_reset_gives_the_same_answer_for_known_and_unknown_emails(client):
+    actor = make_user(Role.PILOTE)
+    known = post_form(client, "/mot-de-passe-oublie", {"email": actor.email})
+    unknown = post_form(client, "/mot-de-passe-oublie", {"email": "inconnu@exemple.fr"})
+    assert known.status_code == unknown.status_code == 200
+    assert RESET_SENT in known.text
+    assert known.text == unknown.text
+    with read_only() as session:
+        assert session.scalars(select(OutboxMessage.to_address)).all() == [actor.email]
+    assert audit_actions() == ["password_reset_requested", "password_reset_requested"]
+
+
+def test_reset_without_csrf_is_403_and_queues_nothing(client):
+    actor = make_user(Role.PILOTE)
+    response = post_form(client, "/mot-de-passe-oublie", {"email": actor.email}, csrf=False)
+    assert response.status_code == 403 and CSRF_MESSAGE in response.text
+    with read_only() as session:
+        assert session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_reset_link_end_to_end_signs_in_with_the_new_password(client):
+    actor = make_user(Role.PILOTE)
+    post_form(client, "/mot-de-passe-oublie", {"email": actor.email})
+    with read_only() as session:
+        body = session.scalar(select(OutboxMessage.body_text))
+    link = re.search(r"http://testserver(/lien/\S+)", body).group(1)
+    assert client.get(link).status_code == 303
+    page = client.get("/mot-de-passe")
+    assert "Nouveau mot de passe" in page.text
+    response = post_form(client, "/mot-de-passe", {"password": NEW_PASSWORD, "password_confirmation": NEW_PASSWORD})
+    assert response.status_code == 303
+    client.cookies.clear()
+    response = post_form(client, "/connexion", {"email": actor.email, "password": NEW_PASSWORD})
+    assert response.status_code == 303
+
+
+# ---------------------------------------------------------------- health
+
+
+def test_health_is_ok(client):
+    response = client.get("/sante")
+    assert response.status_code == 200 and response.text == "ok"
+
+
+def test_sign_in_form_when_already_signed_in_redirects_home(client):
+    actor = make_user(Role.PILOTE)
+    client.cookies.set(SESSION_COOKIE, make_session_token(actor))
+    response = client.get("/connexion", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/"
