@@ -24,4 +24,11 @@ async def lifespan(_app):
     yield
 
 
-app = st.App("streamlit_app.py", routes=ROUTES, lifespan=lifespan)
+def show_french_error(_error: Exception) -> bool:
+    """Users see a French sentence; the traceback goes to the server log only."""
+    st.error("Une erreur inattendue s'est produite. Rechargez la page ; si elle persiste, "
+             "signalez-la à l'équipe projet en indiquant l'heure.")
+    return True
+
+
+app = st.App("streamlit_app.py", routes=ROUTES, lifespan=lifespan, on_script_error=show_french_error)

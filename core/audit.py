@@ -29,6 +29,19 @@ ACTION_LABELS = {
     "network_created": "Création d'un réseau",
     "network_updated": "Modification d'un réseau",
     "admin_bootstrapped": "Création de l'administrateur (démarrage)",
+    "edition_created": "Création d'une rencontre",
+    "edition_updated": "Modification d'une rencontre",
+    "call_created": "Création d'un appel",
+    "call_updated": "Modification d'un appel",
+    "call_opened": "Ouverture d'un appel",
+    "call_extended": "Prolongation d'un appel",
+    "call_closed": "Clôture d'un appel",
+    "candidacy_created": "Création d'une candidature (brouillon)",
+    "candidacy_updated": "Modification d'une candidature",
+    "candidacy_submitted": "Dépôt d'une candidature",
+    "candidacy_withdrawn": "Retrait d'une candidature",
+    "candidacy_imported": "Candidature importée",
+    "candidacies_imported": "Import d'un fichier de candidatures",
 }
 
 

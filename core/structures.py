@@ -66,9 +66,14 @@ class PastCandidacy:
     deliberation: str
 
     @property
+    def outcome(self) -> str:
+        if self.submission == "submitted":
+            return DECISION_LABELS[self.deliberation]
+        return SUBMISSION_LABELS[self.submission]
+
+    @property
     def label(self) -> str:
-        outcome = DECISION_LABELS[self.deliberation] if self.submission == "submitted" else SUBMISSION_LABELS[self.submission]
-        return f"n° {self.edition_number} « {self.theme_title} » ({self.network_name}) : {outcome}"
+        return f"n° {self.edition_number} « {self.theme_title} » ({self.network_name}) : {self.outcome}"
 
 
 @dataclass(frozen=True)

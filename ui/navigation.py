@@ -52,6 +52,7 @@ def pages_for(actor: Actor | None) -> dict[str, list[st.Page]] | list[st.Page]:
         "Réseau": [
             _page("pages/reseau/accueil.py", "Mes candidatures", ":material/home:", "reseau", default=True),
             _page("pages/reseau/candidature.py", "Nouvelle candidature", ":material/add_circle:", "candidature"),
+            _page("pages/reseau/import.py", "Importer un tableur", ":material/upload_file:", "import"),
         ],
         "Compte": account,
     }

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core import calls, networks
 from core.calls import DEFAULT_CRITERIA, CallData, EditionData
-from core.clock import format_date, utcnow
+from core.clock import format_date, format_time, utcnow
 from core.departements import DEPARTEMENTS
 from core.reference import ILE_DE_FRANCE, STRUCTURE_KINDS, kind_label
 from db.engine import read_only, unit_of_work
@@ -80,12 +80,20 @@ detail = None
 if call_id != NEW:
     with read_only() as session:
         detail = calls.call_detail(session, actor=actor, call_id=call_id)
-        counts = calls.submission_counts(session, actor=actor, call_id=call_id)
     phase = edition_calls[call_id].phase(utcnow())
     st.markdown(f"**{calls.STATE_LABELS[phase]}** — ouverture {when(detail.opens_at)}, clôture {when(detail.closes_at)}")
     st.subheader("Candidatures par réseau")
-    st.dataframe([{"Réseau": c.network_name, "Brouillons": c.drafts, "Déposées": c.submitted, "Retirées": c.withdrawn}
-                  for c in counts], hide_index=True, width="stretch")
+
+    @st.fragment(run_every="30s")
+    def live_counts() -> None:
+        """Refreshed every 30 seconds while the page is open."""
+        with read_only() as session:
+            counts = calls.submission_counts(session, actor=actor, call_id=call_id)
+        st.dataframe([{"Réseau": c.network_name, "Brouillons": c.drafts, "Déposées": c.submitted,
+                       "Retirées": c.withdrawn} for c in counts], hide_index=True, width="stretch")
+        st.caption(f"Mis à jour à {format_time(utcnow())}.")
+
+    live_counts()
     cols = st.columns(3)
     forms.form_error("etat_appel")
     forms.field_error("etat_appel", "invited_networks")
