@@ -24,3 +24,7 @@ test: venv
 
 clean-data:
 	rm -f data/openmap.sqlite3 data/openmap.sqlite3-wal data/openmap.sqlite3-shm
+
+.PHONY: bench
+bench: venv
+	$(PY) -m bench

@@ -1,0 +1,374 @@
+"""`make bench` / `python -m bench [--rows N]`: throughput of the spreadsheet import.
+
+Seeds a fresh, migrated SQLite database in a temporary directory (a network, an open
+call, a referent), generates N valid synthetic rows and prints, each beside a baseline
+measured in the same run so that the ratio holds on a noisy machine:
+
+1. validation: candidacy_form.validate (and the import's whole row check) over all
+   rows, against bare clean_siret + clean_email + clean_phone on the same values;
+2. database write: the write phase of importing.apply (as drafts, then submitted with
+   acknowledgements), against a bare sqlite3 executemany of the same structure and
+   candidacy rows into an equivalent fresh database;
+3. overall: read_rows (CSV) + preview + apply, in rows per second, with apply reusing
+   the preview's field validation (as the page does) and without.
+
+Timings are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+from stdnum import luhn
+
+from core import candidacies, importing
+from core.accounts import actor_of
+from core.candidacy_form import CANDIDACY_FIELDS, STRUCTURE_FIELDS, validate
+from core.permissions import Actor
+from core.reference import SECTORS, STRUCTURE_KINDS
+from core.validation import clean_email, clean_phone, clean_siret
+from db import engine as db_engine
+from db.migrate import upgrade
+from db.models import Call, CallDepartement, CallState, Edition, Network, Role, User, call_networks
+
+PLACES = (
+    ("75011", "75", "Paris"), ("77100", "77", "Meaux"), ("78000", "78", "Versailles"),
+    ("91000", "91", "Évry-Courcouronnes"), ("92000", "92", "Nanterre"), ("93200", "93", "Saint-Denis"),
+    ("94000", "94", "Créteil"), ("95100", "95", "Argenteuil"),
+)
+FIRST_NAMES = ("Samia", "Jean", "Awa", "Karim", "Lucie", "Mehdi", "Chloé", "Ousmane", "Inès", "Théo")
+LAST_NAMES = ("Benali", "Martin", "Diallo", "Haddad", "Lefèvre", "Nguyen", "Moreau", "Traoré", "Petit", "Roux")
+NOW = datetime(2027, 1, 15, 10, 0, tzinfo=timezone.utc)
+
+OK, BELOW = "OK", "EN DESSOUS DE L'OBJECTIF"
+
+
+# ---------------------------------------------------------------- data
+
+
+def synthetic_siret(n: int) -> str:
+    siren = f"{10_000_000 + n:08d}"
+    siren += luhn.calc_check_digit(siren)
+    body = siren + f"{1 + n % 9:04d}"
+    return body + luhn.calc_check_digit(body)
+
+
+def synthetic_rows(count: int) -> list[dict[str, str]]:
+    """`count` valid, distinct rows keyed by the template's headers."""
+    kinds = list(STRUCTURE_KINDS)
+    rows = []
+    for n in range(count):
+        postcode, departement, city = PLACES[n % len(PLACES)]
+        person = f"{FIRST_NAMES[n % 10]} {LAST_NAMES[(n // 10) % 10]}"
+        mobile = n % 3 == 0
+        phone = (f"06 {n % 25 + 10:02d} {(n // 90) % 90 + 10:02d} {n % 7 + 10:02d} {n % 89 + 10:02d}" if mobile
+                 else f"0{1 + n % 5} {n % 70 + 20:02d} {(n // 80) % 90 + 10:02d} {n % 9 + 10:02d} {n % 83 + 10:02d}")
+        sectors = " ; ".join(SECTORS[(n + k * 7) % len(SECTORS)] for k in range(1 + n % 3))
+        rows.append({
+            "SIRET": synthetic_siret(n) if n % 4 else " ".join(
+                (synthetic_siret(n)[:3], synthetic_siret(n)[3:6], synthetic_siret(n)[6:9], synthetic_siret(n)[9:])),
+            "Nom de la structure": f"Structure d'insertion n° {n}",
+            "Type de structure": kinds[n % len(kinds)],
+            "Adresse": f"{n % 200 + 1} rue de la République",
+            "Code postal": postcode,
+            "Ville": city,
+            "Département": departement,
+            "Site internet": f"www.structure-{n}.exemple.fr",
+            "Secteurs d'activité": sectors,
+            "Salariés en insertion": str(n % 120),
+            "Contact — nom": person,
+            "Contact — e-mail": f"{person.split()[0].lower()}.{n}@structure-{n % 500}.exemple.fr",
+            "Contact — téléphone": phone,
+            "Présentateur — nom": person,
+            "Présentateur — fonction": "Direction",
+            "Titre de la présentation": f"Offre de services n° {n}",
+            "Résumé": "Prestations réalisées par des salariés en parcours d'insertion, encadrés par des "
+                      "professionnels du métier, pour les acheteurs publics d'Île-de-France.",
+            "Offre pour les acheteurs": "Lots réservés et clauses sociales ; interventions sous 48 heures.",
+            "Références de marchés publics": "Commune de Saint-Denis (2023) ; Département du Val-d'Oise (2024)."
+            if n % 2 else "",
+            "Accord traitement des données": "Oui",
+            "Accord partage avec les acheteurs": "Oui",
+        })
+    return rows
+
+
+def csv_bytes(rows: list[dict[str, str]]) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(importing.COLUMNS)
+    writer.writerows([row[header] for header in importing.COLUMNS] for row in rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+# ---------------------------------------------------------------- database
+
+
+class Database:
+    """A fresh, migrated SQLite file with one network, one referent and one open call."""
+
+    def __init__(self, directory: Path, name: str):
+        self.path = directory / f"{name}.sqlite3"
+        self.engine = db_engine.make_engine(f"sqlite:///{self.path}")
+        upgrade(self.engine)
+        with Session(self.engine) as session, session.begin():
+            network = Network(name="Réseau du banc d'essai", contact_email="reseau@exemple.fr")
+            session.add(network)
+            session.flush()
+            user = User(email="referent@exemple.fr", full_name="Référente du banc", role=Role.RESEAU,
+                        network_id=network.id)
+            edition = Edition(number=1, title="Rencontre du banc d'essai", event_date=date(2027, 3, 18),
+                              start_time=datetime(2027, 1, 1, 9).time(), end_time=datetime(2027, 1, 1, 12).time())
+            session.add_all([user, edition])
+            session.flush()
+            call = Call(edition_id=edition.id, theme_title="Thème du banc d'essai", state=CallState.OPEN,
+                        opens_at=NOW - timedelta(days=10), closes_at=NOW + timedelta(days=10))
+            call.eligible_departements = [CallDepartement(departement=code) for _, code, _ in PLACES]
+            session.add(call)
+            session.flush()
+            session.execute(call_networks.insert().values(call_id=call.id, network_id=network.id))
+            session.refresh(user, ["network"])
+            self.actor: Actor = actor_of(user)
+            self.call_id = call.id
+            self.network_id = network.id
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+# ---------------------------------------------------------------- measures
+
+
+def best_of(repeat: int, run: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def measure_validation(rows: list[dict[str, str]], db: Database, repeat: int) -> dict[str, float]:
+    """Seconds for all rows: bare validators, candidacy_form.validate, the import's check_row.
+
+    The rows are taken in slices of 500; each slice runs the three, `repeat` times in
+    turn, and keeps each one's best time: a busy moment of the machine then hurts one
+    slice of one measure, not a whole measure.
+    """
+    with db.session() as session:
+        call = session.get(Call, db.call_id)
+        kinds, departements = candidacies._eligibility(call)
+    forms = [importing.form_of(row)[0] for row in rows]
+
+    def bare(start: int, end: int) -> None:
+        for form in forms[start:end]:
+            clean_siret(form.siret)
+            clean_email(form.contact_email)
+            clean_phone(form.contact_phone)
+
+    def form_validate(start: int, end: int) -> None:
+        for form in forms[start:end]:
+            validate(form, submit=True, eligible_kinds=kinds, eligible_departements=departements)
+
+    def import_check(start: int, end: int) -> None:
+        for row in rows[start:end]:
+            importing.check_row(row, submit=True, eligible_kinds=kinds, eligible_departements=departements)
+
+    measures = {"bare": bare, "validate": form_validate, "check_row": import_check}
+    timings = dict.fromkeys(measures, 0.0)
+    for start in range(0, len(rows), 500):
+        best = dict.fromkeys(measures, float("inf"))
+        for _ in range(repeat):
+            for name, run in measures.items():
+                best[name] = min(best[name], best_of(1, lambda: run(start, start + 500)))
+        for name in measures:
+            timings[name] += best[name]
+    return timings
+
+
+def measure_import_write(rows: list[dict[str, str]], directory: Path, attempt: str, *, submit: bool
+                         ) -> tuple[float, list]:
+    """Time of importing's write phase (statements + commit) into a fresh database.
+
+    The plan (validation and look-ups, what `preview` also does) is made first and not
+    timed; `importing._write` is what `apply` runs after it.
+    """
+    db = Database(directory, f"write-{attempt}")
+    try:
+        with db.session() as session:
+            session.begin()
+            plan = importing._plan(session, actor=db.actor, call_id=db.call_id, rows=rows, submit=submit, now=NOW)
+            start = time.perf_counter()
+            result = importing._write(session, plan, actor=db.actor, now=NOW, source="banc.csv")
+            session.commit()
+            elapsed = time.perf_counter() - start
+        assert result.created == len(rows) and result.rejected == 0, result
+        cleans = [item.clean for item in plan.rows]
+        return elapsed, cleans
+    finally:
+        db.close()
+
+
+def measure_bare_write(cleans: list, directory: Path, attempt: int) -> float:
+    """A bare sqlite3 executemany of the same structure and candidacy rows into an equivalent fresh database."""
+    db = Database(directory, f"bare-{attempt}")
+    call_id, network_id, user_id = db.call_id, db.network_id, db.actor.user_id
+    db.close()
+    stamp = NOW.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    structure_columns = (*STRUCTURE_FIELDS, "contact_name", "contact_email", "contact_phone",
+                         "created_at", "updated_at", "version")
+    candidacy_columns = ("call_id", "structure_id", "network_id", *CANDIDACY_FIELDS, "submission", "submitted_at",
+                         "deliberation", "publication", "confirmation", "created_by_id", "created_at", "updated_at",
+                         "version")
+    structures = [
+        (*(getattr(c, name) for name in STRUCTURE_FIELDS), c.contact_name, c.contact_email, c.contact_phone,
+         stamp, stamp, 1)
+        for c in cleans
+    ]
+    candidacy_rows = [
+        (call_id, index, network_id, *(getattr(c, name) for name in CANDIDACY_FIELDS), "submitted", stamp,
+         "pending", "unpublished", "pending", user_id, stamp, stamp, 1)
+        for index, c in enumerate(cleans, start=1)
+    ]
+    connection = sqlite3.connect(db.path, isolation_level=None)
+    try:
+        for pragma in ("journal_mode=WAL", "busy_timeout=30000", "foreign_keys=ON", "synchronous=NORMAL"):
+            connection.execute(f"PRAGMA {pragma}")
+        start = time.perf_counter()
+        connection.execute("BEGIN IMMEDIATE")
+        connection.executemany(
+            f"INSERT INTO structures ({', '.join(structure_columns)}) "
+            f"VALUES ({', '.join('?' * len(structure_columns))})", structures)
+        connection.executemany(
+            f"INSERT INTO candidacies ({', '.join(candidacy_columns)}) "
+            f"VALUES ({', '.join('?' * len(candidacy_columns))})", candidacy_rows)
+        connection.execute("COMMIT")
+        return time.perf_counter() - start
+    finally:
+        connection.close()
+
+
+def measure_overall(rows: list[dict[str, str]], content: bytes, directory: Path, *, reuse: bool
+                    ) -> dict[str, float]:
+    """read_rows + preview + apply into a fresh database, as the import page runs them.
+
+    With `reuse`, apply is handed the preview (checked=...), as the page does when the
+    user confirms the preview it saw; without, apply validates every row again.
+    """
+    db = Database(directory, f"overall-{reuse}")
+    try:
+        start = time.perf_counter()
+        read = importing.read_rows("banc.csv", content, max_bytes=len(content))
+        after_read = time.perf_counter()
+        with db.session() as session, session.begin():
+            report = importing.preview(session, actor=db.actor, call_id=db.call_id, rows=read, submit=True, now=NOW)
+            session.rollback()
+        after_preview = time.perf_counter()
+        with db.session() as session, session.begin():
+            result = importing.apply(session, actor=db.actor, call_id=db.call_id, rows=read, submit=True, now=NOW,
+                                     source="banc.csv", checked=report if reuse else None)
+        end = time.perf_counter()
+        assert report.rejected == 0, report.errors[:5]
+        assert result.created == len(rows) and result.submitted == len(rows), result
+        return {"read": after_read - start, "preview": after_preview - after_read, "apply": end - after_preview,
+                "total": end - start}
+    finally:
+        db.close()
+
+
+# ---------------------------------------------------------------- output
+
+
+def seconds(value: float) -> str:
+    return f"{value:.3f} s".replace(".", ",")
+
+
+def ratio(value: float) -> str:
+    return f"{value:.2f}×".replace(".", ",")
+
+
+def thousands(value: float) -> str:
+    return f"{value:,.0f}".replace(",", "\u202f")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=10_000, help="nombre de lignes synthétiques (10 000)")
+    parser.add_argument("--repeat", type=int, default=3, help="répétitions des mesures de validation (3)")
+    args = parser.parse_args(argv)
+    if not 1 <= args.rows <= importing.MAX_ROWS:
+        parser.error(f"--rows doit être entre 1 et {importing.MAX_ROWS}")
+
+    began = time.perf_counter()
+    rows = synthetic_rows(args.rows)
+    content = csv_bytes(rows)
+    with tempfile.TemporaryDirectory(prefix="openmap-bench-") as tmp:
+        directory = Path(tmp)
+        db = Database(directory, "validation")
+        validation = measure_validation(rows, db, args.repeat)
+        db.close()
+        writes: dict[bool, list[float]] = {False: [], True: []}
+        bares: list[float] = []
+        for attempt in range(2):
+            for submit in (False, True):
+                elapsed, cleans = measure_import_write(rows, directory, f"{attempt}-{submit}", submit=submit)
+                writes[submit].append(elapsed)
+            bares.append(measure_bare_write(cleans, directory, attempt))
+        overall = measure_overall(rows, content, directory, reuse=True)
+        overall_again = measure_overall(rows, content, directory, reuse=False)
+
+    n = args.rows
+    validate_ratio = validation["validate"] / validation["bare"]
+    check_ratio = validation["check_row"] / validation["bare"]
+    bare = min(bares)
+    draft_ratio, submit_ratio = min(writes[False]) / bare, min(writes[True]) / bare
+    rate, rate_again = n / overall["total"], n / overall_again["total"]
+    table = [
+        ("Validation : candidacy_form.validate", seconds(validation["validate"]), seconds(validation["bare"]),
+         ratio(validate_ratio), "≤ 1,5×", validate_ratio <= 1.5),
+        ("Validation : ligne d'import (check_row)", seconds(validation["check_row"]), seconds(validation["bare"]),
+         ratio(check_ratio), "≤ 1,5×", check_ratio <= 1.5),
+        ("Écriture (apply) : brouillons", seconds(min(writes[False])), seconds(bare),
+         ratio(draft_ratio), "≤ 3×", draft_ratio <= 3),
+        ("Écriture (apply) : dépôt + accusés", seconds(min(writes[True])), seconds(bare),
+         ratio(submit_ratio), "≤ 3×", submit_ratio <= 3),
+        ("Global : read_rows + preview + apply", seconds(overall["total"]), "—",
+         f"{thousands(rate)} l/s", "≥ 5 000 l/s", rate >= 5000),
+        ("Global, apply sans l'aperçu (checked=None)", seconds(overall_again["total"]), "—",
+         f"{thousands(rate_again)} l/s", "≥ 5 000 l/s", rate_again >= 5000),
+    ]
+    print(f"Import de candidatures — {thousands(n)} lignes, SQLite (fichier temporaire, WAL), "
+          f"CSV de {content.__len__() / 1024 / 1024:.1f} Mo".replace(".", ","))
+    print("Références : validation = clean_siret + clean_email + clean_phone seuls sur les mêmes valeurs ; "
+          "écriture = executemany sqlite3 nu des mêmes lignes structures + candidatures.")
+    print()
+    headers = ("Mesure", "Temps", "Référence", "Rapport", "Objectif", "Verdict")
+    lines = [(label, t, b, r, target, OK if ok else BELOW) for label, t, b, r, target, ok in table]
+    widths = [max(len(str(line[i])) for line in (headers, *lines)) for i in range(len(headers))]
+    for line in (headers, tuple("-" * w for w in widths), *lines):
+        print("  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(line)).rstrip())
+    print()
+    print(f"Détail global : lecture CSV {seconds(overall['read'])}, aperçu {seconds(overall['preview'])}, "
+          f"enregistrement {seconds(overall['apply'])} (vérifications en base et écriture ; sans l'aperçu : "
+          f"{seconds(overall_again['apply'])}, validation comprise).")
+    print(f"Écritures mesurées (brouillons ; dépôt) : {', '.join(seconds(w) for w in writes[False])} ; "
+          f"{', '.join(seconds(w) for w in writes[True])} — références : {', '.join(seconds(b) for b in bares)}.")
+    print(f"Durée du banc d'essai : {seconds(time.perf_counter() - began)}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1204 @@
+"""Spreadsheet import of candidacies: template, file reading, preview, then one transaction.
+
+The same rules as the form apply (core.candidacy_form.validate with the call's
+eligibility, the actor's right, the call's window, one network per structure and
+call), row by row: a row in error is reported with its spreadsheet line, column and
+French message, and does not stop the valid rows. A row whose SIRET matches a
+candidacy the actor's network already has in the call updates it, so importing the
+same file twice never duplicates.
+
+Reading a file (`read_rows`) only ever raises `ImportRejected`, whatever the bytes.
+`preview` writes nothing; `apply` writes in the caller's transaction with a few
+set-based statements (no ORM object per row), so that ten thousand rows take seconds.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from operator import itemgetter
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core import audit, candidacies, mail
+from core.candidacy_form import CANDIDACY_FIELDS, STRUCTURE_FIELDS, CandidacyForm, CleanCandidacy, validate
+from core.clock import format_datetime, utcnow
+from core.errors import DomainError, DuplicateCandidacy, NotAllowed, StaleEdit, ValidationFailed
+from core.permissions import Action, Actor, require
+from core.reference import SECTORS, STRUCTURE_KINDS
+from core.settings import settings
+from core.validation import FieldError, _excerpt, _key, clean_siret
+from db.models import (
+    AuditEntry,
+    Call,
+    Candidacy,
+    Confirmation,
+    Deliberation,
+    MailStatus,
+    MailTemplate,
+    Network,
+    OutboxMessage,
+    Publication,
+    Sector,
+    Structure,
+    StructureKind,
+    Submission,
+    structure_sectors,
+)
+
+# ---------------------------------------------------------------- columns
+
+#: French header → CandidacyForm field, in the template's order.
+COLUMNS: dict[str, str] = {
+    "SIRET": "siret",
+    "Nom de la structure": "name",
+    "Type de structure": "kind",
+    "Adresse": "address",
+    "Code postal": "postcode",
+    "Ville": "city",
+    "Département": "departement",
+    "Site internet": "website",
+    "Secteurs d'activité": "sectors",
+    "Salariés en insertion": "insertion_workforce",
+    "Contact — nom": "contact_name",
+    "Contact — e-mail": "contact_email",
+    "Contact — téléphone": "contact_phone",
+    "Présentateur — nom": "presenter_name",
+    "Présentateur — fonction": "presenter_role",
+    "Titre de la présentation": "pitch_title",
+    "Résumé": "pitch_summary",
+    "Offre pour les acheteurs": "buyer_offer",
+    "Références de marchés publics": "public_references",
+    "Accord traitement des données": "consent_processing",
+    "Accord partage avec les acheteurs": "consent_sharing",
+}
+HEADER_OF: dict[str, str] = {name: header for header, name in COLUMNS.items()}
+REQUIRED_COLUMNS = ("SIRET",)
+CONSENT_FIELDS = ("consent_processing", "consent_sharing")
+
+# Matching key (case, accents, spaces and punctuation ignored) → canonical header.
+# The field names are accepted too, for files produced by other programs.
+_HEADER_BY_KEY: dict[str, str] = {
+    **{_key(name): header for header, name in COLUMNS.items()},
+    **{_key(header): header for header in COLUMNS},
+}
+
+EXAMPLE: dict[str, str] = {
+    "SIRET": "73282932000074",
+    "Nom de la structure": "Bâti'Insert 95",
+    "Type de structure": "EI",
+    "Adresse": "12 rue des Ouvriers",
+    "Code postal": "95100",
+    "Ville": "Argenteuil",
+    "Département": "95",
+    "Site internet": "www.bati-insert.exemple.fr",
+    "Secteurs d'activité": "Bâtiment et travaux publics ; Hygiène et propreté",
+    "Salariés en insertion": "18",
+    "Contact — nom": "Samia Benali",
+    "Contact — e-mail": "samia@bati-insert.exemple.fr",
+    "Contact — téléphone": "01 39 00 00 00",
+    "Présentateur — nom": "Samia Benali",
+    "Présentateur — fonction": "Directrice",
+    "Titre de la présentation": "Second œuvre en insertion",
+    "Résumé": "Peinture, plâtrerie et revêtements de sol réalisés par des équipes en parcours d'insertion.",
+    "Offre pour les acheteurs": "Lots de second œuvre pour les marchés de travaux publics.",
+    "Références de marchés publics": "Ville d'Argenteuil, 2023 ; Bailleur social 95, 2024.",
+    "Accord traitement des données": "Oui",
+    "Accord partage avec les acheteurs": "Oui",
+}
+
+MAX_ROWS = 20_000
+MAX_LINES = 200_000  # physical lines, empty ones included
+MAX_COLUMNS = 200
+# An .xlsx is a zip: refuse what would inflate beyond this, whatever its packed size.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+# SQLite refuses statements with more than 999 parameters in older versions.
+CHUNK = 900
+
+_YES = frozenset({"oui", "o", "yes", "y", "vrai", "true", "1", "x"})
+_NO = frozenset({"non", "n", "no", "faux", "false", "0", ""})
+_CONSENT_FAST = {"Oui": True, "oui": True, "OUI": True, "Non": False, "non": False, "NON": False, "": False}
+_SCIENTIFIC = re.compile(r"[0-9]+(?:[.,][0-9]+)?[eE][+]?[0-9]+")
+_TEXT_COLUMNS = ("SIRET", "Code postal", "Contact — téléphone")  # formatted as text "@" in the template
+
+
+class ImportRejected(DomainError):
+    """The file as a whole cannot be read; `message` says why, in French."""
+
+    message = "Ce fichier ne peut pas être importé."
+
+
+class SheetRow(dict):
+    """A row read from a file: canonical header → cell text, plus its spreadsheet line."""
+
+    __slots__ = ("line",)
+
+    def __init__(self, values: Mapping[str, str], line: int):
+        super().__init__(values)
+        self.line = line
+
+
+# ---------------------------------------------------------------- templates
+
+
+def template_csv() -> bytes:
+    """The CSV template: UTF-8 with BOM (for Excel), « ; » separated, headers and one example row."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    writer.writerow([EXAMPLE[header] for header in COLUMNS])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def template_xlsx() -> bytes:
+    """The Excel template: bold headers, sized columns, one example row, text-formatted numbers.
+
+    SIRET, postcode and phone columns are formatted as text (« @ ») so that Excel keeps
+    leading zeros and all 14 digits. A second sheet lists the accepted values.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Candidatures"
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    for index, header in enumerate(COLUMNS, start=1):
+        letter = get_column_letter(index)
+        title = sheet.cell(row=1, column=index, value=header)
+        title.font, title.fill = bold, fill
+        title.alignment = Alignment(wrap_text=True, vertical="top")
+        example = sheet.cell(row=2, column=index)
+        if header == "Salariés en insertion":
+            example.value = int(EXAMPLE[header])
+        else:
+            example.value = EXAMPLE[header]
+        if header in _TEXT_COLUMNS:
+            sheet.column_dimensions[letter].number_format = "@"
+            example.number_format = "@"
+        long_text = header in ("Résumé", "Offre pour les acheteurs", "Références de marchés publics")
+        sheet.column_dimensions[letter].width = 50 if long_text else max(16, min(40, len(header) + 4))
+    sheet.freeze_panes = "B2"
+    consent_letters = [get_column_letter(list(COLUMNS).index(h) + 1) for h in COLUMNS if COLUMNS[h] in CONSENT_FIELDS]
+    yes_no = DataValidation(type="list", formula1='"Oui,Non"', allow_blank=True)
+    kinds = DataValidation(type="list", formula1=f'"{",".join(STRUCTURE_KINDS)}"', allow_blank=True)
+    sheet.add_data_validation(yes_no)
+    sheet.add_data_validation(kinds)
+    for letter in consent_letters:
+        yes_no.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
+    kind_letter = get_column_letter(list(COLUMNS).index("Type de structure") + 1)
+    kinds.add(f"{kind_letter}2:{kind_letter}{MAX_ROWS + 1}")
+
+    help_sheet = workbook.create_sheet("Aide")
+    help_sheet.append(["Types de structure", "", "Secteurs d'activité (séparés par « ; »)"])
+    for cell in help_sheet[1]:
+        cell.font = bold
+    kind_rows = [f"{code} — {label}" for code, label in STRUCTURE_KINDS.items()]
+    for index in range(max(len(kind_rows), len(SECTORS))):
+        help_sheet.append([
+            kind_rows[index] if index < len(kind_rows) else None, None,
+            SECTORS[index] if index < len(SECTORS) else None,
+        ])
+    help_sheet.column_dimensions["A"].width = 60
+    help_sheet.column_dimensions["C"].width = 50
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- reading files
+
+
+def read_rows(filename: str, content: bytes, *, max_bytes: int | None = None) -> list[dict[str, str]]:
+    """The data rows of a CSV or XLSX file, keyed by canonical French header (see COLUMNS).
+
+    Each row is a `SheetRow` (a dict) that also knows its spreadsheet line (header = 1).
+    Fully empty rows are skipped; missing optional columns are simply absent.
+    Raises ImportRejected — and nothing else, whatever the bytes — for a file that is
+    not CSV/XLSX, too large, unreadable, in another encoding, without a SIRET column,
+    with unknown columns or with more than MAX_ROWS rows.
+    """
+    limit = settings().import_max_bytes if max_bytes is None else max_bytes
+    try:
+        kind = _file_kind(filename or "", content)
+        if len(content) > limit:
+            raise ImportRejected(
+                f"Le fichier est trop volumineux ({_megabytes(len(content))}) : "
+                f"la taille maximale est de {_megabytes(limit)}."
+            )
+        if not content.strip():
+            raise ImportRejected("Le fichier est vide.")
+        table = _xlsx_table(content) if kind == "xlsx" else _csv_table(content)
+        return _rows_of(table)
+    except ImportRejected:
+        raise
+    except Exception as error:  # noqa: BLE001 — any surprise in a file is the file's fault
+        raise ImportRejected(
+            "Ce fichier n'a pas pu être lu : il semble endommagé. Enregistrez-le à nouveau au format .xlsx ou "
+            ".csv (à partir du modèle) puis réessayez."
+        ) from error
+
+
+def _megabytes(size: int) -> str:
+    value = size / (1024 * 1024)
+    text = f"{value:.1f}".replace(".", ",").removesuffix(",0")
+    return f"{text} Mo"
+
+
+def _file_kind(filename: str, content: bytes) -> str:
+    """'csv' or 'xlsx', from the name's extension and the first bytes."""
+    name = filename.strip().lower()
+    extension = name.rsplit(".", 1)[-1] if "." in name else ""
+    head = content[:8]
+    if extension in ("xls", "ods", "numbers") or head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ImportRejected(
+            "Ce format de tableur n'est pas accepté. Dans votre tableur, choisissez « Enregistrer sous » "
+            "au format Excel (.xlsx) ou CSV (.csv), puis importez ce fichier."
+        )
+    if extension not in ("csv", "xlsx"):
+        shown = f"« .{_excerpt(extension, 10)} »" if extension else "sans extension"
+        raise ImportRejected(f"Format de fichier non accepté ({shown}) : importez un fichier .xlsx ou .csv.")
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"  # an Excel workbook, even if renamed .csv
+    if head.startswith((b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf")):
+        raise ImportRejected("Ce fichier n'est pas un tableur : importez un fichier .xlsx ou .csv.")
+    if extension == "xlsx":
+        raise ImportRejected("Ce fichier n'est pas un classeur Excel (.xlsx) valide.")
+    return "csv"
+
+
+def _csv_table(content: bytes) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells) of a CSV file, decoded as UTF-8 (BOM or not), else Windows-1252."""
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in content[:4096]:
+        raise ImportRejected(
+            "Ce fichier CSV est enregistré en UTF-16, que l'import ne lit pas. "
+            "Enregistrez-le en « CSV UTF-8 » (ou CSV Windows) puis réessayez."
+        )
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = content.removeprefix(b"\xef\xbb\xbf").decode("cp1252")
+        except UnicodeDecodeError:
+            raise ImportRejected(
+                "L'encodage de ce fichier CSV n'est pas reconnu : enregistrez-le en « CSV UTF-8 » "
+                "ou en CSV Windows (Windows-1252) puis réessayez."
+            ) from None
+    if "\x00" in text:
+        raise ImportRejected("Ce fichier contient des caractères binaires : ce n'est pas un fichier CSV.")
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    delimiter = max((";", ",", "\t"), key=lambda d: (first_line.count(d), d == ";"))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for line, cells in enumerate(reader, start=1):
+            yield line, cells
+    except csv.Error:
+        raise ImportRejected(
+            f"Le fichier CSV est mal formé vers la ligne {reader.line_num} "
+            "(guillemet non fermé ou cellule trop longue)."
+        ) from None
+
+
+def _xlsx_table(content: bytes) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells as text) of the first worksheet of an .xlsx workbook."""
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        raise ImportRejected("Ce fichier n'est pas un classeur Excel (.xlsx) valide : il est endommagé.") from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ImportRejected("Ce classeur est trop volumineux une fois décompressé.")
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 — openpyxl raises many kinds on broken files
+        raise ImportRejected("Ce fichier n'est pas un classeur Excel (.xlsx) valide : il est endommagé.") from None
+    try:
+        if not workbook.worksheets:
+            raise ImportRejected("Ce classeur ne contient aucune feuille de calcul.")
+        sheet = workbook.worksheets[0]
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()  # some programs write a wrong size: read every cell
+        columns: list[str | None] | None = None  # canonical header of each column, once known
+        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if columns is None:
+                cells = [_cell_text(value, None) for value in values]
+                if any(cell.strip() for cell in cells):
+                    columns = [_canonical_header(cell) for cell in cells]
+                yield line, cells
+            else:
+                yield line, [_cell_text(value, columns[i] if i < len(columns) else None)
+                             for i, value in enumerate(values)]
+    finally:
+        workbook.close()
+
+
+def _cell_text(value, column: str | None) -> str:
+    """A cell as the text a user sees: whole numbers without « .0 » nor exponent, dates dd/mm/yyyy.
+
+    `column` is the canonical header of the cell's column, if known.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "Oui" if value else "Non"
+    if isinstance(value, int):
+        return _pad_number(str(value), column)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return ""
+        if value.is_integer():
+            return _pad_number(str(int(value)), column)
+        try:
+            return format(Decimal(repr(value)), "f")
+        except (InvalidOperation, ValueError):
+            return repr(value)
+    if isinstance(value, datetime):
+        if value.time() == time(0, 0):
+            return value.strftime("%d/%m/%Y")
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    return str(value)
+
+
+def _pad_number(digits: str, column: str | None) -> str:
+    """Put back the leading zeros a spreadsheet drops from numbers typed in a number cell."""
+    if column == "SIRET" and len(digits) in (12, 13):
+        return digits.zfill(14)
+    if column == "Code postal" and len(digits) == 4:
+        return digits.zfill(5)
+    if column == "Contact — téléphone" and len(digits) == 9:
+        return "0" + digits
+    return digits
+
+
+def _canonical_header(text: str) -> str | None:
+    return _HEADER_BY_KEY.get(_key(text))
+
+
+def _rows_of(table: Iterable[tuple[int, list[str]]]) -> list[dict[str, str]]:
+    """Match the header row, then map each non-empty row to {canonical header: text}."""
+    header: list[str | None] | None = None
+    width = 0
+    untitled: list[int] = []
+    rows: list[dict[str, str]] = []
+    for line, cells in table:
+        if line > MAX_LINES:
+            raise ImportRejected(_too_many_rows())
+        if header is None:
+            if not any(cell.strip() for cell in cells):
+                continue
+            header = _match_header(cells)
+            width = len(header)
+            untitled = [index for index, name in enumerate(header) if name is None]
+            continue
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+            raise ImportRejected(
+                f"La ligne {line} contient plus de cellules que la ligne d'en-tête n'a de colonnes : "
+                "vérifiez le séparateur et les guillemets de cette ligne."
+            )
+        for index in untitled:
+            if index < len(cells) and cells[index].strip():
+                raise ImportRejected(
+                    f"La colonne {_column_letter(index)} contient des valeurs (ligne {line}) mais n'a pas de titre : "
+                    "ajoutez-lui un titre du modèle ou supprimez-la."
+                )
+        if len(rows) >= MAX_ROWS:
+            raise ImportRejected(_too_many_rows())
+        row = SheetRow({}, line)
+        for index, name in enumerate(header):
+            if name is not None:
+                row[name] = cells[index] if index < len(cells) else ""
+        rows.append(row)
+    if header is None:
+        raise ImportRejected("Le fichier est vide : il ne contient même pas de ligne d'en-tête.")
+    if not rows:
+        raise ImportRejected("Le fichier ne contient aucune ligne de candidature sous la ligne d'en-tête.")
+    return rows
+
+
+def _too_many_rows() -> str:
+    limit = f"{MAX_ROWS:,}".replace(",", "\u202f")
+    return f"Le fichier contient plus de {limit} lignes : découpez-le en plusieurs fichiers."
+
+
+def _column_letter(index: int) -> str:
+    """« A », « B », … « AA » for a 0-based column index, as spreadsheets name columns."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _match_header(cells: list[str]) -> list[str | None]:
+    """Canonical header of each column (None for a blank trailing one); refuse unknown ones."""
+    while cells and not cells[-1].strip():
+        cells = cells[:-1]
+    if len(cells) > MAX_COLUMNS:
+        raise ImportRejected(f"La ligne d'en-tête compte {len(cells)} colonnes : le modèle n'en a que {len(COLUMNS)}.")
+    names: list[str | None] = []
+    unknown: list[str] = []
+    seen: set[str] = set()
+    for cell in cells:
+        text = cell.strip().lstrip("\ufeff")
+        if not text:
+            names.append(None)
+            continue
+        canonical = _canonical_header(text)
+        if canonical is None:
+            unknown.append(f"« {_excerpt(text)} »")
+            names.append(None)
+            continue
+        if canonical in seen:
+            raise ImportRejected(f"La colonne « {canonical} » apparaît deux fois dans la ligne d'en-tête.")
+        seen.add(canonical)
+        names.append(canonical)
+    if unknown:
+        listed = ", ".join(unknown[:10]) + (" …" if len(unknown) > 10 else "")
+        plural = "Colonnes inconnues" if len(unknown) > 1 else "Colonne inconnue"
+        raise ImportRejected(
+            f"{plural} : {listed}. Utilisez les titres de colonnes du modèle à télécharger "
+            f"(par exemple « SIRET », « Nom de la structure », « Contact — e-mail »)."
+        )
+    missing = [header for header in REQUIRED_COLUMNS if header not in seen]
+    if missing:
+        raise ImportRejected(
+            f"La colonne « {missing[0]} » est obligatoire et n'a pas été trouvée dans la ligne d'en-tête."
+        )
+    return names
+
+
+# ---------------------------------------------------------------- row validation
+
+
+def form_of(row: Mapping[str, object]) -> tuple[CandidacyForm, dict[str, str]]:
+    """The form a row stands for, and the errors of cells the form cannot hold (Oui/Non)."""
+    values: dict[str, object] = {}
+    errors: dict[str, str] = {}
+    for header, raw in row.items():
+        name = COLUMNS.get(header)
+        if name is None:
+            canonical = _canonical_header(header) if isinstance(header, str) else None
+            if canonical is None:
+                continue
+            name = COLUMNS[canonical]
+        text = raw if type(raw) is str else ("" if raw is None else str(raw))
+        if name in CONSENT_FIELDS:
+            answer = _CONSENT_FAST.get(text)
+            if answer is None:
+                answer = True if _key(text) in _YES else False if _key(text) in _NO else None
+            if answer is None:
+                errors[name] = "Indiquez « Oui » ou « Non »."
+            values[name] = bool(answer)
+        else:
+            values[name] = text
+    return CandidacyForm(**values), errors
+
+
+def check_row(
+    row: Mapping[str, object],
+    *,
+    submit: bool,
+    eligible_kinds: Iterable[str] | None = None,
+    eligible_departements: Iterable[str] | None = None,
+) -> CleanCandidacy:
+    """Validate one row as the form would; raise ValidationFailed keyed by form field.
+
+    Pure: no database. For any mapping of str to str it raises nothing but
+    ValidationFailed.
+    """
+    form, errors = form_of(row)
+    try:
+        clean = validate(form, submit=submit, eligible_kinds=eligible_kinds,
+                         eligible_departements=eligible_departements)
+    except ValidationFailed as refused:
+        errors = {**refused.errors, **errors}
+        if "siret" in errors and _SCIENTIFIC.fullmatch(str(form.siret).strip()):
+            errors["siret"] = (
+                f"Le tableur a transformé ce SIRET en nombre arrondi ({_excerpt(str(form.siret), 20)}) : "
+                "formatez la colonne SIRET en texte et saisissez à nouveau les 14 chiffres."
+            )
+        raise ValidationFailed(errors) from None
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+_COLUMN_ORDER = {name: index for index, name in enumerate(COLUMNS.values())}
+
+
+def column_errors(errors: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Field errors as (column header, message), in the columns' order."""
+    if not errors:
+        return []
+    return [(HEADER_OF.get(name, name), message) for name, message in
+            sorted(errors.items(), key=lambda item: _COLUMN_ORDER.get(item[0], len(_COLUMN_ORDER)))]
+
+
+# ---------------------------------------------------------------- preview and apply
+
+
+@dataclass(frozen=True)
+class RowReport:
+    """What the import does with one row: create, update, or nothing because of errors."""
+
+    line: int
+    siret: str
+    name: str
+    action: str  # "create" | "update" | "error"
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """The pure part of a preview (field validation), reusable by `apply` on the same rows."""
+
+    call_id: int
+    submit: bool
+    eligibility: tuple
+    rows: Sequence[Mapping[str, object]]
+    results: list[tuple[CleanCandidacy | None, dict[str, str]]]
+
+    def results_for(self, call_id: int, submit: bool, eligibility: tuple,
+                    rows: Sequence[Mapping[str, object]]) -> list[tuple[CleanCandidacy | None, dict[str, str]]] | None:
+        if (call_id, submit, eligibility, len(rows)) != (self.call_id, self.submit, self.eligibility,
+                                                         len(self.rows)):
+            return None
+        if any(mine is not theirs and mine != theirs for mine, theirs in zip(self.rows, rows)):
+            return None
+        return self.results
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """The per-row report of an import, before anything is written.
+
+    Plain data (no ORM object): a page may keep it between reruns and hand it to
+    `apply(checked=...)`, which then skips re-validating the fields of identical rows.
+    """
+
+    rows: list[RowReport]
+    submit: bool
+    unchanged: int = 0  # among the updates, rows identical to what is stored
+    checked: _Checked | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def created(self) -> int:
+        return sum(1 for row in self.rows if row.action == "create")
+
+    @property
+    def updated(self) -> int:
+        return sum(1 for row in self.rows if row.action == "update")
+
+    @property
+    def rejected(self) -> int:
+        return sum(1 for row in self.rows if row.action == "error")
+
+    @property
+    def errors(self) -> list[tuple[int, str, str]]:
+        """Every error as (line, column, message), in file order."""
+        return [(row.line, column, message) for row in self.rows for column, message in row.errors]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What `apply` wrote. `updated` counts rows that changed a stored candidacy."""
+
+    created: int
+    updated: int
+    rejected: int
+    unchanged: int = 0
+    submitted: int = 0  # newly submitted, one acknowledgement queued each
+    errors: list[RowReport] = field(default_factory=list)  # the rejected rows, with their errors
+
+
+def preview(
+    session: Session,
+    *,
+    actor: Actor,
+    call_id: int,
+    rows: Sequence[Mapping[str, object]],
+    submit: bool,
+    now: datetime | None = None,
+) -> ImportPreview:
+    """The report of what `apply` would do with these rows now. Writes nothing.
+
+    Refuses the whole import like the form: NotAllowed, NotFound (call not open to the
+    actor's network), DeadlinePassed (outside the call's window), ImportRejected (too
+    many rows).
+    """
+    plan = _plan(session, actor=actor, call_id=call_id, rows=rows, submit=submit, now=now or utcnow())
+    return ImportPreview(
+        rows=[item.report() for item in plan.rows], submit=submit,
+        unchanged=sum(1 for item in plan.rows if item.action == "update" and not item.changed),
+        checked=_Checked(call_id=call_id, submit=submit, eligibility=plan.eligibility, rows=rows,
+                         results=plan.field_results),
+    )
+
+
+def apply(
+    session: Session,
+    *,
+    actor: Actor,
+    call_id: int,
+    rows: Sequence[Mapping[str, object]],
+    submit: bool,
+    now: datetime | None = None,
+    source: str | None = None,
+    checked: ImportPreview | None = None,
+) -> ImportResult:
+    """Check the rows again and save the valid ones, as drafts or submitted, in the caller's transaction.
+
+    Every rule is checked again at this moment (right, window, other networks' proposals,
+    duplicates in the file, withdrawn candidacies). Only the field validation of rows
+    identical to those of `checked` — a preview of the same call and mode, whose
+    eligibility has not changed — is taken from it instead of being redone.
+    Row errors do not stop the valid rows; the whole import is refused as in `preview`.
+
+    Side effects, for each created or changed candidacy: its structure created or
+    refreshed in the directory (with its sectors), the candidacy created or updated
+    (version + 1), one audit row with before/after; one acknowledgement queued per
+    newly submitted candidacy (same idempotency key as the form). Plus one summary audit
+    row « candidacies_imported ». A row identical to what is stored writes nothing.
+    Raises StaleEdit if a candidacy changed meanwhile, DuplicateCandidacy if another
+    network proposed one of the structures meanwhile (nothing is then written).
+    """
+    now = now or utcnow()
+    plan = _plan(session, actor=actor, call_id=call_id, rows=rows, submit=submit, now=now,
+                 checked=checked.checked if checked is not None else None)
+    return _write(session, plan, actor=actor, now=now, source=source)
+
+
+# ---------------------------------------------------------------- planning
+
+
+@dataclass
+class _Existing:
+    """What the database holds for one SIRET (structure, and candidacy in this call)."""
+
+    structure: dict
+    sectors: list[str]
+    candidacy: dict | None
+    network_name: str | None
+
+
+@dataclass
+class _Planned:
+    line: int
+    siret: str
+    name: str
+    row: Mapping[str, object]
+    clean: CleanCandidacy | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+    existing: _Existing | None = None
+    newly_submitted: bool = False
+    before: dict | None = None
+    after: dict | None = None
+    structure_values: dict | None = None
+    structure_changed: bool = False
+    sectors_changed: bool = False
+
+    @property
+    def action(self) -> str:
+        if self.errors or self.clean is None:
+            return "error"
+        return "update" if self.existing is not None and self.existing.candidacy is not None else "create"
+
+    @property
+    def changed(self) -> bool:
+        """Whether saving the row changes anything: always for a creation."""
+        return self.action == "create" or (self.action == "update" and (
+            self.before != self.after or self.structure_changed or self.sectors_changed))
+
+    def report(self) -> RowReport:
+        return RowReport(line=self.line, siret=self.siret, name=self.name, action=self.action,
+                         errors=column_errors(self.errors))
+
+
+@dataclass
+class _Plan:
+    call: Call
+    network: Network
+    rows: list[_Planned]
+    submit: bool
+    eligibility: tuple
+    field_results: list[tuple[CleanCandidacy | None, dict[str, str]]]
+
+
+def _plan(session: Session, *, actor: Actor, call_id: int, rows: Sequence[Mapping[str, object]], submit: bool,
+          now: datetime, checked: _Checked | None = None) -> _Plan:
+    """Check every rule for every row and work out what to write; writes nothing."""
+    require(actor, Action.EDIT_CANDIDACY, network_id=actor.network_id)
+    if actor.network_id is None:
+        raise NotAllowed()
+    call = candidacies._invited_call(session, actor, call_id)
+    candidacies._require_open(call, now)
+    if len(rows) > MAX_ROWS:
+        raise ImportRejected(_too_many_rows())
+    kinds, departements = candidacies._eligibility(call)
+    kinds = frozenset(kinds) if kinds else None
+    departements = frozenset(departements) if departements else None
+    eligibility = (tuple(sorted(kinds or ())), tuple(sorted(departements or ())))
+
+    results = checked.results_for(call_id, submit, eligibility, rows) if checked is not None else None
+    if results is None:
+        results = [_field_result(row, submit, kinds, departements) for row in rows]
+    planned: list[_Planned] = []
+    for index, (row, (clean, errors)) in enumerate(zip(rows, results)):
+        line = getattr(row, "line", None) or index + 2
+        if clean is not None:
+            item = _Planned(line=line, siret=clean.siret, name=clean.name, row=row, clean=clean)
+        else:
+            raw = _cell(row, "SIRET")
+            item = _Planned(line=line, siret=raw if "siret" in errors else _siret_or_raw(raw),
+                            name=_cell(row, "Nom de la structure"), row=row, errors=dict(errors))
+        planned.append(item)
+
+    first: dict[str, _Planned] = {}  # SIRET → the row that names it first
+    for item in planned:
+        if "siret" in item.errors or not item.siret:
+            continue
+        if item.siret in first:
+            item.errors["siret"] = f"Ce SIRET figure déjà à la ligne {first[item.siret].line} du fichier."
+        else:
+            first[item.siret] = item
+
+    existing = _load_existing(session, call_id=call.id, sirets=list(first))
+    for item in planned:
+        if first.get(item.siret) is not item:
+            continue
+        item.existing = existing.get(item.siret)
+        candidacy = item.existing.candidacy if item.existing else None
+        if candidacy is None:
+            continue
+        if candidacy["network_id"] != actor.network_id:
+            item.errors["siret"] = (
+                f"Cette structure a déjà été proposée pour cet appel par le réseau {item.existing.network_name}."
+            )
+        elif candidacy["submission"] == Submission.WITHDRAWN:
+            item.errors["siret"] = (
+                "La candidature de cette structure a été retirée : l'import ne la modifie pas. "
+                "Modifiez-la depuis la liste des candidatures si besoin."
+            )
+        elif candidacy["submission"] == Submission.SUBMITTED and not submit and not item.errors:
+            # A submitted candidacy stays submitted, so it must stay complete, as in the form.
+            item.clean, errors = _field_result(item.row, True, kinds, departements)
+            item.errors.update(errors)
+
+    for item in planned:
+        if item.errors:
+            item.clean = None
+        else:
+            _settle(item, submit=submit)
+    return _Plan(call=call, network=session.get(Network, actor.network_id), rows=planned, submit=submit,
+                 eligibility=eligibility, field_results=results)
+
+
+def _field_result(row: Mapping[str, object], submit: bool, kinds, departements
+                  ) -> tuple[CleanCandidacy | None, dict[str, str]]:
+    try:
+        return check_row(row, submit=submit, eligible_kinds=kinds, eligible_departements=departements), {}
+    except ValidationFailed as refused:
+        return None, refused.errors
+
+
+def _cell(row: Mapping[str, object], header: str) -> str:
+    value = row.get(header)
+    if value is None:
+        value = next((v for k, v in row.items() if isinstance(k, str) and _canonical_header(k) == header), "")
+    return (value if isinstance(value, str) else str(value or "")).strip()
+
+
+def _siret_or_raw(raw: str) -> str:
+    try:
+        return clean_siret(raw)
+    except FieldError:
+        return raw
+
+
+_STRUCTURE_READ = ("id", *STRUCTURE_FIELDS, "contact_name", "contact_email", "contact_phone")
+_CANDIDACY_READ = ("id", "network_id", "version", "submission", "submitted_at", "withdrawal_reason",
+                   *CANDIDACY_FIELDS)
+
+
+def _load_existing(session: Session, *, call_id: int, sirets: list[str]) -> dict[str, _Existing]:
+    """Structures with these SIRETs, their sectors and their candidacy in the call: a few IN queries."""
+    s, c, n = Structure.__table__.c, Candidacy.__table__.c, Network.__table__.c
+    columns = [
+        *(s[name].label(f"s_{name}") for name in _STRUCTURE_READ),
+        *(c[name].label(f"c_{name}") for name in _CANDIDACY_READ),
+        n.name.label("network_name"),
+    ]
+    found: dict[str, _Existing] = {}
+    for chunk in _chunks(sirets):
+        query = (
+            select(*columns)
+            .select_from(Structure.__table__)
+            .outerjoin(Candidacy.__table__, (c.structure_id == s.id) & (c.call_id == call_id))
+            .outerjoin(Network.__table__, n.id == c.network_id)
+            .where(s.siret.in_(chunk))
+        )
+        for row in session.execute(query).mappings():
+            structure = {name: row[f"s_{name}"] for name in _STRUCTURE_READ}
+            structure["kind"] = _enum_value(structure["kind"])
+            candidacy = None
+            if row["c_id"] is not None:
+                candidacy = {name: row[f"c_{name}"] for name in _CANDIDACY_READ}
+                candidacy["submission"] = Submission(_enum_value(candidacy["submission"]))
+            found[structure["siret"]] = _Existing(structure=structure, sectors=[], candidacy=candidacy,
+                                                  network_name=row["network_name"])
+    by_id = {item.structure["id"]: item for item in found.values()}
+    sector = Sector.__table__.c
+    for chunk in _chunks(list(by_id)):
+        query = (
+            select(structure_sectors.c.structure_id, sector.label)
+            .join(Sector.__table__, sector.id == structure_sectors.c.sector_id)
+            .where(structure_sectors.c.structure_id.in_(chunk))
+            .order_by(structure_sectors.c.structure_id, sector.position)
+        )
+        for structure_id, label in session.execute(query):
+            by_id[structure_id].sectors.append(label)
+    return found
+
+
+def _enum_value(value):
+    return value.value if hasattr(value, "value") else value
+
+
+def _chunks(values: list, size: int = CHUNK) -> Iterator[list]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _settle(item: _Planned, *, submit: bool) -> None:
+    """Work out the row's before/after states, exactly as the form's save() would leave them."""
+    clean, existing = item.clean, item.existing
+    old_structure = existing.structure if existing else None
+    structure = _merged_structure(old_structure, clean)
+    sectors = list(clean.sectors) or (existing.sectors if existing else [])
+    item.structure_values = structure
+    item.structure_changed = old_structure is None or any(
+        structure[k] != old_structure[k] for k in structure if k != "id")
+    item.sectors_changed = bool(clean.sectors) and (existing is None or list(clean.sectors) != existing.sectors)
+    old = existing.candidacy if existing else None
+    if old is None:
+        item.newly_submitted = submit
+        submission = Submission.SUBMITTED if submit else Submission.DRAFT
+        withdrawal_reason = None
+    else:
+        keep_submitted = old["submission"] == Submission.SUBMITTED
+        item.newly_submitted = submit and not keep_submitted
+        submission = Submission.SUBMITTED if (submit or keep_submitted) else old["submission"]
+        withdrawal_reason = old["withdrawal_reason"]
+        item.before = _state(submission=old["submission"], withdrawal_reason=withdrawal_reason,
+                             candidacy=old, structure=old_structure, sectors=existing.sectors)
+    item.after = _state(submission=submission, withdrawal_reason=withdrawal_reason,
+                        candidacy=clean.candidacy_values(), structure=structure, sectors=sectors)
+
+
+def _merged_structure(old: dict | None, clean: CleanCandidacy) -> dict:
+    """The directory entry after the row: typed values win, empty cells keep what was known."""
+    values = clean.structure_values()
+    if old is None:
+        merged = dict(values)
+        merged.update(contact_name=clean.contact_name, contact_email=clean.contact_email,
+                      contact_phone=clean.contact_phone)
+        return merged
+    merged = dict(old)
+    merged.update({name: value for name, value in values.items() if value is not None})
+    merged["contact_name"] = clean.contact_name or old["contact_name"]
+    merged["contact_email"] = clean.contact_email or old["contact_email"]
+    merged["contact_phone"] = clean.contact_phone or old["contact_phone"]
+    return merged
+
+
+def _state(*, submission: Submission, withdrawal_reason, candidacy: Mapping, structure: Mapping,
+           sectors: list[str]) -> dict:
+    """The audit snapshot, with the same keys as core.candidacies._state."""
+    state = {"submission": submission.value, "withdrawal_reason": withdrawal_reason}
+    for name in CANDIDACY_FIELDS:
+        state[name] = candidacy[name]
+    for key, name in _STRUCTURE_STATE_KEYS:
+        state[key] = structure[name]
+    state["structure.sectors"] = list(sectors)
+    return state
+
+
+_STRUCTURE_STATE_KEYS = tuple((f"structure.{name}", name) for name in STRUCTURE_FIELDS)
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _write(session: Session, plan: _Plan, *, actor: Actor, now: datetime, source: str | None = None) -> ImportResult:
+    """Write a plan in a handful of executemany statements (see `apply`)."""
+    to_write = [item for item in plan.rows if item.action != "error" and item.changed]
+    creates = [item for item in to_write if item.action == "create"]
+    updates = [item for item in to_write if item.action == "update"]
+    try:
+        structure_ids = _write_structures(session, to_write, now=now)
+        _write_sectors(session, to_write, structure_ids)
+        candidacy_ids = _write_candidacies(session, plan, creates, updates, structure_ids, actor=actor, now=now)
+    except IntegrityError as error:
+        raise DuplicateCandidacy(
+            "Une autre personne a proposé une de ces structures pendant l'import : rien n'a été enregistré. "
+            "Relancez l'import pour voir le rapport à jour."
+        ) from error
+    _write_audit(session, to_write, candidacy_ids, actor=actor, detail=_source_detail(source))
+    submitted = [item for item in to_write if item.newly_submitted]
+    _queue_acknowledgements(session, plan, submitted, candidacy_ids, actor=actor, now=now)
+    result = ImportResult(
+        created=len(creates), updated=len(updates),
+        rejected=sum(1 for item in plan.rows if item.action == "error"),
+        unchanged=sum(1 for item in plan.rows if item.action == "update" and not item.changed),
+        submitted=len(submitted), errors=[item.report() for item in plan.rows if item.errors],
+    )
+    audit.record(
+        session, actor=actor, action="candidacies_imported", object_type="call", object_id=plan.call.id,
+        network_id=actor.network_id,
+        after={"created": result.created, "updated": result.updated, "unchanged": result.unchanged,
+               "rejected": result.rejected, "submitted": result.submitted, "submit": plan.submit,
+               "rows": len(plan.rows), "source": source},
+        detail=(f"{_source_detail(source) or 'Import'} : {result.created} créée(s), {result.updated} modifiée(s), "
+                f"{result.unchanged} inchangée(s), {result.rejected} ligne(s) en erreur."),
+    )
+    session.flush()
+    return result
+
+
+def _source_detail(source: str | None) -> str | None:
+    return f"Import du fichier « {_excerpt(source, 80)} »" if source else None
+
+
+def _executemany(session: Session, statement, rows: list[dict]) -> int:
+    """Run one INSERT or UPDATE for many parameter sets through the driver's executemany; return the rowcount.
+
+    The statement is compiled once and each column's own bind processor (UTC datetimes,
+    enums, JSON, booleans) applied to the values — what SQLAlchemy does too, minus its
+    per-row parameter assembly, which is a large share of a 10,000-row import. Every
+    parameter the statement needs must be given: column defaults are not filled in.
+    """
+    if not rows:
+        return 0
+    connection = session.connection()
+    dialect = connection.dialect
+    keys = list(rows[0])
+    compiled = statement.compile(dialect=dialect, column_keys=keys, for_executemany=True)
+    missing = set(compiled.binds) - set(keys)
+    if missing:  # a column with a default was added to the model: give it a value here
+        raise TypeError(f"missing bulk parameters {sorted(missing)} for {statement.table.name}")
+    names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
+    processors = [
+        (index, _same_value_once(process))
+        for index, name in enumerate(names)
+        if (process := compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    ]
+    pick = itemgetter(*names)
+    params: list = []
+    for row in rows:
+        values = list(pick(row)) if len(names) > 1 else [pick(row)]
+        for index, process in processors:
+            values[index] = process(values[index])
+        params.append(tuple(values) if compiled.positional else dict(zip(names, values)))
+    return connection.exec_driver_sql(compiled.string, params).rowcount
+
+
+def _same_value_once(process):
+    """The processor, remembering its last result: `now`, enums and ids repeat on every row."""
+    last_value, last_result = object(), None
+
+    def run(value):
+        nonlocal last_value, last_result
+        if value is last_value:
+            return last_result
+        result = process(value)
+        if not isinstance(value, (dict, list)):  # never trust the identity of a mutable value
+            last_value, last_result = value, result
+        return result
+
+    return run
+
+
+def _write_structures(session: Session, items: list[_Planned], *, now: datetime) -> dict[str, int]:
+    """Create new structures, refresh changed ones; return SIRET → structure id for every item."""
+    ids = {item.siret: item.existing.structure["id"] for item in items if item.existing is not None}
+    table = Structure.__table__
+    new = [item for item in items if item.existing is None]
+    # Plain executemany, then the ids by SIRET (unique): SQLite cannot batch an INSERT … RETURNING
+    # whose rows must come back in order, and would run one statement per row.
+    _executemany(session, insert(table), [
+        {**_structure_params(item.structure_values), "created_at": now, "updated_at": now, "version": 1}
+        for item in new
+    ])
+    for chunk in _chunks([item.siret for item in new]):
+        ids.update({siret: structure_id for siret, structure_id in session.execute(
+            select(table.c.siret, table.c.id).where(table.c.siret.in_(chunk)))})
+    changed = [item for item in items if item.existing is not None and item.structure_changed]
+    _executemany(session, update(table).where(table.c.id == bindparam("b_id")), [
+        {**_structure_params(item.structure_values, with_siret=False), "updated_at": now,
+         "b_id": item.existing.structure["id"]}
+        for item in changed
+    ])
+    return ids
+
+
+def _structure_params(values: dict, *, with_siret: bool = True) -> dict:
+    names = (*STRUCTURE_FIELDS, "contact_name", "contact_email", "contact_phone")
+    params = {name: values[name] for name in names if with_siret or name != "siret"}
+    params["kind"] = StructureKind(params["kind"])
+    return params
+
+
+def _write_sectors(session: Session, items: list[_Planned], structure_ids: dict[str, int]) -> None:
+    items = [item for item in items if item.sectors_changed]
+    if not items:
+        return
+    sector_ids = {label: sector_id for label, sector_id in session.execute(
+        select(Sector.__table__.c.label, Sector.__table__.c.id))}
+    stale = [structure_ids[item.siret] for item in items if item.existing is not None]
+    for chunk in _chunks(stale):
+        session.execute(structure_sectors.delete().where(structure_sectors.c.structure_id.in_(chunk)))
+    _executemany(session, insert(structure_sectors), [
+        {"structure_id": structure_ids[item.siret], "sector_id": sector_ids[label]}
+        for item in items for label in item.clean.sectors if label in sector_ids
+    ])
+
+
+def _write_candidacies(session: Session, plan: _Plan, creates: list[_Planned], updates: list[_Planned],
+                       structure_ids: dict[str, int], *, actor: Actor, now: datetime) -> dict[str, int]:
+    """Insert the new candidacies, update the changed ones; return SIRET → candidacy id."""
+    table = Candidacy.__table__
+    ids = {item.siret: item.existing.candidacy["id"] for item in updates}
+    _executemany(session, insert(table), [
+        {
+            "call_id": plan.call.id, "structure_id": structure_ids[item.siret], "network_id": actor.network_id,
+            **item.clean.candidacy_values(),
+            "submission": Submission.SUBMITTED if item.newly_submitted else Submission.DRAFT,
+            "submitted_at": now if item.newly_submitted else None,
+            "deliberation": Deliberation.PENDING, "publication": Publication.UNPUBLISHED,
+            "confirmation": Confirmation.PENDING, "created_by_id": actor.user_id,
+            "created_at": now, "updated_at": now, "version": 1,
+        }
+        for item in creates
+    ])
+    siret_of = {structure_ids[item.siret]: item.siret for item in creates}
+    for chunk in _chunks(list(siret_of)):
+        query = select(table.c.structure_id, table.c.id).where(table.c.call_id == plan.call.id,
+                                                               table.c.structure_id.in_(chunk))
+        ids.update({siret_of[structure_id]: candidacy_id for structure_id, candidacy_id in session.execute(query)})
+    params = [
+        {
+            **item.clean.candidacy_values(),
+            "submission": Submission.SUBMITTED if item.newly_submitted else item.existing.candidacy["submission"],
+            "submitted_at": now if item.newly_submitted else item.existing.candidacy["submitted_at"],
+            "updated_at": now, "version": item.existing.candidacy["version"] + 1,
+            "b_id": item.existing.candidacy["id"], "b_version": item.existing.candidacy["version"],
+        }
+        for item in updates
+    ]
+    statement = update(table).where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
+    if _executemany(session, statement, params) != len(params):
+        raise StaleEdit(
+            "Des candidatures ont été modifiées par quelqu'un d'autre pendant l'import : rien n'a été "
+            "enregistré. Relancez l'import pour voir le rapport à jour."
+        )
+    return ids
+
+
+def _write_audit(session: Session, items: list[_Planned], candidacy_ids: dict[str, int], *, actor: Actor,
+                 detail: str | None) -> None:
+    """One audit row per created or changed candidacy, with the same before/after as the form's."""
+    at = utcnow()
+    _executemany(session, insert(AuditEntry.__table__), [
+        {
+            "at": at, "actor_id": actor.user_id, "actor_label": actor.email,
+            "action": "candidacy_submitted" if item.newly_submitted else (
+                "candidacy_updated" if item.before is not None else "candidacy_created"),
+            "object_type": "candidacy", "object_id": candidacy_ids[item.siret], "network_id": actor.network_id,
+            "ip_address": actor.ip_address, "before": item.before, "after": item.after, "detail": detail,
+        }
+        for item in items
+    ])
+
+
+def _queue_acknowledgements(session: Session, plan: _Plan, items: list[_Planned], candidacy_ids: dict[str, int],
+                            *, actor: Actor, now: datetime) -> None:
+    """One outbox message per newly submitted candidacy, keyed as core.candidacies does."""
+    if not items:
+        return
+    keys = {item.siret: f"submission-ack:{candidacy_ids[item.siret]}:{now.isoformat()}" for item in items}
+    outbox = OutboxMessage.__table__
+    already: set[str] = set()
+    for chunk in _chunks(list(keys.values())):
+        already.update(session.scalars(select(outbox.c.idempotency_key).where(outbox.c.idempotency_key.in_(chunk))))
+    render = _renderer(session, "submission_ack")
+    network = plan.network
+    to_address = network.contact_email or actor.email
+    cc = actor.email if actor.email != to_address else None
+    common = {
+        "network": network.name, "theme": plan.call.theme_title, "edition": plan.call.edition.title,
+        "submitted_at": format_datetime(now), "closes_at": format_datetime(plan.call.closes_at),
+        "referent": actor.full_name,
+    }
+    created_at = utcnow()
+    params = []
+    for item in items:
+        if keys[item.siret] in already:
+            continue
+        subject, body = render({**common, "structure": item.clean.name, "siret": item.clean.siret})
+        params.append({
+            "idempotency_key": keys[item.siret], "template_key": "submission_ack", "to_address": to_address,
+            "cc_addresses": cc, "subject": subject, "body_text": body, "status": MailStatus.QUEUED,
+            "attempts": 0, "user_id": None, "candidacy_id": candidacy_ids[item.siret], "created_at": created_at,
+            "last_error": None, "sent_at": None,
+        })
+    _executemany(session, insert(outbox), params)
+
+
+def _renderer(session: Session, template_key: str):
+    """A function context → (subject, body), as mail.render gives, with the templates compiled once.
+
+    mail.render looks the template up and compiles it at each call; for thousands of
+    messages this renders straight from the compiled templates, in the same sandboxed
+    environment with the same globals and strict undefined (Template.render, minus
+    rebuilding the globals for every message).
+    """
+    stored = session.scalar(select(MailTemplate).where(MailTemplate.key == template_key))
+    source = stored or mail.DEFAULT_TEMPLATES[template_key]
+    environment = mail._jinja
+    templates = environment.from_string(source.subject), environment.from_string(source.body)
+    plain_globals = dict(templates[1].globals)
+
+    def run(template, variables: dict) -> str:
+        context = environment.context_class(environment, variables, template.name, template.blocks,
+                                            globals=plain_globals)
+        return environment.concat(template.root_render_func(context))
+
+    def render(context: dict) -> tuple[str, str]:
+        variables = {**plain_globals, **context}
+        try:
+            return run(templates[0], variables).strip(), run(templates[1], variables)
+        except Exception:  # noqa: BLE001 — same error reporting as Template.render
+            environment.handle_exception()
+
+    return render
