@@ -152,7 +152,8 @@ def save_edition(session: Session, *, actor: Actor, data: EditionData, edition_i
     """Create or edit an edition (rencontre). Audit row with before/after."""
     require(actor, Action.MANAGE_CALLS)
     values = _edition_values(session, data, edition_id)
-    edition = session.get(Edition, edition_id) if edition_id else Edition()
+    # Locked until commit so that the version check holds against a concurrent save (PostgreSQL).
+    edition = session.get(Edition, edition_id, with_for_update=True) if edition_id else Edition()
     if edition is None:
         raise NotFound("Rencontre introuvable.")
     if edition_id and edition.version != expected_version:
@@ -248,7 +249,8 @@ def save_call(session: Session, *, actor: Actor, data: CallData, call_id: int | 
     if session.get(Edition, data.edition_id) is None:
         raise ValidationFailed({"edition_id": "Choisissez la rencontre."})
     values = _call_values(data)
-    call = session.get(Call, call_id) if call_id else Call(edition_id=data.edition_id, state=CallState.DRAFT)
+    call = (session.get(Call, call_id, with_for_update=True) if call_id
+            else Call(edition_id=data.edition_id, state=CallState.DRAFT))
     if call is None:
         raise NotFound("Appel introuvable.")
     if call_id and call.version != expected_version:
@@ -275,6 +277,11 @@ def _replace_criteria(session: Session, call: Call, criteria: tuple[tuple[str, i
         return
     if call.id and session.scalar(select(Review.id).join(Candidacy).where(Candidacy.call_id == call.id).limit(1)):
         raise ValidationFailed({"criteria": "Des évaluations existent déjà : les critères ne peuvent plus changer."})
+    if call.id:
+        # The unit of work inserts before it deletes: drop the old rows first, or a kept
+        # label would collide with itself on (call_id, label).
+        call.criteria = []
+        session.flush()
     call.criteria = [Criterion(label=label, weight=weight, position=i) for i, (label, weight) in enumerate(wanted)]
 
 
@@ -290,7 +297,7 @@ def _call_state(call: Call) -> dict:
 def _transition(session: Session, *, actor: Actor, call_id: int, expected_version: int, action: str,
                 change) -> None:
     require(actor, Action.MANAGE_CALLS)
-    call = session.get(Call, call_id)
+    call = session.get(Call, call_id, with_for_update=True)
     if call is None:
         raise NotFound("Appel introuvable.")
     if call.version != expected_version:
@@ -320,7 +327,9 @@ def extend_call(session: Session, *, actor: Actor, call_id: int, expected_versio
     def change(call: Call) -> None:
         if new_close <= max(call.closes_at, now or utcnow()):
             raise ValidationFailed({"closes_at": "La nouvelle clôture doit être après la clôture actuelle et après maintenant."})
-        call.closes_at, call.state = new_close, CallState.OPEN
+        call.closes_at = new_close
+        if call.state == CallState.CLOSED:  # a draft stays unpublished: only open_call publishes
+            call.state = CallState.OPEN
     _transition(session, actor=actor, call_id=call_id, expected_version=expected_version, action="call_extended",
                 change=change)
 

@@ -52,8 +52,12 @@ def _require_open(call: Call, now: datetime) -> None:
 
 
 def _invited_call(session: Session, actor: Actor, call_id: int) -> Call:
-    """The call, if the actor's network is invited to it (else NotFound)."""
-    call = session.get(Call, call_id)
+    """The call, if the actor's network is invited to it (else NotFound).
+
+    Read FOR SHARE: a concurrent close_call (FOR UPDATE) waits for this transaction, or this
+    one waits for the close and then sees the call closed (PostgreSQL; SQLite serialises writers).
+    """
+    call = session.get(Call, call_id, with_for_update={"read": True})
     invited = session.scalar(
         select(call_networks.c.call_id).where(
             call_networks.c.call_id == call_id, call_networks.c.network_id == actor.network_id
@@ -66,7 +70,9 @@ def _invited_call(session: Session, actor: Actor, call_id: int) -> Call:
 
 def _own_candidacy(session: Session, actor: Actor, candidacy_id: int) -> Candidacy:
     require(actor, Action.EDIT_CANDIDACY, network_id=actor.network_id)
-    candidacy = session.get(Candidacy, candidacy_id)
+    # Locked until commit, so the version check below holds against a concurrent save on
+    # PostgreSQL (SQLite writers are already serialised by BEGIN IMMEDIATE).
+    candidacy = session.get(Candidacy, candidacy_id, with_for_update=True)
     if candidacy is None or candidacy.network_id != actor.network_id:
         raise NotFound("Candidature introuvable.")
     return candidacy
@@ -225,8 +231,12 @@ def withdraw(
 ) -> None:
     """Withdraw a candidacy of the actor's network before the deadline; a reason is required."""
     now = now or utcnow()
+    require(actor, Action.EDIT_CANDIDACY, network_id=actor.network_id)
+    # The call, then the candidacy: the lock order of save(), so the two never deadlock.
+    call_id = session.scalar(select(Candidacy.call_id).where(Candidacy.id == candidacy_id))
+    call = session.get(Call, call_id, with_for_update={"read": True}) if call_id is not None else None
     candidacy = _own_candidacy(session, actor, candidacy_id)
-    _require_open(candidacy.call, now)
+    _require_open(call, now)
     if candidacy.version != expected_version:
         raise StaleEdit()
     if candidacy.submission == Submission.WITHDRAWN:
@@ -273,11 +283,8 @@ def get(session: Session, *, actor: Actor, candidacy_id: int, now: datetime | No
         **{name: getattr(candidacy, name) if name.startswith("consent") else _text(getattr(candidacy, name))
            for name in CANDIDACY_FIELDS},
     )
-    editable = (
-        actor.network_id == candidacy.network_id
-        and accepts_changes(candidacy.call, now or utcnow())
-        and candidacy.submission != Submission.WITHDRAWN
-    )
+    # A withdrawn candidacy stays editable: its network may submit it again before the deadline.
+    editable = actor.network_id == candidacy.network_id and accepts_changes(candidacy.call, now or utcnow())
     return CandidacyView(
         id=candidacy.id, call_id=candidacy.call_id, version=candidacy.version, submission=candidacy.submission,
         submitted_at=candidacy.submitted_at, withdrawal_reason=candidacy.withdrawal_reason,

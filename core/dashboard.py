@@ -1,44 +1,57 @@
-"""At-a-glance figures of a call for the project lead."""
+"""At-a-glance figures of the current calls for the project lead."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.permissions import Action, Actor, require
-from db.models import Candidacy, Structure, Submission
+from db.models import Candidacy, Network, Structure, Submission, call_networks
 
 
-@dataclass(frozen=True)
+@dataclass
 class Breakdown:
-    """Submitted candidacies of a call counted by structure kind and by département."""
+    """A call's candidacies: drafts and submitted, submitted ones by network, kind and département."""
 
-    submitted: int
-    drafts: int
-    by_kind: dict[str, int]
-    by_departement: dict[str, int]
+    submitted: int = 0
+    drafts: int = 0
+    by_network: dict[str, int] = field(default_factory=dict)
+    by_kind: dict[str, int] = field(default_factory=dict)
+    by_departement: dict[str, int] = field(default_factory=dict)
 
 
-def call_breakdown(session: Session, *, actor: Actor, call_id: int) -> Breakdown:
-    """Three grouped queries, whatever the number of candidacies."""
+def breakdowns(session: Session, *, actor: Actor, call_ids: list[int]) -> dict[int, Breakdown]:
+    """Figures of each call, in four grouped queries whatever the number of calls or rows."""
     require(actor, Action.MANAGE_CALLS)
-    statuses = dict(session.execute(
-        select(Candidacy.submission, func.count()).where(Candidacy.call_id == call_id)
-        .group_by(Candidacy.submission)
-    ).all())
-
-    def grouped(column) -> dict[str, int]:
-        rows = session.execute(
-            select(column, func.count()).select_from(Candidacy)
+    figures: dict[int, Breakdown] = defaultdict(Breakdown)
+    if not call_ids:
+        return {}
+    for call_id, status, count in session.execute(
+        select(Candidacy.call_id, Candidacy.submission, func.count())
+        .where(Candidacy.call_id.in_(call_ids)).group_by(Candidacy.call_id, Candidacy.submission)
+    ):
+        if status == Submission.SUBMITTED:
+            figures[call_id].submitted = count
+        elif status == Submission.DRAFT:
+            figures[call_id].drafts = count
+    for call_id, name, count in session.execute(
+        select(call_networks.c.call_id, Network.name, func.count(Candidacy.id))
+        .join(Network, Network.id == call_networks.c.network_id)
+        .outerjoin(Candidacy, (Candidacy.network_id == Network.id) & (Candidacy.call_id == call_networks.c.call_id)
+                   & (Candidacy.submission == Submission.SUBMITTED))
+        .where(call_networks.c.call_id.in_(call_ids))
+        .group_by(call_networks.c.call_id, Network.name).order_by(Network.name)
+    ):
+        figures[call_id].by_network[name] = count
+    for column, attribute in ((Structure.kind, "by_kind"), (Structure.departement, "by_departement")):
+        for call_id, key, count in session.execute(
+            select(Candidacy.call_id, column, func.count()).select_from(Candidacy)
             .join(Structure, Structure.id == Candidacy.structure_id)
-            .where(Candidacy.call_id == call_id, Candidacy.submission == Submission.SUBMITTED)
-            .group_by(column).order_by(column)
-        )
-        return {(getattr(key, "value", key) or "—"): count for key, count in rows}
-
-    return Breakdown(
-        submitted=statuses.get(Submission.SUBMITTED, 0), drafts=statuses.get(Submission.DRAFT, 0),
-        by_kind=grouped(Structure.kind), by_departement=grouped(Structure.departement),
-    )
+            .where(Candidacy.call_id.in_(call_ids), Candidacy.submission == Submission.SUBMITTED)
+            .group_by(Candidacy.call_id, column).order_by(column)
+        ):
+            getattr(figures[call_id], attribute)[getattr(key, "value", key) or "—"] = count
+    return {call_id: figures[call_id] for call_id in call_ids}

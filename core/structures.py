@@ -99,9 +99,10 @@ def directory(session: Session, *, actor: Actor, search: str = "", limit: int = 
     query = select(Structure).options(selectinload(Structure.sectors)).order_by(Structure.name).limit(limit)
     text = search.strip().lower()
     if text:
-        pattern = f"%{text}%"
-        query = query.where(or_(func.lower(Structure.name).like(pattern), Structure.siret.like(pattern.replace(" ", "")),
-                                func.lower(Structure.city).like(pattern)))
+        # autoescape: a "%" or "_" typed by the user is searched for, not a wildcard.
+        query = query.where(or_(func.lower(Structure.name).contains(text, autoescape=True),
+                                Structure.siret.contains(text.replace(" ", ""), autoescape=True),
+                                func.lower(Structure.city).contains(text, autoescape=True)))
     structures = list(session.scalars(query))
     history = _history(session, [s.id for s in structures])
     return [

@@ -10,6 +10,7 @@ Messages never quote more of the user's input than a short, cleaned plain-text
 excerpt (see `_excerpt`); the page that shows them must still escape them as text.
 """
 
+import functools
 import re
 import unicodedata
 from collections.abc import Collection, Iterable
@@ -39,6 +40,7 @@ def _stripped(value: str | None) -> str:
     return (value or "").strip()
 
 
+@functools.lru_cache(maxsize=2048)  # kinds, départements and sectors repeat from row to row
 def _key(text: str) -> str:
     """Matching key: case-, accent- and punctuation-insensitive.
 
@@ -254,6 +256,9 @@ def clean_departement(value: str | None, allowed: Collection[str] | None = None)
 # --------------------------------------------------------------------------- web site
 
 _URL_MAX_LENGTH = 300
+# ASCII whitespace and control characters: what the loops in clean_url look for, in ASCII.
+_ASCII_URL_NOISE = re.compile(r"[\x00-\x20\x7f]")
+_ASCII_HOST = re.compile(r"(?:(?!-)[A-Za-z0-9-]{1,63}(?<!-)\.)+(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 _URL_INVALID = "Cette adresse de site internet n'est pas valide (par exemple https://www.exemple.fr)."
 
 
@@ -272,9 +277,11 @@ def clean_url(value: str | None, *, required: bool = False) -> str | None:
     too_long = f"L'adresse du site internet est trop longue ({_URL_MAX_LENGTH} caractères au maximum)."
     if len(text) > _URL_MAX_LENGTH:
         raise FieldError(too_long)
-    if any(ch.isspace() for ch in text):
+    if text.isascii() and not _ASCII_URL_NOISE.search(text):
+        pass  # the common case, checked at C speed; the loops below give the precise message
+    elif any(ch.isspace() for ch in text):
         raise FieldError("L'adresse du site internet ne doit pas contenir d'espace.")
-    if any(unicodedata.category(ch)[0] == "C" for ch in text):
+    elif any(unicodedata.category(ch)[0] == "C" for ch in text):
         raise FieldError(_URL_INVALID)
     if "://" not in text:
         text = "https://" + text
@@ -308,6 +315,8 @@ def _valid_host(host: str) -> bool:
     labels = host.split(".")
     if len(labels) < 2 or labels[-1].isdigit():
         return False
+    if host.isascii():
+        return _ASCII_HOST.fullmatch(host) is not None
     return all(
         0 < len(label) <= 63
         and not label.startswith("-")

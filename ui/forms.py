@@ -7,7 +7,7 @@ from typing import TypeVar
 
 import streamlit as st
 
-from core.errors import DomainError, ValidationFailed
+from core.errors import DomainError, StaleEdit, ValidationFailed
 
 T = TypeVar("T")
 FORM_ERROR = "_form"
@@ -34,16 +34,30 @@ def form_error(form: str) -> None:
         st.error(message)
 
 
-def submit(form: str, action: Callable[[], T]) -> T | None:
-    """Run a use case; on refusal keep the messages for the next run and rerun."""
+def opened_version(record: str, current: int | None) -> int | None:
+    """The record's version when its form was first shown. A save is checked against
+    it, so a colleague's save in between is refused as stale, not overwritten."""
+    return st.session_state.setdefault(f"version:{record}", current)
+
+
+def submit(form: str, action: Callable[[], T], *, record: str | None = None) -> T | None:
+    """Run a use case; on refusal keep the messages for the next run and rerun.
+
+    `record` names the opened_version to forget once saved or found stale, so the
+    next run starts from the stored record.
+    """
     try:
         result = action()
     except ValidationFailed as error:
         st.session_state[_key(form)] = {**error.errors, FORM_ERROR: error.message}
     except DomainError as error:
         st.session_state[_key(form)] = {FORM_ERROR: error.message}
+        if isinstance(error, StaleEdit) and record:
+            st.session_state.pop(f"version:{record}", None)
     else:
         st.session_state.pop(_key(form), None)
+        if record:
+            st.session_state.pop(f"version:{record}", None)
         return result
     st.rerun()
 

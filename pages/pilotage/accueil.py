@@ -15,8 +15,7 @@ now = utcnow()
 with read_only() as session:
     rows = calls.list_calls(session, actor=actor)
     current = [c for c in rows if c.phase(now) in ("open", "upcoming")]
-    figures = {c.id: dashboard.call_breakdown(session, actor=actor, call_id=c.id) for c in current}
-    per_network = {c.id: calls.submission_counts(session, actor=actor, call_id=c.id) for c in current}
+    figures = dashboard.breakdowns(session, actor=actor, call_ids=[c.id for c in current])
 
 if not rows:
     st.info("Aucune rencontre n'est encore créée : commencez par « Rencontres et appels ».")
@@ -34,8 +33,8 @@ for call in current:
         cols = st.columns(3)
         with cols[0]:
             st.markdown("**Par réseau**")
-            st.dataframe({"Réseau": [n.network_name for n in per_network[call.id]],
-                          "Déposées": [n.submitted for n in per_network[call.id]]}, hide_index=True, width="stretch")
+            st.dataframe({"Réseau": list(figure.by_network), "Déposées": list(figure.by_network.values())},
+                         hide_index=True, width="stretch")
         with cols[1]:
             st.markdown("**Par type de structure**")
             st.dataframe({"Type": list(figure.by_kind), "Déposées": list(figure.by_kind.values())},

@@ -33,6 +33,7 @@ edition_id = st.selectbox("Rencontre", [NEW, *by_edition], index=1 if editions e
                           format_func=lambda i: "➕ Nouvelle rencontre" if i == NEW else
                           f"n° {by_edition[i].number} — {by_edition[i].title} ({format_date(by_edition[i].event_date)})")
 edition = by_edition.get(edition_id)
+edition_version = forms.opened_version(f"edition:{edition_id}", edition.version if edition else None)
 
 with st.expander("Nouvelle rencontre" if edition is None else "Modifier la rencontre", expanded=edition is None):
     current = edition.data if edition else EditionData(number=(editions[0].number + 1) if editions else 1, title="",
@@ -40,16 +41,22 @@ with st.expander("Nouvelle rencontre" if edition is None else "Modifier la renco
     with st.form(f"{EDITION}:{edition_id}"):
         forms.form_error(EDITION)
         cols = st.columns([1, 3])
-        number = cols[0].number_input("Numéro", min_value=1, step=1, value=current.number)
-        title = cols[1].text_input("Titre", value=current.title, max_chars=200)
-        forms.field_error(EDITION, "number")
-        forms.field_error(EDITION, "title")
+        with cols[0]:
+            number = st.number_input("Numéro", min_value=1, step=1, value=current.number)
+            forms.field_error(EDITION, "number")
+        with cols[1]:
+            title = st.text_input("Titre", value=current.title, max_chars=200)
+            forms.field_error(EDITION, "title")
         cols = st.columns(3)
-        day = cols[0].date_input("Date", value=current.event_date, format="DD/MM/YYYY")
-        start = cols[1].time_input("Début", value=current.start_time, step=timedelta(minutes=15))
-        end = cols[2].time_input("Fin", value=current.end_time, step=timedelta(minutes=15))
-        for field in ("event_date", "start_time", "end_time"):
-            forms.field_error(EDITION, field)
+        with cols[0]:
+            day = st.date_input("Date", value=current.event_date, format="DD/MM/YYYY")
+            forms.field_error(EDITION, "event_date")
+        with cols[1]:
+            start = st.time_input("Début", value=current.start_time, step=timedelta(minutes=15))
+            forms.field_error(EDITION, "start_time")
+        with cols[2]:
+            end = st.time_input("Fin", value=current.end_time, step=timedelta(minutes=15))
+            forms.field_error(EDITION, "end_time")
         venue = st.text_input("Lieu", value=current.venue, max_chars=200)
         address = st.text_input("Adresse", value=current.address, max_chars=300)
         city = st.text_input("Ville d'accueil", value=current.city, max_chars=120)
@@ -63,8 +70,8 @@ with st.expander("Nouvelle rencontre" if edition is None else "Modifier la renco
         def store_edition():
             with unit_of_work() as session:
                 return calls.save_edition(session, actor=actor, data=data, edition_id=edition.id if edition else None,
-                                          expected_version=edition.version if edition else None)
-        forms.submit(EDITION, store_edition)
+                                          expected_version=edition_version)
+        forms.submit(EDITION, store_edition, record=f"edition:{edition_id}")
         st.session_state["calls_notice"] = "Rencontre enregistrée."
         st.rerun()
 
@@ -107,7 +114,8 @@ if call_id != NEW:
         st.session_state["calls_notice"] = message
         st.rerun()
 
-    if detail.state.value != "open" and cols[0].button("Ouvrir l'appel", type="primary"):
+    # Only a draft is opened: a closed call's time is past, « Prolonger » reopens it.
+    if detail.state.value == "draft" and cols[0].button("Ouvrir l'appel", type="primary"):
         transition(lambda s: calls.open_call(s, actor=actor, call_id=call_id, expected_version=detail.version),
                    "Appel ouvert aux réseaux invités.")
     with cols[1].popover("Prolonger"):
@@ -121,6 +129,7 @@ if call_id != NEW:
         transition(lambda s: calls.close_call(s, actor=actor, call_id=call_id, expected_version=detail.version),
                    "Appel clos : les candidatures ne sont plus modifiables.")
 
+call_version = forms.opened_version(f"call:{call_id}", detail.version if detail else None)
 network_names = {n.id: n.name for n in network_rows}
 today = date.today()
 current = detail.data if detail else CallData(
@@ -134,12 +143,14 @@ with st.expander("Nouvel appel" if detail is None else "Modifier l'appel", expan
         forms.field_error(CALL, "theme_title")
         theme_description = st.text_area("Description du thème", value=current.theme_description, max_chars=5000)
         cols = st.columns(4)
-        opens_on = cols[0].date_input("Ouverture", value=current.opens_on, format="DD/MM/YYYY")
+        with cols[0]:
+            opens_on = st.date_input("Ouverture", value=current.opens_on, format="DD/MM/YYYY")
+            forms.field_error(CALL, "opens_at")
         opens_time = cols[1].time_input("à", value=current.opens_time, step=timedelta(minutes=15), key="opens_time")
-        closes_on = cols[2].date_input("Clôture", value=current.closes_on, format="DD/MM/YYYY")
+        with cols[2]:
+            closes_on = st.date_input("Clôture", value=current.closes_on, format="DD/MM/YYYY")
+            forms.field_error(CALL, "closes_at")
         closes_time = cols[3].time_input("à", value=current.closes_time, step=timedelta(minutes=15), key="closes_time")
-        forms.field_error(CALL, "opens_at")
-        forms.field_error(CALL, "closes_at")
         cols = st.columns(2)
         slots = cols[0].number_input("Nombre de présentations express", min_value=1, max_value=50,
                                      value=current.pitch_slots)
@@ -172,8 +183,8 @@ with st.expander("Nouvel appel" if detail is None else "Modifier l'appel", expan
         def store_call():
             with unit_of_work() as session:
                 return calls.save_call(session, actor=actor, data=data, call_id=detail.id if detail else None,
-                                       expected_version=detail.version if detail else None)
-        forms.submit(CALL, store_call)
+                                       expected_version=call_version)
+        forms.submit(CALL, store_call, record=f"call:{call_id}")
         st.session_state["calls_notice"] = "Appel enregistré." + ("" if detail else " Il reste en brouillon : ouvrez-le quand il est prêt.")
         st.rerun()
 st.caption(f"Critères proposés par défaut : {', '.join(label for label, _ in DEFAULT_CRITERIA)}.")

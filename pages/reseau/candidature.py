@@ -81,11 +81,16 @@ st.title(f"Candidature — {forms.escape_md(call.theme_title)}")
 st.caption(forms.escape_md(f"{call.edition_title} · clôture le {format_datetime(call.closes_at)}"))
 st.page_link("pages/reseau/accueil.py", label="Retour à mes candidatures", icon=":material/arrow_back:")
 
-loaded = (view.id, view.version) if view else ("new", call_id)
-if st.session_state.get("loaded_candidacy") != loaded:
+# The version the user started editing from: a colleague's save meanwhile must make
+# this user's save stale (StaleEdit), not silently reload the form under their typing.
+# Streamlit drops the widgets' values when another page is shown: reload them then too.
+loaded = ("id", view.id) if view else ("new", call_id)
+if st.session_state.get("loaded_candidacy") != loaded or key("siret") not in st.session_state:
     load_into_state(view.form if view else CandidacyForm())
     st.session_state["loaded_candidacy"] = loaded
+    st.session_state["loaded_version"] = view.version if view else None
     st.session_state.pop(f"errors:{FORM}", None)
+loaded_version = st.session_state.get("loaded_version")
 
 notice = st.session_state.pop("candidacy_notice", None)
 if notice:
@@ -96,7 +101,7 @@ if view:
                                         if view.withdrawal_reason else ""))
 editable = view.editable if view else call.phase(utcnow()) == "open"
 if not editable:
-    st.warning("Cette candidature n'est plus modifiable (appel clos ou candidature retirée).")
+    st.warning("Cette candidature n'est plus modifiable : l'appel est clos.")
 
 forms.form_error(FORM)
 st.subheader("La structure")
@@ -178,7 +183,8 @@ with st.form(FORM, border=False):
     buttons = st.columns(2)
     draft = buttons[0].form_submit_button("Enregistrer le brouillon", disabled=not editable or submitted_already)
     submit = buttons[1].form_submit_button(
-        "Enregistrer les modifications" if submitted_already else "Déposer la candidature",
+        "Enregistrer les modifications" if submitted_already else
+        ("Déposer de nouveau" if view and view.submission.value == "withdrawn" else "Déposer la candidature"),
         type="primary", disabled=not editable)
 
 if draft or submit:
@@ -186,7 +192,7 @@ if draft or submit:
         with unit_of_work() as session:
             return candidacies.save(session, actor=actor, call_id=call_id, form=typed_form(), submit=bool(submit),
                                     candidacy_id=view.id if view else None,
-                                    expected_version=view.version if view else None)
+                                    expected_version=loaded_version)
     saved_id = forms.submit(FORM, save)
     st.session_state["candidacy_notice"] = (
         "Candidature déposée : un accusé de réception est envoyé à votre réseau." if submit and not submitted_already
@@ -196,7 +202,7 @@ if draft or submit:
     st.query_params.pop("appel", None)
     st.rerun()
 
-if view and editable:
+if view and editable and view.submission.value != "withdrawn":
     with st.expander("Retirer cette candidature"):
         forms.form_error(WITHDRAW)
         reason = st.text_area("Raison du retrait *", key="withdraw_reason", max_chars=1000)
@@ -204,8 +210,8 @@ if view and editable:
         if st.button("Retirer la candidature", icon=":material/delete:"):
             def withdraw():
                 with unit_of_work() as session:
-                    candidacies.withdraw(session, actor=actor, candidacy_id=view.id, expected_version=view.version,
-                                         reason=reason)
+                    candidacies.withdraw(session, actor=actor, candidacy_id=view.id,
+                                         expected_version=loaded_version, reason=reason)
             forms.submit(WITHDRAW, withdraw)
             st.session_state["candidacy_notice"] = "Candidature retirée."
             st.session_state.pop("loaded_candidacy", None)

@@ -20,12 +20,13 @@ def test_call_breakdown_counts_submitted_by_kind_and_departement(db):
         candidacies.save(session, actor=referent, call_id=call_id, submit=False, now=now,
                          form=complete_form(siret="35600000009075", kind="ESAT", postcode="77000", departement="77"))
     with read_only() as session:
-        figures = dashboard.call_breakdown(session, actor=make_user(Role.PILOTE), call_id=call_id)
+        figures = dashboard.breakdowns(session, actor=make_user(Role.PILOTE), call_ids=[call_id])[call_id]
     assert (figures.submitted, figures.drafts) == (1, 1)
     assert figures.by_kind == {"EI": 1} and figures.by_departement == {"95": 1}
+    assert list(figures.by_network.values()) == [1]
 
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.EVALUATEUR, Role.RESEAU])
 def test_call_breakdown_is_for_the_project_lead_only(db, role):
     with pytest.raises(NotAllowed), read_only() as session:
-        dashboard.call_breakdown(session, actor=make_user(role), call_id=make_call())
+        dashboard.breakdowns(session, actor=make_user(role), call_ids=[make_call()])

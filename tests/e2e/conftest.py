@@ -120,3 +120,19 @@ def shots():
         page.screenshot(path=str(SHOTS / f"{next(counter):02d}-{name}.png"))
 
     return shoot
+
+
+@pytest.fixture
+def server_db(server):
+    """This process's db.engine pointed at the running server's database, so that a test
+    seeds its data through core and tests.factories (restored afterwards)."""
+    from db import engine as db_engine
+
+    engine = db_engine.make_engine(server.database_url)
+    previous = db_engine._engine, db_engine._sessions
+    db_engine.set_engine(engine)
+    try:
+        yield engine
+    finally:
+        db_engine._engine, db_engine._sessions = previous
+        engine.dispose()

@@ -115,7 +115,7 @@ def test_sign_in_invite_and_first_visit_of_a_referent(browser, server, shots):
     page.fill("#password_confirmation", REFERENT_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/")
-    settled(page, f"Réseau {NETWORK}", "Rémi Référent")
+    settled(page, NETWORK, "Rémi Référent")
     assert NETWORK in sidebar_text(page)
     sections = nav_text(page)
     assert "Réseau" in sections and "Compte" in sections
@@ -125,7 +125,7 @@ def test_sign_in_invite_and_first_visit_of_a_referent(browser, server, shots):
 
     # an administrator's page asked for by URL is not served to the referent
     page.goto(f"{base}/comptes")
-    settled(page, f"Réseau {NETWORK}")
+    settled(page, NETWORK)
     assert page.get_by_text("Inviter une personne").count() == 0
     assert page.get_by_label("Adresse e-mail").count() == 0
     shots(page, "referent-url-comptes")

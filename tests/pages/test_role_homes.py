@@ -13,7 +13,7 @@ def test_pilotage_home_without_editions_says_so(as_role):
     at = open_app(as_role(Role.PILOTE), "pages/pilotage/accueil.py")
     no_exception(at)
     assert texts(at.title) == ["Tableau de bord"]
-    assert texts(at.info) == ["Aucune rencontre n'est encore créée."]
+    assert texts(at.info) == ["Aucune rencontre n'est encore créée : commencez par « Rencontres et appels »."]
 
 
 def test_pilotage_home_lists_every_call(as_role):
@@ -22,7 +22,9 @@ def test_pilotage_home_lists_every_call(as_role):
     at = open_app(as_role(Role.PILOTE))
     no_exception(at)
     assert texts(at.title) == ["Tableau de bord"]
-    table = at.dataframe[0].value
+    assert texts(at.subheader)[0] == "Thème de test"  # the open call's figures come first
+    assert [m.value for m in at.metric][:2] == ["0", "0"]
+    table = at.dataframe[-1].value  # then every call
     assert len(table) == 2
     assert set(table["Rencontre"]) == {"n° 7 — Rencontre de test", "n° 8 — Rencontre de test"}
     assert set(table["État"]) == {"Brouillon", "Ouvert"}

@@ -1,0 +1,687 @@
+"""Editions and calls: who may manage them, what is refused, Paris times, transitions, counts."""
+
+import itertools
+import threading
+import time as time_module
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta, timezone
+
+import pytest
+from sqlalchemy import event, func, select
+
+from core import calls, candidacies
+from core.calls import DEFAULT_CRITERIA, CallData, EditionData
+from core.candidacy_form import CandidacyForm
+from core.errors import DeadlinePassed, NotAllowed, StaleEdit, ValidationFailed
+from db.engine import read_only, unit_of_work
+from db.models import (
+    AuditEntry,
+    Call,
+    CallState,
+    Candidacy,
+    Criterion,
+    Edition,
+    Review,
+    Role,
+    Structure,
+    StructureKind,
+    Submission,
+)
+from tests.factories import make_call, make_edition, make_network, make_user
+
+UTC = timezone.utc
+
+
+def edition_data(**changes) -> EditionData:
+    values = dict(number=7, title="Rencontre n° 7", event_date=date(2027, 6, 10), start_time=time(9, 0),
+                  end_time=time(12, 30), venue="Salle des fêtes", address="1 place de la Mairie",
+                  city="Argenteuil", description="Matinée d'échanges.")
+    values.update(changes)
+    return EditionData(**values)
+
+
+def call_data(edition_id: int, **changes) -> CallData:
+    values = dict(edition_id=edition_id, theme_title="Bâtiment", opens_on=date(2027, 1, 10), opens_time=time(9, 0),
+                  closes_on=date(2027, 2, 10), closes_time=time(18, 0), pitch_slots=6, pitch_minutes=5,
+                  eligible_kinds=("EI", "ACI"), eligible_departements=("95", "93"))
+    values.update(changes)
+    return CallData(**values)
+
+
+def save_edition(actor, data, **kwargs) -> int:
+    with unit_of_work() as session:
+        return calls.save_edition(session, actor=actor, data=data, **kwargs)
+
+
+def save_call(actor, data, **kwargs) -> int:
+    with unit_of_work() as session:
+        return calls.save_call(session, actor=actor, data=data, **kwargs)
+
+
+def count(model, *where) -> int:
+    with read_only() as session:
+        return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def complete_form(siret="73282932000074", **changes) -> CandidacyForm:
+    values = dict(
+        siret=siret, name="Bâti'Insert 95", kind="EI", address="12 rue des Ouvriers", postcode="95100",
+        city="Argenteuil", departement="95", sectors=["Bâtiment et travaux publics"], contact_name="Samia Benali",
+        contact_email="samia@bati-insert.exemple.fr", contact_phone="01 39 00 00 00", presenter_name="Samia Benali",
+        pitch_title="Second œuvre", pitch_summary="Peinture.", buyer_offer="Lots de second œuvre.",
+        consent_processing=True, consent_sharing=True,
+    )
+    values.update(changes)
+    return CandidacyForm(**values)
+
+
+@pytest.fixture
+def pilote(db):
+    return make_user(Role.PILOTE)
+
+
+# ---------------------------------------------------------------- editions
+
+
+def test_save_edition_creates_then_edits_with_audit(pilote):
+    edition_id = save_edition(pilote, edition_data())
+    save_edition(pilote, edition_data(title="Rencontre déplacée", city="Cergy"), edition_id=edition_id,
+                 expected_version=1)
+    with read_only() as session:
+        edition = session.get(Edition, edition_id)
+        entries = list(session.scalars(select(AuditEntry).where(AuditEntry.object_type == "edition")
+                                       .order_by(AuditEntry.id)))
+    assert (edition.title, edition.city, edition.version) == ("Rencontre déplacée", "Cergy", 2)
+    assert [e.action for e in entries] == ["edition_created", "edition_updated"]
+    assert entries[0].before is None and entries[0].after["title"] == "Rencontre n° 7"
+    assert entries[0].actor_id == pilote.user_id and entries[0].object_id == edition_id
+    assert entries[1].before["city"] == "Argenteuil" and entries[1].after["city"] == "Cergy"
+    assert entries[1].before["start_time"] == "09:00:00"
+
+
+def test_save_edition_with_duplicate_number_is_refused_on_number(pilote):
+    save_edition(pilote, edition_data(number=3))
+    with pytest.raises(ValidationFailed) as refused:
+        save_edition(pilote, edition_data(number=3, title="Autre"))
+    assert refused.value.errors.keys() == {"number"}
+    assert count(Edition) == 1
+
+
+def test_save_edition_keeping_its_own_number_is_accepted(pilote):
+    edition_id = save_edition(pilote, edition_data(number=3))
+    save_edition(pilote, edition_data(number=3, title="Même numéro"), edition_id=edition_id, expected_version=1)
+    with read_only() as session:
+        assert session.get(Edition, edition_id).title == "Même numéro"
+
+
+@pytest.mark.parametrize("end", [time(9, 0), time(8, 59)])
+def test_save_edition_with_end_not_after_start_is_refused_on_end_time(pilote, end):
+    with pytest.raises(ValidationFailed) as refused:
+        save_edition(pilote, edition_data(start_time=time(9, 0), end_time=end))
+    assert refused.value.errors.keys() == {"end_time"}
+    assert count(Edition) == 0
+
+
+def test_save_edition_without_title_or_city_is_refused_on_each(pilote):
+    with pytest.raises(ValidationFailed) as refused:
+        save_edition(pilote, edition_data(title="  ", city=""))
+    assert refused.value.errors.keys() == {"title", "city"}
+
+
+def test_save_edition_with_stale_version_is_refused_and_keeps_the_newer(pilote):
+    edition_id = save_edition(pilote, edition_data())
+    save_edition(pilote, edition_data(title="Première"), edition_id=edition_id, expected_version=1)
+    with pytest.raises(StaleEdit):
+        save_edition(pilote, edition_data(title="Seconde"), edition_id=edition_id, expected_version=1)
+    with read_only() as session:
+        assert session.get(Edition, edition_id).title == "Première"
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.EVALUATEUR, Role.RESEAU])
+def test_save_edition_by_non_pilote_is_not_allowed(db, role):
+    with pytest.raises(NotAllowed):
+        save_edition(make_user(role), edition_data())
+    assert count(Edition) == 0 and count(AuditEntry) == 0
+
+
+# ---------------------------------------------------------------- calls: saving
+
+
+def test_save_call_creates_a_draft_with_default_criteria_and_audit(pilote):
+    edition_id = make_edition()
+    call_id = save_call(pilote, call_data(edition_id))
+    with read_only() as session:
+        call = session.get(Call, call_id)
+        criteria = [(c.label, c.weight) for c in call.criteria]
+        entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "call_created"))
+        kinds = sorted(k.kind.value for k in call.eligible_kinds)
+    assert call.state == CallState.DRAFT and call.version == 1
+    assert tuple(criteria) == DEFAULT_CRITERIA and len(DEFAULT_CRITERIA) >= 1
+    assert kinds == ["ACI", "EI"]
+    assert entry.before is None and entry.object_id == call_id
+    assert entry.after["criteria"] == [list(c) for c in DEFAULT_CRITERIA]
+    assert entry.after["eligible_departements"] == ["93", "95"]
+
+
+@pytest.mark.parametrize(("day", "expected"), [
+    (date(2027, 1, 15), datetime(2027, 1, 15, 8, 0, tzinfo=UTC)),    # winter: UTC+1
+    (date(2027, 7, 15), datetime(2027, 7, 15, 7, 0, tzinfo=UTC)),    # summer: UTC+2
+    (date(2027, 3, 27), datetime(2027, 3, 27, 8, 0, tzinfo=UTC)),    # the day before the switch
+    (date(2027, 3, 28), datetime(2027, 3, 28, 7, 0, tzinfo=UTC)),    # the switch day, after 02:00
+])
+def test_save_call_stores_paris_times_in_utc_across_dst(pilote, day, expected):
+    call_id = save_call(pilote, call_data(make_edition(), opens_on=day, opens_time=time(9, 0),
+                                          closes_on=day + timedelta(days=30), closes_time=time(9, 0)))
+    with read_only() as session:
+        call = session.get(Call, call_id)
+    assert call.opens_at == expected
+    with read_only() as session:
+        detail = calls.call_detail(session, actor=pilote, call_id=call_id)
+    assert (detail.data.opens_on, detail.data.opens_time) == (day, time(9, 0))
+    assert (detail.data.closes_on, detail.data.closes_time) == (day + timedelta(days=30), time(9, 0))
+
+
+def test_save_call_window_across_the_dst_switch_is_23_hours_long(pilote):
+    call_id = save_call(pilote, call_data(make_edition(), opens_on=date(2027, 3, 27), opens_time=time(9, 0),
+                                          closes_on=date(2027, 3, 28), closes_time=time(9, 0)))
+    with read_only() as session:
+        call = session.get(Call, call_id)
+    assert call.closes_at - call.opens_at == timedelta(hours=23)
+
+
+@pytest.mark.parametrize("closes", [(date(2027, 1, 10), time(9, 0)), (date(2027, 1, 9), time(18, 0))])
+def test_save_call_closing_not_after_opening_is_refused(pilote, closes):
+    with pytest.raises(ValidationFailed) as refused:
+        save_call(pilote, call_data(make_edition(), opens_on=date(2027, 1, 10), opens_time=time(9, 0),
+                                    closes_on=closes[0], closes_time=closes[1]))
+    assert refused.value.errors.keys() == {"closes_at"}
+    assert count(Call) == 0
+
+
+@pytest.mark.parametrize(("slots", "minutes", "refused_on"), [
+    (0, 5, {"pitch_slots"}), (51, 5, {"pitch_slots"}), (None, 5, {"pitch_slots"}),
+    (5, 0, {"pitch_minutes"}), (5, 61, {"pitch_minutes"}), (5, None, {"pitch_minutes"}),
+    (1, 1, set()), (50, 60, set()),
+])
+def test_save_call_slots_and_minutes_bounds(pilote, slots, minutes, refused_on):
+    data = call_data(make_edition(), pitch_slots=slots, pitch_minutes=minutes)
+    if refused_on:
+        with pytest.raises(ValidationFailed) as refused:
+            save_call(pilote, data)
+        assert refused.value.errors.keys() == refused_on
+        assert count(Call) == 0
+    else:
+        call_id = save_call(pilote, data)
+        with read_only() as session:
+            call = session.get(Call, call_id)
+        assert (call.pitch_slots, call.pitch_minutes) == (slots, minutes)
+
+
+@pytest.mark.parametrize("departements", [("95", "99"), ("20",), ("75 ",), ()])
+def test_save_call_unknown_or_missing_departement_is_refused(pilote, departements):
+    with pytest.raises(ValidationFailed) as refused:
+        save_call(pilote, call_data(make_edition(), eligible_departements=departements))
+    assert refused.value.errors.keys() == {"eligible_departements"}
+
+
+@pytest.mark.parametrize("kinds", [(), ("EI", "SCOP")])
+def test_save_call_empty_or_unknown_kinds_are_refused(pilote, kinds):
+    with pytest.raises(ValidationFailed) as refused:
+        save_call(pilote, call_data(make_edition(), eligible_kinds=kinds))
+    assert refused.value.errors.keys() == {"eligible_kinds"}
+
+
+def test_save_call_duplicate_criterion_label_is_refused(pilote):
+    with pytest.raises(ValidationFailed) as refused:
+        save_call(pilote, call_data(make_edition(), criteria=(("Clarté", 1), (" clarté ", 2))))
+    assert refused.value.errors.keys() == {"criteria"}
+    assert count(Criterion) == 0
+
+
+@pytest.mark.parametrize(("weight", "accepted"), [(0, False), (11, False), (-1, False), (1, True), (10, True)])
+def test_save_call_criterion_weight_must_be_within_1_to_10(pilote, weight, accepted):
+    data = call_data(make_edition(), criteria=(("Clarté", weight),))
+    if accepted:
+        call_id = save_call(pilote, data)
+        with read_only() as session:
+            assert [c.weight for c in session.get(Call, call_id).criteria] == [weight]
+    else:
+        with pytest.raises(ValidationFailed) as refused:
+            save_call(pilote, data)
+        assert refused.value.errors.keys() == {"criteria"}
+
+
+def test_save_call_changing_a_weight_before_any_review_is_accepted(pilote):
+    edition_id = make_edition()
+    call_id = save_call(pilote, call_data(edition_id))
+    changed = ((DEFAULT_CRITERIA[0][0], 5), *DEFAULT_CRITERIA[1:])
+    save_call(pilote, call_data(edition_id, criteria=changed), call_id=call_id, expected_version=1)
+    with read_only() as session:
+        call = session.get(Call, call_id)
+        assert tuple((c.label, c.weight) for c in call.criteria) == changed
+    assert count(Criterion) == len(DEFAULT_CRITERIA)
+
+
+def test_save_call_edit_keeps_eligibility_rows_consistent(pilote):
+    edition_id = make_edition()
+    call_id = save_call(pilote, call_data(edition_id, eligible_kinds=("EI", "ACI")))
+    save_call(pilote, call_data(edition_id, eligible_kinds=("EI", "EA"), eligible_departements=("95",)),
+              call_id=call_id, expected_version=1)
+    with read_only() as session:
+        detail = calls.call_detail(session, actor=pilote, call_id=call_id)
+    assert sorted(detail.data.eligible_kinds) == ["EA", "EI"]
+    assert detail.data.eligible_departements == ("95",)
+    assert detail.version == 2
+
+
+def test_save_call_with_stale_version_is_refused(pilote):
+    edition_id = make_edition()
+    call_id = save_call(pilote, call_data(edition_id))
+    save_call(pilote, call_data(edition_id, theme_title="Premier"), call_id=call_id, expected_version=1)
+    with pytest.raises(StaleEdit):
+        save_call(pilote, call_data(edition_id, theme_title="Second"), call_id=call_id, expected_version=1)
+    with read_only() as session:
+        assert session.get(Call, call_id).theme_title == "Premier"
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.EVALUATEUR, Role.RESEAU])
+def test_save_call_by_non_pilote_is_not_allowed(db, role):
+    edition_id = make_edition()
+    with pytest.raises(NotAllowed):
+        save_call(make_user(role), call_data(edition_id))
+    assert count(Call) == 0
+
+
+def test_save_call_criteria_are_locked_once_a_review_exists(pilote):
+    network_id = make_network()
+    edition_id = make_edition()
+    data = call_data(edition_id, invited_network_ids=(network_id,), opens_on=date(2027, 1, 10),
+                     closes_on=date(2027, 2, 10))
+    call_id = save_call(pilote, data)
+    with unit_of_work() as session:
+        calls.open_call(session, actor=pilote, call_id=call_id, expected_version=1)
+    referent = make_user(Role.RESEAU, network_id=network_id)
+    with unit_of_work() as session:
+        candidacy_id = candidacies.save(session, actor=referent, call_id=call_id, form=complete_form(), submit=True,
+                                        now=datetime(2027, 1, 20, tzinfo=UTC))
+    reviewer = make_user(Role.EVALUATEUR)
+    with unit_of_work() as session:
+        session.add(Review(candidacy_id=candidacy_id, reviewer_id=reviewer.user_id))
+
+    changed = ((DEFAULT_CRITERIA[0][0], 9), *DEFAULT_CRITERIA[1:])
+    with pytest.raises(ValidationFailed) as refused:
+        save_call(pilote, replace(data, criteria=changed), call_id=call_id, expected_version=2)
+    assert refused.value.errors.keys() == {"criteria"}
+    # Other fields may still change when the criteria stay the same.
+    save_call(pilote, replace(data, theme_title="Bâtiment et second œuvre"), call_id=call_id, expected_version=2)
+    with read_only() as session:
+        call = session.get(Call, call_id)
+        assert call.theme_title == "Bâtiment et second œuvre"
+        assert tuple((c.label, c.weight) for c in call.criteria) == DEFAULT_CRITERIA
+
+
+def test_save_call_stores_invited_networks(pilote):
+    first, second, _uninvited = make_network("Alpha"), make_network("Bêta"), make_network("Gamma")
+    call_id = save_call(pilote, call_data(make_edition(), invited_network_ids=(first, second)))
+    with read_only() as session:
+        detail = calls.call_detail(session, actor=pilote, call_id=call_id)
+        entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "call_created"))
+    assert sorted(detail.data.invited_network_ids) == sorted((first, second))
+    assert entry.after["invited_networks"] == sorted((first, second))
+
+
+# ---------------------------------------------------------------- calls: transitions
+
+
+def test_open_call_without_invited_networks_is_refused(pilote):
+    call_id = save_call(pilote, call_data(make_edition()))
+    with pytest.raises(ValidationFailed) as refused, unit_of_work() as session:
+        calls.open_call(session, actor=pilote, call_id=call_id, expected_version=1)
+    assert refused.value.errors.keys() == {"invited_networks"}
+    with read_only() as session:
+        call = session.get(Call, call_id)
+    assert (call.state, call.version) == (CallState.DRAFT, 1)
+
+
+def test_open_call_with_invited_network_publishes_it(pilote):
+    call_id = save_call(pilote, call_data(make_edition(), invited_network_ids=(make_network(),)))
+    with unit_of_work() as session:
+        calls.open_call(session, actor=pilote, call_id=call_id, expected_version=1)
+    with read_only() as session:
+        call = session.get(Call, call_id)
+        entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "call_opened"))
+    assert (call.state, call.version) == (CallState.OPEN, 2)
+    assert entry.before["state"] == "draft" and entry.after["state"] == "open"
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.EVALUATEUR, Role.RESEAU])
+def test_call_transitions_by_non_pilote_are_not_allowed(db, role):
+    call_id = make_call(networks=(make_network(),), state=CallState.DRAFT)
+    actor = make_user(role)
+    for transition in (calls.open_call, calls.close_call):
+        with pytest.raises(NotAllowed), unit_of_work() as session:
+            transition(session, actor=actor, call_id=call_id, expected_version=1)
+    with read_only() as session:
+        assert session.get(Call, call_id).state == CallState.DRAFT
+
+
+NOW = datetime(2027, 1, 20, 12, 0, tzinfo=UTC)
+
+
+def test_extend_call_must_move_closing_later(pilote):
+    call_id = make_call(networks=(make_network(),), opens_at=datetime(2027, 1, 10, 8, tzinfo=UTC),
+                        closes_at=datetime(2027, 2, 10, 17, tzinfo=UTC))   # 18:00 in Paris
+    for earlier in (time(18, 0), time(17, 59)):
+        with pytest.raises(ValidationFailed) as refused, unit_of_work() as session:
+            calls.extend_call(session, actor=pilote, call_id=call_id, expected_version=1,
+                              closes_on=date(2027, 2, 10), closes_time=earlier, now=NOW)
+        assert refused.value.errors.keys() == {"closes_at"}
+    with unit_of_work() as session:
+        calls.extend_call(session, actor=pilote, call_id=call_id, expected_version=1, closes_on=date(2027, 2, 17),
+                          closes_time=time(18, 0), now=NOW)
+    with read_only() as session:
+        call = session.get(Call, call_id)
+    assert call.closes_at == datetime(2027, 2, 17, 17, 0, tzinfo=UTC)
+    assert (call.state, call.version) == (CallState.OPEN, 2)
+
+
+def test_extend_call_reopens_a_closed_call(pilote):
+    network_id = make_network()
+    call_id = make_call(networks=(network_id,), opens_at=datetime(2027, 1, 10, 8, tzinfo=UTC),
+                        closes_at=datetime(2027, 2, 10, 17, tzinfo=UTC))
+    with unit_of_work() as session:
+        calls.close_call(session, actor=pilote, call_id=call_id, expected_version=1, now=NOW)
+    with unit_of_work() as session:
+        calls.extend_call(session, actor=pilote, call_id=call_id, expected_version=2, closes_on=date(2027, 3, 1),
+                          closes_time=time(12, 0), now=NOW + timedelta(days=1))
+    referent = make_user(Role.RESEAU, network_id=network_id)
+    with read_only() as session:
+        [summary] = calls.calls_for_network(session, actor=referent)
+        entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "call_extended"))
+    assert summary.state == CallState.OPEN and summary.phase(NOW + timedelta(days=1)) == "open"
+    assert entry.before["state"] == "closed" and entry.after["state"] == "open"
+    with unit_of_work() as session:  # the referent can work again
+        candidacies.save(session, actor=referent, call_id=call_id, form=complete_form(), submit=True,
+                         now=NOW + timedelta(days=2))
+
+
+def test_extend_call_on_a_draft_keeps_it_unpublished(pilote):
+    call_id = make_call(state=CallState.DRAFT, opens_at=datetime(2027, 1, 10, 8, tzinfo=UTC),
+                        closes_at=datetime(2027, 2, 10, 17, tzinfo=UTC))
+    with unit_of_work() as session:
+        calls.extend_call(session, actor=pilote, call_id=call_id, expected_version=1, closes_on=date(2027, 3, 1),
+                          closes_time=time(12, 0), now=NOW)
+    with read_only() as session:
+        call = session.get(Call, call_id)
+    assert call.state == CallState.DRAFT
+    assert call.closes_at == datetime(2027, 3, 1, 11, 0, tzinfo=UTC)
+
+
+def test_close_call_makes_candidacies_read_only_immediately(pilote):
+    network_id = make_network()
+    closes = datetime(2027, 2, 10, 17, tzinfo=UTC)
+    call_id = make_call(networks=(network_id,), opens_at=datetime(2027, 1, 10, 8, tzinfo=UTC), closes_at=closes)
+    referent = make_user(Role.RESEAU, network_id=network_id)
+    with unit_of_work() as session:
+        candidacy_id = candidacies.save(session, actor=referent, call_id=call_id, form=complete_form(), submit=True,
+                                        now=NOW)
+    with unit_of_work() as session:
+        calls.close_call(session, actor=pilote, call_id=call_id, expected_version=1, now=NOW + timedelta(hours=1))
+    later = NOW + timedelta(hours=1, seconds=1)  # well before the original closing time
+    with pytest.raises(DeadlinePassed), unit_of_work() as session:
+        candidacies.save(session, actor=referent, call_id=call_id, form=complete_form(pitch_title="Trop tard"),
+                         submit=True, candidacy_id=candidacy_id, expected_version=1, now=later)
+    with pytest.raises(DeadlinePassed), unit_of_work() as session:
+        candidacies.withdraw(session, actor=referent, candidacy_id=candidacy_id, expected_version=1,
+                             reason="Plus disponible", now=later)
+    with pytest.raises(DeadlinePassed), unit_of_work() as session:
+        candidacies.save(session, actor=referent, call_id=call_id, form=complete_form(siret="35600000009075"),
+                         submit=False, now=later)
+    with read_only() as session:
+        call = session.get(Call, call_id)
+        candidacy = session.get(Candidacy, candidacy_id)
+        view = candidacies.get(session, actor=referent, candidacy_id=candidacy_id, now=later)
+    assert call.state == CallState.CLOSED and call.closes_at == NOW + timedelta(hours=1)
+    assert (candidacy.pitch_title, candidacy.submission) == ("Second œuvre", Submission.SUBMITTED)
+    assert view.editable is False
+
+
+# ---------------------------------------------------------------- reading
+
+
+_sirets = itertools.count(10_000_000_000_000)
+
+
+def _add_candidacies(call_id: int, network_id: int, submissions: list[Submission]) -> None:
+    """Candidacies written directly through the models (the counting query is what is tested)."""
+    with unit_of_work() as session:
+        for submission in submissions:
+            structure = Structure(siret=f"{next(_sirets)}", name="Structure", kind=StructureKind.EI)
+            session.add(structure)
+            session.flush()
+            session.add(Candidacy(call_id=call_id, structure_id=structure.id, network_id=network_id,
+                                  submission=submission))
+
+
+def test_submission_counts_per_invited_network_including_zero(pilote):
+    alpha, beta, idle, outsider = (make_network(n) for n in ("Alpha", "Bêta", "Inactif", "Hors appel"))
+    call_id = make_call(networks=(alpha, beta, idle))
+    other_call = make_call(networks=(alpha,))
+    _add_candidacies(call_id, alpha, [Submission.DRAFT, Submission.SUBMITTED, Submission.SUBMITTED,
+                                      Submission.WITHDRAWN])
+    _add_candidacies(call_id, beta, [Submission.SUBMITTED])
+    _add_candidacies(other_call, alpha, [Submission.SUBMITTED] * 3)
+    with read_only() as session:
+        counts = calls.submission_counts(session, actor=pilote, call_id=call_id)
+    assert [(c.network_id, c.network_name, c.drafts, c.submitted, c.withdrawn) for c in counts] == [
+        (alpha, "Alpha", 1, 2, 1), (beta, "Bêta", 0, 1, 0), (idle, "Inactif", 0, 0, 0),
+    ]
+    assert outsider not in {c.network_id for c in counts}
+
+
+def _statements(engine, action) -> int:
+    seen = []
+
+    def listener(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(seen)
+
+
+def test_submission_counts_query_count_does_not_grow(db, pilote):
+    networks = [make_network() for _ in range(3)]
+    small, large = make_call(networks=tuple(networks)), make_call(networks=tuple(networks))
+    _add_candidacies(small, networks[0], [Submission.SUBMITTED, Submission.DRAFT])
+    for network_id in networks:
+        _add_candidacies(large, network_id, [Submission.SUBMITTED] * 5 + [Submission.DRAFT, Submission.WITHDRAWN])
+
+    def counted(call_id):
+        def run():
+            with read_only() as session:
+                calls.submission_counts(session, actor=pilote, call_id=call_id)
+        return _statements(db, run)
+
+    with read_only() as session:
+        assert sum(c.submitted + c.drafts + c.withdrawn
+                   for c in calls.submission_counts(session, actor=pilote, call_id=large)) == 21
+    assert counted(small) == counted(large)
+
+
+@pytest.mark.parametrize("role", [Role.EVALUATEUR, Role.RESEAU, Role.ADMIN])
+def test_submission_counts_by_non_pilote_is_not_allowed(db, role):
+    call_id = make_call(networks=(make_network(),))
+    with pytest.raises(NotAllowed), read_only() as session:
+        calls.submission_counts(session, actor=make_user(role), call_id=call_id)
+
+
+def test_calls_for_network_shows_only_published_calls_it_is_invited_to(db):
+    mine, other = make_network(), make_network()
+    open_call = make_call(networks=(mine, other))
+    closed_call = make_call(networks=(mine,), state=CallState.CLOSED)
+    make_call(networks=(mine,), state=CallState.DRAFT)
+    make_call(networks=(other,))
+    make_call()
+    referent = make_user(Role.RESEAU, network_id=mine)
+    with read_only() as session:
+        shown = {c.id for c in calls.calls_for_network(session, actor=referent)}
+        via_list = {c.id for c in calls.list_calls(session, actor=referent)}
+    assert shown == via_list == {open_call, closed_call}
+
+
+def test_list_calls_for_reviewers_and_lead_shows_every_published_call(db):
+    first_edition, second_edition = make_edition(event_date=date(2027, 3, 18)), make_edition(event_date=date(2027, 9, 1))
+    older = make_call(first_edition, networks=(make_network(),), state=CallState.CLOSED)
+    newer = make_call(second_edition)
+    for role in (Role.EVALUATEUR, Role.PILOTE):
+        with read_only() as session:
+            rows = calls.list_calls(session, actor=make_user(role))
+        assert [r.id for r in rows] == [newer, older]  # newest edition first
+        assert rows[1].edition_id == first_edition and rows[1].event_date == date(2027, 3, 18)
+
+
+def test_list_calls_by_admin_is_not_allowed(db):
+    make_call()
+    with pytest.raises(NotAllowed), read_only() as session:
+        calls.list_calls(session, actor=make_user(Role.ADMIN))
+
+
+OPENS = datetime(2027, 1, 10, 8, 0, tzinfo=UTC)
+CLOSES = datetime(2027, 2, 10, 17, 0, tzinfo=UTC)
+SECOND = timedelta(seconds=1)
+
+
+@pytest.mark.parametrize(("state", "now", "phase"), [
+    (CallState.OPEN, OPENS - SECOND, "upcoming"),
+    (CallState.OPEN, OPENS, "open"),
+    (CallState.OPEN, OPENS + SECOND, "open"),
+    (CallState.OPEN, CLOSES - SECOND, "open"),
+    (CallState.OPEN, CLOSES, "closed"),
+    (CallState.OPEN, CLOSES + SECOND, "closed"),
+    (CallState.CLOSED, OPENS + SECOND, "closed"),
+    (CallState.DRAFT, OPENS + SECOND, "draft"),
+    (CallState.DRAFT, CLOSES + SECOND, "draft"),
+])
+def test_call_summary_phase_at_boundaries(pilote, state, now, phase):
+    make_call(state=state, opens_at=OPENS, closes_at=CLOSES)
+    with read_only() as session:
+        [summary] = calls.list_calls(session, actor=pilote)
+    assert summary.phase(now) == phase
+
+
+# ---------------------------------------------------------------- concurrent edits
+
+
+def _race(first, second) -> str:
+    """Run `first` in a transaction left open while `second` runs in another thread, then commit.
+
+    Returns what became of `second`: "saved", or the name of the error it raised.
+    """
+    outcome = {}
+
+    def run_second():
+        try:
+            with unit_of_work() as session:
+                second(session)
+            outcome["second"] = "saved"
+        except Exception as error:  # noqa: BLE001 - reported by the caller's assertion
+            outcome["second"] = type(error).__name__
+
+    with unit_of_work() as session:
+        first(session)
+        racer = threading.Thread(target=run_second)
+        racer.start()
+        time_module.sleep(0.5)  # the second request reads while the first is not committed yet
+    racer.join(timeout=30)
+    return outcome["second"]
+
+
+def test_save_edition_concurrent_edits_with_one_version_keep_the_first(pilote):
+    edition_id = save_edition(pilote, edition_data())
+    outcome = _race(
+        lambda s: calls.save_edition(s, actor=pilote, data=edition_data(title="Premier"), edition_id=edition_id,
+                                     expected_version=1),
+        lambda s: calls.save_edition(s, actor=pilote, data=edition_data(title="Second"), edition_id=edition_id,
+                                     expected_version=1),
+    )
+    assert outcome == "StaleEdit"
+    with read_only() as session:
+        edition = session.get(Edition, edition_id)
+    assert (edition.title, edition.version) == ("Premier", 2)
+
+
+def test_save_call_concurrent_edits_with_one_version_keep_the_first(pilote):
+    edition_id = make_edition()
+    call_id = save_call(pilote, call_data(edition_id))
+    outcome = _race(
+        lambda s: calls.save_call(s, actor=pilote, data=call_data(edition_id, theme_title="Premier"),
+                                  call_id=call_id, expected_version=1),
+        lambda s: calls.save_call(s, actor=pilote, data=call_data(edition_id, theme_title="Second"),
+                                  call_id=call_id, expected_version=1),
+    )
+    assert outcome == "StaleEdit"
+    with read_only() as session:
+        call = session.get(Call, call_id)
+    assert (call.theme_title, call.version) == ("Premier", 2)
+
+
+def test_close_and_extend_racing_on_one_version_apply_only_the_first(pilote):
+    call_id = make_call(networks=(make_network(),), opens_at=datetime(2027, 1, 10, 8, tzinfo=UTC),
+                        closes_at=datetime(2027, 2, 10, 17, tzinfo=UTC))
+    outcome = _race(
+        lambda s: calls.close_call(s, actor=pilote, call_id=call_id, expected_version=1, now=NOW),
+        lambda s: calls.extend_call(s, actor=pilote, call_id=call_id, expected_version=1,
+                                    closes_on=date(2027, 3, 1), closes_time=time(12, 0), now=NOW),
+    )
+    assert outcome == "StaleEdit"
+    with read_only() as session:
+        call = session.get(Call, call_id)
+    assert (call.state, call.closes_at, call.version) == (CallState.CLOSED, NOW, 2)
+
+
+@pytest.fixture
+def submitted(pilote):
+    network_id = make_network()
+    call_id = make_call(networks=(network_id,), opens_at=datetime(2027, 1, 10, 8, tzinfo=UTC),
+                        closes_at=datetime(2027, 2, 10, 17, tzinfo=UTC))
+    referent = make_user(Role.RESEAU, network_id=network_id)
+    with unit_of_work() as session:
+        candidacy_id = candidacies.save(session, actor=referent, call_id=call_id, form=complete_form(), submit=True,
+                                        now=NOW - timedelta(hours=1))
+    return {"call": call_id, "referent": referent, "candidacy": candidacy_id}
+
+
+def test_close_call_refuses_saves_racing_with_it(pilote, submitted):
+    referent, call_id = submitted["referent"], submitted["call"]
+    close = lambda s: calls.close_call(s, actor=pilote, call_id=call_id, expected_version=1, now=NOW)  # noqa: E731
+    outcome = _race(close, lambda s: candidacies.save(
+        s, actor=referent, call_id=call_id, form=complete_form(siret="35600000009075"), submit=True,
+        now=NOW + timedelta(seconds=1)))
+    assert outcome == "DeadlinePassed"
+    assert count(Candidacy) == 1
+
+
+def test_close_call_refuses_edits_and_withdrawals_racing_with_it(pilote, submitted):
+    referent, call_id, candidacy_id = submitted["referent"], submitted["call"], submitted["candidacy"]
+    close = lambda s: calls.close_call(s, actor=pilote, call_id=call_id, expected_version=1, now=NOW)  # noqa: E731
+    outcome = _race(close, lambda s: candidacies.withdraw(
+        s, actor=referent, candidacy_id=candidacy_id, expected_version=1, reason="Trop tard",
+        now=NOW + timedelta(seconds=1)))
+    assert outcome == "DeadlinePassed"
+    with unit_of_work() as session:  # reopen, then race an edit against a second close
+        calls.extend_call(session, actor=pilote, call_id=call_id, expected_version=2, closes_on=date(2027, 3, 1),
+                          closes_time=time(12, 0), now=NOW + timedelta(seconds=2))
+    close_again = lambda s: calls.close_call(  # noqa: E731
+        s, actor=pilote, call_id=call_id, expected_version=3, now=NOW + timedelta(seconds=3))
+    outcome = _race(close_again, lambda s: candidacies.save(
+        s, actor=referent, call_id=call_id, form=complete_form(pitch_title="Trop tard"), submit=True,
+        candidacy_id=candidacy_id, expected_version=1, now=NOW + timedelta(seconds=4)))
+    assert outcome == "DeadlinePassed"
+    with read_only() as session:
+        candidacy = session.get(Candidacy, candidacy_id)
+    assert (candidacy.submission, candidacy.pitch_title, candidacy.version) == (
+        Submission.SUBMITTED, "Second œuvre", 1)

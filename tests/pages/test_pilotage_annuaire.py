@@ -1,0 +1,141 @@
+"""The directory of structures (project lead): search by name, SIRET or city, who has
+already pitched, and list pages whose number of SQL statements does not grow with rows
+(the directory, and the network referent's home with its candidacies)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import update
+
+from core import candidacies
+from db.engine import unit_of_work
+from db.models import Candidacy, Deliberation, Role
+from tests.factories import make_call, make_edition, make_network, make_user
+from tests.pages.conftest import by_label, no_exception, open_app, texts
+from tests.pages.test_query_counts import statements_on
+from tests.pages.test_reseau_candidature import complete_form, siret_for
+from ui.forms import escape_md
+
+PAGE = "pages/pilotage/annuaire.py"
+SEARCH = "Rechercher (nom, SIRET, ville)"
+
+
+def propose(actor, call_id: int, n: int, **changes) -> int:
+    with unit_of_work() as session:
+        return candidacies.save(session, actor=actor, call_id=call_id, submit=True,
+                                form=complete_form(siret=siret_for(n), **changes))
+
+
+@pytest.fixture
+def directory(sqlite_db):
+    """Three structures proposed to the current call; the first was selected in an earlier edition."""
+    network = make_network("Urtie")
+    referent = make_user(Role.RESEAU, network_id=network)
+    now = datetime.now(timezone.utc)
+    earlier = make_call(make_edition(1, event_date=date(2025, 3, 20)), networks=(network,),
+                        opens_at=now - timedelta(days=400), closes_at=now + timedelta(days=1))
+    current = make_call(make_edition(2), networks=(network,))
+    past = propose(referent, earlier, 1, name="Bâti'Insert 95", city="Argenteuil")
+    propose(referent, earlier, 2, name="Jardins de Cocagne", city="Cergy", postcode="95000")
+    propose(referent, current, 1, name="Bâti'Insert 95", city="Argenteuil")
+    propose(referent, current, 3, name="Propreté Solidaire", city="Pontoise", postcode="95000")
+    with unit_of_work() as session:
+        session.execute(update(Candidacy).where(Candidacy.id == past).values(deliberation=Deliberation.SELECTED))
+    return make_user(Role.PILOTE)
+
+
+def table(at):
+    return at.dataframe[0].value.set_index("Structure")
+
+
+def search(at, text: str):
+    return by_label(at.text_input, SEARCH).input(text).run()
+
+
+def test_annuaire_lists_every_structure_with_who_has_already_pitched(directory):
+    at = open_app(directory, PAGE)
+    no_exception(at)
+    assert texts(at.title) == ["Annuaire des structures"]
+    assert texts(at.caption)[0] == "3 structure(s)."
+    rows = table(at)
+    assert sorted(rows.index) == ["Bâti'Insert 95", "Jardins de Cocagne", "Propreté Solidaire"]
+    assert rows.loc["Bâti'Insert 95", "A déjà présenté"] == "Oui"
+    assert rows.loc["Jardins de Cocagne", "A déjà présenté"] == ""
+    assert rows.loc["Propreté Solidaire", "A déjà présenté"] == ""
+    assert rows.loc["Bâti'Insert 95", "Candidatures"] == 2
+    assert rows.loc["Bâti'Insert 95", "SIRET"] == siret_for(1)
+
+
+@pytest.mark.parametrize(("typed", "found"), [
+    ("cocagne", ["Jardins de Cocagne"]),
+    ("BÂTI", ["Bâti'Insert 95"]),
+    (siret_for(3)[:9], ["Propreté Solidaire"]),
+    (f"{siret_for(3)[:3]} {siret_for(3)[3:6]} {siret_for(3)[6:9]}", ["Propreté Solidaire"]),  # as written on paper
+    ("pontoise", ["Propreté Solidaire"]),
+    ("Argenteuil", ["Bâti'Insert 95"]),
+    ("introuvable", []),
+    ("%", []),
+])
+def test_annuaire_search_filters_by_name_siret_or_city(directory, typed, found):
+    at = search(open_app(directory, PAGE), typed)
+    no_exception(at)
+    assert sorted(at.dataframe[0].value.get("Structure", [])) == found
+    assert texts(at.caption)[0] == f"{len(found)} structure(s)."
+
+
+def test_annuaire_detail_of_a_structure_lists_its_candidacies_across_editions(directory):
+    at = open_app(directory, PAGE)
+    choice = by_label(at.selectbox, "Voir le détail d'une structure")
+    at = choice.select_index(choice.options.index(f"Bâti'Insert 95 — {siret_for(1)}")).run()
+    no_exception(at)
+    assert texts(at.subheader) == [escape_md("Bâti'Insert 95")]
+    history = at.dataframe[1].value
+    assert sorted(history["Rencontre"]) == ["n° 1", "n° 2"]
+    assert sorted(history["Issue"]) == ["En attente", "Retenue"]
+
+
+def test_annuaire_is_not_reachable_by_a_network_referent(sqlite_db):
+    at = open_app(make_user(Role.RESEAU))
+    with pytest.raises(ValueError):
+        at.switch_page(PAGE)
+
+
+# ---------------------------------------------------------------- statements per page
+
+
+def test_annuaire_statement_count_does_not_grow_with_structures(sqlite_db):
+    lead = make_user(Role.PILOTE)
+    networks = [make_network(), make_network()]
+    referents = [make_user(Role.RESEAU, network_id=n) for n in networks]
+    call_id = make_call(networks=tuple(networks))
+
+    def seed(first: int, last: int) -> None:
+        for n in range(first, last):
+            propose(referents[n % 2], call_id, n, name=f"Structure {n:03d}", sectors=["Bâtiment et travaux publics"])
+
+    seed(1, 6)
+    few = statements_on(sqlite_db, lead, PAGE)
+    seed(6, 41)
+    many = statements_on(sqlite_db, lead, PAGE)
+    assert any(s.lstrip().upper().startswith("SELECT") for s in few)
+    assert len(many) == len(few), "\n".join(many)
+
+
+def test_reseau_home_statement_count_does_not_grow_with_candidacies(sqlite_db):
+    network = make_network()
+    referent = make_user(Role.RESEAU, network_id=network)
+    calls = [make_call(make_edition(), networks=(network,)) for _ in range(2)]
+
+    def seed(first: int, last: int) -> None:
+        for n in range(first, last):
+            propose(referent, calls[n % 2], n, name=f"Structure {n:03d}")
+
+    seed(1, 4)
+    few = statements_on(sqlite_db, referent, "pages/reseau/accueil.py")
+    seed(4, 31)
+    at = open_app(referent, "pages/reseau/accueil.py")
+    assert sum(len(df.value) for df in at.dataframe) == 30  # the page does show them all
+    many = statements_on(sqlite_db, referent, "pages/reseau/accueil.py")
+    assert len(many) == len(few), "\n".join(many)

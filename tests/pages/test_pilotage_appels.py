@@ -1,0 +1,299 @@
+"""Editions and calls of the project lead: create an edition (each message next to its
+field), create a call with its defaults, open it, follow the counts per network,
+extend it, close it. Other roles cannot reach the page, and core refuses them."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from core import calls, candidacies
+from core.calls import DEFAULT_CRITERIA, CallData, EditionData
+from core.clock import to_paris
+from core.errors import NotAllowed
+from core.reference import ILE_DE_FRANCE, STRUCTURE_KINDS
+from db.engine import read_only, unit_of_work
+from db.models import Call, CallState, Edition, Role
+from tests.factories import make_network, make_user
+from tests.pages.conftest import by_label, no_exception, open_app, red, texts
+from tests.pages.test_reseau_candidature import complete_form, siret_for
+
+PAGE = "pages/pilotage/appels.py"
+EVENT_DAY = date.today() + timedelta(days=60)
+
+
+@pytest.fixture
+def lead(sqlite_db):
+    return make_user(Role.PILOTE)
+
+
+def column_with(block, label: str):
+    """The column of `block` holding the widget labelled `label`."""
+    for column in block.columns if hasattr(block, "columns") else []:
+        if any(getattr(child, "label", None) == label for child in column.children.values()):
+            return column
+    raise AssertionError(f"no column holds {label!r}")
+
+
+def message_under(column, label: str) -> str | None:
+    children = list(column.children.values())
+    index = next(i for i, c in enumerate(children) if getattr(c, "label", None) == label)
+    following = children[index + 1] if index + 1 < len(children) else None
+    return following.value if following is not None and type(following).__name__ == "Markdown" else None
+
+
+def fill_edition(at, *, start=time(9), end=time(12, 30), number=1, title="Rencontre de printemps"):
+    form = at.expander[0]
+    by_label(form.number_input, "Numéro").set_value(number)
+    by_label(form.text_input, "Titre").input(title)
+    by_label(form.date_input, "Date").set_value(EVENT_DAY)
+    by_label(form.time_input, "Début").set_value(start)
+    by_label(form.time_input, "Fin").set_value(end)
+    by_label(form.text_input, "Lieu").input("Salle des fêtes")
+    by_label(form.text_input, "Ville d'accueil").input("Argenteuil")
+    return by_label(form.button, "Enregistrer la rencontre").click().run()
+
+
+def make_edition_through_core(lead, number: int = 1) -> int:
+    with unit_of_work() as session:
+        return calls.save_edition(session, actor=lead, data=EditionData(
+            number=number, title="Rencontre de printemps", event_date=EVENT_DAY, start_time=time(9),
+            end_time=time(12, 30), city="Argenteuil"))
+
+
+def call_form(at):
+    return next(e for e in at.expander if e.label in ("Nouvel appel", "Modifier l'appel"))
+
+
+def the_call() -> Call:
+    with read_only() as session:
+        call = session.scalars(select(Call)).one()
+        session.expunge(call)
+        return call
+
+
+# ---------------------------------------------------------------- editions
+
+
+def test_appels_edition_with_end_before_start_shows_the_message_under_the_field(lead):
+    at = open_app(lead, PAGE)
+    no_exception(at)
+    assert texts(at.title) == ["Rencontres et appels"]
+    assert [e.label for e in at.expander] == ["Nouvelle rencontre"]
+    at = fill_edition(at, start=time(14), end=time(10))
+    no_exception(at)
+    assert texts(at.error) == ["Certains champs sont à corriger."]
+    assert message_under(column_with(at.expander[0], "Fin"), "Fin") == red(
+        "L'heure de fin doit être après l'heure de début.")
+    assert message_under(column_with(at.expander[0], "Début"), "Début") is None
+    assert message_under(column_with(at.expander[0], "Titre"), "Titre") is None
+    with read_only() as session:
+        assert session.scalars(select(Edition)).all() == []
+    # what was typed is still there, to be corrected
+    assert by_label(at.text_input, "Titre").value == "Rencontre de printemps"
+    assert by_label(at.time_input, "Début").value == time(14)
+
+
+def test_appels_edition_with_a_taken_number_and_no_title_shows_both_messages(lead):
+    make_edition_through_core(lead, number=4)
+    at = open_app(lead, PAGE)
+    by_label(at.selectbox, "Rencontre").set_value(0).run()  # ➕ Nouvelle rencontre
+    at = fill_edition(at, number=4, title="")
+    no_exception(at)
+    form = at.expander[0]
+    assert message_under(column_with(form, "Numéro"), "Numéro") == red("La rencontre n° 4 existe déjà.")
+    assert message_under(column_with(form, "Titre"), "Titre").startswith(":red[")
+    with read_only() as session:
+        assert len(session.scalars(select(Edition)).all()) == 1
+
+
+def test_appels_create_an_edition(lead):
+    at = fill_edition(open_app(lead, PAGE))
+    no_exception(at)
+    assert not at.error
+    assert texts(at.success) == ["Rencontre enregistrée."]
+    with read_only() as session:
+        edition = session.scalars(select(Edition)).one()
+        assert (edition.number, edition.title, edition.event_date, edition.start_time, edition.city) == (
+            1, "Rencontre de printemps", EVENT_DAY, time(9), "Argenteuil")
+    assert by_label(at.selectbox, "Rencontre").value == edition.id
+    assert texts(at.header) == ["Appels de la rencontre n° 1"]
+
+
+# ---------------------------------------------------------------- calls
+
+
+def test_appels_create_a_call_with_the_defaults_is_a_draft(lead):
+    networks = [make_network("Urtie"), make_network("Initiatives 77")]
+    make_edition_through_core(lead)
+    at = open_app(lead, PAGE)
+    form = call_form(at)
+    assert form.label == "Nouvel appel"
+    assert by_label(at.multiselect, "Types de structures éligibles").value == list(STRUCTURE_KINDS)
+    assert by_label(at.multiselect, "Départements éligibles").value == list(ILE_DE_FRANCE)
+    assert sorted(by_label(at.multiselect, "Réseaux invités").value) == sorted(networks)
+    by_label(form.text_input, "Thème").input("Nettoyage et propreté des bâtiments")
+    at = by_label(form.button, "Enregistrer l'appel").click().run()
+    no_exception(at)
+    assert not at.error
+    assert texts(at.success) == ["Appel enregistré. Il reste en brouillon : ouvrez-le quand il est prêt."]
+    with read_only() as session:
+        call = session.scalars(select(Call)).one()
+        assert call.state == CallState.DRAFT
+        assert call.theme_title == "Nettoyage et propreté des bâtiments"
+        assert sorted(k.kind.value for k in call.eligible_kinds) == sorted(STRUCTURE_KINDS)
+        assert sorted(d.departement for d in call.eligible_departements) == sorted(ILE_DE_FRANCE)
+        assert sorted(n.id for n in call.invited_networks) == sorted(networks)
+        assert [(c.label, c.weight) for c in call.criteria] == list(DEFAULT_CRITERIA)
+        opens, closes = to_paris(call.opens_at), to_paris(call.closes_at)
+    assert (opens.date(), opens.time()) == (date.today(), time(9))
+    assert (closes.date(), closes.time()) == (date.today() + timedelta(days=30), time(18))
+    # the new call is selected, shown as a draft
+    assert by_label(at.selectbox, "Appel").value == call.id
+    assert any(m.startswith("**Brouillon** — ouverture ") for m in texts(at.markdown))
+
+
+def test_appels_call_closing_before_opening_shows_the_message_under_the_closing_date(lead):
+    make_network("Urtie")
+    make_edition_through_core(lead)
+    at = open_app(lead, PAGE)
+    form = call_form(at)
+    by_label(form.text_input, "Thème").input("Thème")
+    by_label(form.date_input, "Clôture").set_value(date.today() - timedelta(days=1))
+    at = by_label(form.button, "Enregistrer l'appel").click().run()
+    no_exception(at)
+    form = call_form(at)
+    assert message_under(column_with(form, "Clôture"), "Clôture") == red("La clôture doit être après l'ouverture.")
+    assert message_under(column_with(form, "Ouverture"), "Ouverture") is None
+    with read_only() as session:
+        assert session.scalars(select(Call)).all() == []
+
+
+def open_call_page(lead, networks):
+    """A draft call of one edition, made through core, and the page showing it."""
+    edition_id = make_edition_through_core(lead)
+    today = date.today()
+    with unit_of_work() as session:
+        calls.save_call(session, actor=lead, data=CallData(
+            edition_id=edition_id, theme_title="Restauration collective", opens_on=today - timedelta(days=1),
+            opens_time=time(9), closes_on=today + timedelta(days=20), closes_time=time(18), pitch_slots=5,
+            pitch_minutes=5, eligible_kinds=tuple(STRUCTURE_KINDS), eligible_departements=tuple(ILE_DE_FRANCE),
+            invited_network_ids=tuple(networks)))
+    return open_app(lead, PAGE)
+
+
+def test_appels_open_follow_counts_extend_and_close_a_call(lead):
+    urtie, initiatives, silent = make_network("Urtie"), make_network("Initiatives 77"), make_network("Zèbre")
+    at = open_call_page(lead, (urtie, initiatives, silent))
+    no_exception(at)
+    assert by_label(at.selectbox, "Appel").format_func(the_call().id).endswith("— Brouillon")
+
+    at = by_label(at.button, "Ouvrir l'appel").click().run()
+    no_exception(at)
+    assert texts(at.success) == ["Appel ouvert aux réseaux invités."]
+    call = the_call()
+    assert (call.state, call.version) == (CallState.OPEN, 2)
+    assert any(m.startswith("**Ouvert** — ouverture ") for m in texts(at.markdown))
+    assert "Ouvrir l'appel" not in [b.label for b in at.main.button]
+
+    # candidacies arrive: two drafts and a submission from one network, one submission from another
+    referent_u = make_user(Role.RESEAU, network_id=urtie)
+    referent_i = make_user(Role.RESEAU, network_id=initiatives)
+    with unit_of_work() as session:
+        for n, (actor, submit) in enumerate([(referent_u, False), (referent_u, False), (referent_u, True),
+                                             (referent_i, True)], start=1):
+            candidacies.save(session, actor=actor, call_id=call.id, submit=submit,
+                             form=complete_form(siret=siret_for(n), name=f"Structure {n}"))
+    at.run()
+    no_exception(at)
+    counts = at.dataframe[0].value.set_index("Réseau")
+    assert counts.loc["Urtie", ["Brouillons", "Déposées", "Retirées"]].tolist() == [2, 1, 0]
+    assert counts.loc["Initiatives 77", ["Brouillons", "Déposées", "Retirées"]].tolist() == [0, 1, 0]
+    assert counts.loc["Zèbre", ["Brouillons", "Déposées", "Retirées"]].tolist() == [0, 0, 0]
+
+    later = to_paris(call.closes_at).date() + timedelta(days=14)
+    by_label(at.date_input, "Nouvelle date de clôture").set_value(later)
+    at = by_label(at.button, "Prolonger jusqu'à cette date").click().run()
+    no_exception(at)
+    assert texts(at.success) == ["Appel prolongé."]
+    extended = the_call()
+    assert (to_paris(extended.closes_at).date(), to_paris(extended.closes_at).time()) == (later, time(18))
+    assert extended.state == CallState.OPEN
+
+    at = by_label(at.button, "Clore maintenant").click().run()
+    no_exception(at)
+    assert texts(at.success) == ["Appel clos : les candidatures ne sont plus modifiables."]
+    assert the_call().state == CallState.CLOSED
+    assert any(m.startswith("**Clos** — ouverture ") for m in texts(at.markdown))
+    assert by_label(at.selectbox, "Appel").format_func(extended.id).endswith("— Clos")
+    # closed: neither closed again nor « opened » (its closing time is past); extending reopens it
+    assert "Clore maintenant" not in [b.label for b in at.main.button]
+    assert "Ouvrir l'appel" not in [b.label for b in at.main.button]
+    reopened = date.today() + timedelta(days=3)
+    by_label(at.date_input, "Nouvelle date de clôture").set_value(reopened)
+    at = by_label(at.button, "Prolonger jusqu'à cette date").click().run()
+    no_exception(at)
+    assert texts(at.success) == ["Appel prolongé."]
+    assert the_call().state == CallState.OPEN
+    assert any(m.startswith("**Ouvert** — ouverture ") for m in texts(at.markdown))
+
+
+def test_appels_extend_to_an_earlier_date_shows_the_message(lead):
+    at = open_call_page(lead, (make_network("Urtie"),))
+    at = by_label(at.button, "Ouvrir l'appel").click().run()
+    by_label(at.date_input, "Nouvelle date de clôture").set_value(date.today())
+    at = by_label(at.button, "Prolonger jusqu'à cette date").click().run()
+    no_exception(at)
+    assert red("La nouvelle clôture doit être après la clôture actuelle et après maintenant.") in texts(at.markdown)
+    assert the_call().version == 2
+
+
+def test_appels_open_without_invited_network_is_refused(lead):
+    at = open_call_page(lead, ())
+    at = by_label(at.button, "Ouvrir l'appel").click().run()
+    no_exception(at)
+    assert red("Invitez au moins un réseau avant d'ouvrir l'appel.") in texts(at.markdown)
+    assert the_call().state == CallState.DRAFT
+
+
+# ---------------------------------------------------------------- other roles
+
+
+@pytest.mark.parametrize("role", [Role.RESEAU, Role.EVALUATEUR, Role.ADMIN])
+def test_appels_is_not_reachable_by_other_roles_and_core_refuses_them(sqlite_db, role):
+    actor = make_user(role)
+    at = open_app(actor)
+    with pytest.raises(ValueError):
+        at.switch_page(PAGE)
+    lead = make_user(Role.PILOTE)
+    edition_id = make_edition_through_core(lead)
+    with pytest.raises(NotAllowed), unit_of_work() as session:
+        calls.save_edition(session, actor=actor, data=EditionData(
+            number=2, title="Pirate", event_date=EVENT_DAY, start_time=time(9), end_time=time(10), city="X"))
+    with pytest.raises(NotAllowed), unit_of_work() as session:
+        calls.save_call(session, actor=actor, data=CallData(
+            edition_id=edition_id, theme_title="Pirate", opens_on=date.today(), opens_time=time(9),
+            closes_on=date.today() + timedelta(days=1), closes_time=time(9), pitch_slots=1, pitch_minutes=1,
+            eligible_kinds=("EI",), eligible_departements=("95",)))
+    with pytest.raises(NotAllowed), read_only() as session:
+        calls.list_editions(session, actor=actor)
+
+
+
+def test_appels_edition_saved_meanwhile_by_a_colleague_is_refused_as_stale(lead):
+    edition_id = make_edition_through_core(lead, number=12)
+    at = open_app(lead, PAGE)
+    colleague = make_user(Role.PILOTE)
+    with unit_of_work() as session:  # a colleague renames it after the form was shown
+        edition = session.get(Edition, edition_id)
+        data = EditionData(number=12, title="Titre du collègue", event_date=edition.event_date,
+                           start_time=edition.start_time, end_time=edition.end_time, city="Argenteuil")
+        calls.save_edition(session, actor=colleague, data=data, edition_id=edition_id,
+                           expected_version=edition.version)
+    by_label(at.text_input, "Titre").set_value("Mon titre")
+    next(b for b in at.button if b.label == "Enregistrer la rencontre").click().run()
+    assert any("modifié par quelqu'un d'autre" in e.value for e in at.error)
+    with read_only() as session:
+        assert session.get(Edition, edition_id).title == "Titre du collègue"
