@@ -12,7 +12,7 @@ from core import audit
 from core.clock import paris_to_utc, to_paris, utcnow
 from core.departements import DEPARTEMENTS
 from core.errors import NotFound, StaleEdit, ValidationFailed
-from core.permissions import Action, Actor, require
+from core.permissions import Action, Actor, can, require
 from core.validation import FieldError, clean_text
 from db.models import (
     Call,
@@ -74,11 +74,13 @@ def _summaries(session: Session, query) -> list[CallSummary]:
 
 
 def list_calls(session: Session, *, actor: Actor) -> list[CallSummary]:
-    """Every call of every edition, newest edition first (project lead, reviewers)."""
+    """Every call of every edition, newest edition first; drafts for the project lead only."""
     require(actor, Action.VIEW_CALLS)
     if actor.network_id is not None:
         return calls_for_network(session, actor=actor)
-    return _summaries(session, select(Call))
+    if can(actor, Action.MANAGE_CALLS):
+        return _summaries(session, select(Call))
+    return _summaries(session, select(Call).where(Call.state != CallState.DRAFT))
 
 
 def calls_for_network(session: Session, *, actor: Actor, now: datetime | None = None) -> list[CallSummary]:
@@ -260,7 +262,11 @@ def save_call(session: Session, *, actor: Actor, data: CallData, call_id: int | 
         setattr(call, name, value)
     call.eligible_kinds = [CallKind(kind=StructureKind(k)) for k in sorted(set(data.eligible_kinds))]
     call.eligible_departements = [CallDepartement(departement=d) for d in sorted(set(data.eligible_departements))]
-    call.invited_networks = list(session.scalars(select(Network).where(Network.id.in_(data.invited_network_ids))))
+    invited = list(session.scalars(select(Network).where(Network.id.in_(data.invited_network_ids),
+                                                          Network.active.is_(True))))
+    if len(invited) != len(set(data.invited_network_ids)):
+        raise ValidationFailed({"invited_networks": "Un des réseaux choisis n'existe pas ou n'est plus actif."})
+    call.invited_networks = invited
     _replace_criteria(session, call, data.criteria)
     call.version = (call.version or 0) + 1
     session.add(call)

@@ -108,7 +108,10 @@ def _upsert_structure(session: Session, clean: CleanCandidacy) -> Structure:
     structure.contact_name = clean.contact_name or structure.contact_name
     structure.contact_email = clean.contact_email or structure.contact_email
     structure.contact_phone = clean.contact_phone or structure.contact_phone
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as error:  # the same new SIRET saved at the same instant by someone else
+        raise StaleEdit() from error
     return structure
 
 

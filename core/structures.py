@@ -89,7 +89,7 @@ class DirectoryEntry:
 
     @property
     def has_pitched(self) -> bool:
-        return any(c.deliberation == "selected" for c in self.candidacies)
+        return any(c.submission == "submitted" and c.deliberation == "selected" for c in self.candidacies)
 
 
 def directory(session: Session, *, actor: Actor, search: str = "", limit: int = 500) -> list[DirectoryEntry]:

@@ -37,7 +37,8 @@ cols[1].download_button("Modèle CSV", importing.template_csv(), "modele-candida
                         icon=":material/download:")
 
 limit = settings().import_max_bytes
-upload = st.file_uploader(f"Fichier à importer (CSV ou XLSX, {limit // (1024 * 1024)} Mo au plus)")
+upload = st.file_uploader(f"Fichier à importer (CSV ou XLSX, {limit // (1024 * 1024)} Mo au plus)",
+                          key=f"upload:{st.session_state.get('imports_done', 0)}")
 mode = st.radio("Enregistrer les lignes valides comme", ["drafts", "submitted"], horizontal=True,
                 format_func={"drafts": "brouillons", "submitted": "candidatures déposées"}.get)
 if upload is None:
@@ -77,6 +78,7 @@ if st.button(label, type="primary", icon=":material/upload:"):
     except DomainError as error:
         st.error(error.message)
         st.stop()
+    st.session_state["imports_done"] = st.session_state.get("imports_done", 0) + 1  # empties the uploader
     st.session_state["import_result"] = escape_md(
         f"Import terminé : {done.created} candidature(s) créée(s), {done.updated} mise(s) à jour, "
         f"{done.rejected} ligne(s) ignorée(s).")

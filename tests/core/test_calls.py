@@ -21,6 +21,7 @@ from db.models import (
     Candidacy,
     Criterion,
     Edition,
+    Network,
     Review,
     Role,
     Structure,
@@ -685,3 +686,26 @@ def test_close_call_refuses_edits_and_withdrawals_racing_with_it(pilote, submitt
         candidacy = session.get(Candidacy, candidacy_id)
     assert (candidacy.submission, candidacy.pitch_title, candidacy.version) == (
         Submission.SUBMITTED, "Second œuvre", 1)
+
+
+def test_list_calls_hides_drafts_from_reviewers_but_not_from_the_lead(pilote):
+    edition_id = save_edition(pilote, edition_data())
+    draft_id = save_call(pilote, call_data(edition_id, theme_title="Brouillon"))
+    open_id = make_call(edition_id)
+    with read_only() as session:
+        seen_by_reviewer = {c.id for c in calls.list_calls(session, actor=make_user(Role.EVALUATEUR))}
+        seen_by_lead = {c.id for c in calls.list_calls(session, actor=pilote)}
+    assert seen_by_reviewer == {open_id}
+    assert seen_by_lead == {draft_id, open_id}
+
+
+def test_save_call_with_unknown_or_inactive_network_is_refused_on_invited_networks(pilote):
+    edition_id = save_edition(pilote, edition_data())
+    inactive = make_network("Réseau fermé")
+    with unit_of_work() as session:
+        session.get(Network, inactive).active = False
+    for ids in ((inactive,), (make_network(), 999_999)):
+        with pytest.raises(ValidationFailed) as refused:
+            save_call(pilote, call_data(edition_id, invited_network_ids=ids))
+        assert refused.value.errors.keys() == {"invited_networks"}
+    assert count(Call) == 0

@@ -106,7 +106,9 @@ def test_import_csv_reports_each_row_then_imports_the_valid_ones(referent):
         assert {c.network_id for c in rows} == {referent.network_id}
     assert count(OutboxMessage) == 0  # drafts: no acknowledgement
 
-    # the same file again updates (here: changes nothing) instead of duplicating
+    # the uploader is emptied after an import; the same file again updates instead of duplicating
+    assert not at.metric and uploader(at).value is None
+    uploader(at).set_value(("structures.csv", content, "text/csv")).run()
     assert {m.label: m.value for m in at.metric}["À mettre à jour"] == "2"
     assert count(Candidacy) == 2
 
