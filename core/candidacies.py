@@ -23,7 +23,9 @@ from db.models import (
     Call,
     CallState,
     Candidacy,
+    Deliberation,
     Network,
+    Publication,
     Sector,
     Structure,
     StructureKind,
@@ -34,6 +36,8 @@ from db.models import (
 
 AUDITED = ("submission", "withdrawal_reason", *CANDIDACY_FIELDS)
 SUBMISSION_LABELS = {"draft": "Brouillon", "submitted": "Déposée", "withdrawn": "Retirée"}
+DECISION_LABELS = {"pending": "Déposée", "selected": "Retenue", "waitlisted": "Liste d'attente",
+                   "not_selected": "Non retenue"}
 
 
 # ---------------------------------------------------------------- rules
@@ -322,9 +326,13 @@ class CandidacyRow:
     submitted_at: datetime | None
     updated_at: datetime
     created_by: str | None
+    published_decision: Deliberation | None = None
 
     @property
     def status_label(self) -> str:
+        """Submission status, or the decision once it has been published (never before)."""
+        if self.submission == Submission.SUBMITTED and self.published_decision is not None:
+            return DECISION_LABELS[self.published_decision.value]
         return SUBMISSION_LABELS[self.submission.value]
 
 
@@ -348,6 +356,7 @@ def list_for_network(session: Session, *, actor: Actor, call_id: int | None = No
             id=c.id, call_id=c.call_id, theme_title=theme, structure_name=s.name, siret=s.siret,
             kind=s.kind.value, departement=s.departement, submission=c.submission,
             submitted_at=c.submitted_at, updated_at=c.updated_at, created_by=creator,
+            published_decision=c.deliberation if c.publication == Publication.PUBLISHED else None,
         )
         for c, s, theme, creator in session.execute(query)
     ]

@@ -9,7 +9,7 @@ from core import candidacies
 from core.candidacy_form import CandidacyForm
 from core.errors import DeadlinePassed, DuplicateCandidacy, NotFound, StaleEdit, ValidationFailed
 from db.engine import read_only, unit_of_work
-from db.models import AuditEntry, Candidacy, OutboxMessage, Role, Submission
+from db.models import AuditEntry, Candidacy, Deliberation, OutboxMessage, Publication, Role, Submission
 from tests.factories import make_call, make_network, make_user
 
 CLOSES = datetime(2027, 2, 1, 17, 0, tzinfo=timezone.utc)
@@ -141,3 +141,17 @@ def test_call_not_invited_is_not_found(setting, db):
     outsider = make_user(Role.RESEAU)
     with pytest.raises(NotFound):
         save(outsider, setting["call"], complete_form())
+
+
+def test_network_sees_the_decision_only_once_published(setting):
+    candidacy_id = save(setting["a"], setting["call"], complete_form())
+    with unit_of_work() as session:
+        session.get(Candidacy, candidacy_id).deliberation = Deliberation.SELECTED
+    with read_only() as session:
+        [row] = candidacies.list_for_network(session, actor=setting["a"])
+    assert row.status_label == "Déposée"  # decided privately: not shown yet
+    with unit_of_work() as session:
+        session.get(Candidacy, candidacy_id).publication = Publication.PUBLISHED
+    with read_only() as session:
+        [row] = candidacies.list_for_network(session, actor=setting["a"])
+    assert row.status_label == "Retenue"
