@@ -42,7 +42,16 @@ from core.reference import SECTORS, STRUCTURE_KINDS
 from core.validation import clean_email, clean_phone, clean_siret
 from db import engine as db_engine
 from db.migrate import upgrade
-from db.models import Call, CallDepartement, CallState, Edition, Network, Role, User, call_networks
+from db.models import (
+    Call,
+    CallDepartement,
+    CallState,
+    Edition,
+    Network,
+    Role,
+    User,
+    call_networks,
+)
 
 PLACES = (
     ("75011", "75", "Paris"), ("77100", "77", "Meaux"), ("78000", "78", "Versailles"),

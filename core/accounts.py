@@ -31,7 +31,15 @@ from core.errors import (
 from core.permissions import ROLE_LABELS, Action, Actor, can, invitable_roles, require
 from core.settings import settings
 from core.validation import FieldError, clean_email, clean_text
-from db.models import FailedSignIn, Network, OneTimeToken, Role, SignInSession, TokenPurpose, User
+from db.models import (
+    FailedSignIn,
+    Network,
+    OneTimeToken,
+    Role,
+    SignInSession,
+    TokenPurpose,
+    User,
+)
 
 MIN_PASSWORD_LENGTH = 10
 SESSION_TOUCH_INTERVAL = timedelta(minutes=1)

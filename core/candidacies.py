@@ -15,9 +15,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import audit, mail
-from core.candidacy_form import CANDIDACY_FIELDS, STRUCTURE_FIELDS, CandidacyForm, CleanCandidacy, validate
+from core.candidacy_form import (
+    CANDIDACY_FIELDS,
+    STRUCTURE_FIELDS,
+    CandidacyForm,
+    CleanCandidacy,
+    validate,
+)
 from core.clock import format_datetime, utcnow
-from core.errors import DeadlinePassed, DuplicateCandidacy, NotAllowed, NotFound, StaleEdit, ValidationFailed
+from core.errors import (
+    DeadlinePassed,
+    DuplicateCandidacy,
+    NotAllowed,
+    NotFound,
+    StaleEdit,
+    ValidationFailed,
+)
 from core.permissions import Action, Actor, can, require
 from db.models import (
     Call,

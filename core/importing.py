@@ -29,9 +29,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import audit, candidacies, mail
-from core.candidacy_form import CANDIDACY_FIELDS, STRUCTURE_FIELDS, CandidacyForm, CleanCandidacy, validate
+from core.candidacy_form import (
+    CANDIDACY_FIELDS,
+    STRUCTURE_FIELDS,
+    CandidacyForm,
+    CleanCandidacy,
+    validate,
+)
 from core.clock import format_datetime, utcnow
-from core.errors import DomainError, DuplicateCandidacy, NotAllowed, StaleEdit, ValidationFailed
+from core.errors import (
+    DomainError,
+    DuplicateCandidacy,
+    NotAllowed,
+    StaleEdit,
+    ValidationFailed,
+)
 from core.permissions import Action, Actor, require
 from core.reference import SECTORS, STRUCTURE_KINDS
 from core.settings import settings

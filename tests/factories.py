@@ -6,9 +6,19 @@ import itertools
 from datetime import date, datetime, time, timedelta, timezone
 
 from core.accounts import actor_of, hash_password, new_token
+from core.candidacy_form import CandidacyForm
 from core.permissions import Actor
 from db.engine import unit_of_work
-from db.models import Call, CallState, Edition, Network, Role, SignInSession, User, call_networks
+from db.models import (
+    Call,
+    CallState,
+    Edition,
+    Network,
+    Role,
+    SignInSession,
+    User,
+    call_networks,
+)
 
 PASSWORD = "mot-de-passe-de-test"
 _counter = itertools.count(1)
@@ -74,3 +84,18 @@ def make_call(edition_id: int | None = None, *, networks: tuple[int, ...] = (), 
         for network_id in networks:
             session.execute(call_networks.insert().values(call_id=call.id, network_id=network_id))
         return call.id
+
+
+def complete_form(**changes) -> CandidacyForm:
+    """A candidacy with every field valid (Bâti'Insert 95, SIRET 73282932000074), changed by `changes`."""
+    values = dict(
+        siret="73282932000074", name="Bâti'Insert 95", kind="EI", address="12 rue des Ouvriers",
+        postcode="95100", city="Argenteuil", departement="95", website="www.bati-insert.exemple.fr",
+        sectors=["Bâtiment et travaux publics"], insertion_workforce="18", contact_name="Samia Benali",
+        contact_email="samia@bati-insert.exemple.fr", contact_phone="01 39 00 00 00",
+        presenter_name="Samia Benali", presenter_role="Directrice", pitch_title="Second œuvre en insertion",
+        pitch_summary="Peinture et plâtrerie.", buyer_offer="Lots de second œuvre.",
+        public_references="Ville d'Argenteuil, 2023.", consent_processing=True, consent_sharing=True,
+    )
+    values.update(changes)
+    return CandidacyForm(**values)

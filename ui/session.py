@@ -9,7 +9,6 @@ from core.permissions import Actor
 from db.engine import read_only, unit_of_work
 from routes.web import SESSION_COOKIE
 
-
 # AppTest cannot send cookies, so page tests put a real session token here; a
 # browser cannot write session_state directly, and the token is checked as usual.
 TEST_TOKEN_KEY = "session_token"

@@ -26,7 +26,6 @@ from db.models import (
     OutboxMessage,
     Role,
     SignInSession,
-    TokenPurpose,
     User,
 )
 from tests.factories import PASSWORD, make_network, make_session_token, make_user

@@ -11,7 +11,6 @@ from sqlalchemy import event, func, select
 
 from core import calls, candidacies
 from core.calls import DEFAULT_CRITERIA, CallData, EditionData
-from core.candidacy_form import CandidacyForm
 from core.errors import DeadlinePassed, NotAllowed, StaleEdit, ValidationFailed
 from db.engine import read_only, unit_of_work
 from db.models import (
@@ -28,7 +27,13 @@ from db.models import (
     StructureKind,
     Submission,
 )
-from tests.factories import make_call, make_edition, make_network, make_user
+from tests.factories import (
+    complete_form,
+    make_call,
+    make_edition,
+    make_network,
+    make_user,
+)
 
 UTC = timezone.utc
 
@@ -63,17 +68,6 @@ def count(model, *where) -> int:
     with read_only() as session:
         return session.scalar(select(func.count()).select_from(model).where(*where))
 
-
-def complete_form(siret="73282932000074", **changes) -> CandidacyForm:
-    values = dict(
-        siret=siret, name="Bâti'Insert 95", kind="EI", address="12 rue des Ouvriers", postcode="95100",
-        city="Argenteuil", departement="95", sectors=["Bâtiment et travaux publics"], contact_name="Samia Benali",
-        contact_email="samia@bati-insert.exemple.fr", contact_phone="01 39 00 00 00", presenter_name="Samia Benali",
-        pitch_title="Second œuvre", pitch_summary="Peinture.", buyer_offer="Lots de second œuvre.",
-        consent_processing=True, consent_sharing=True,
-    )
-    values.update(changes)
-    return CandidacyForm(**values)
 
 
 @pytest.fixture
@@ -443,7 +437,7 @@ def test_close_call_makes_candidacies_read_only_immediately(pilote):
         candidacy = session.get(Candidacy, candidacy_id)
         view = candidacies.get(session, actor=referent, candidacy_id=candidacy_id, now=later)
     assert call.state == CallState.CLOSED and call.closes_at == NOW + timedelta(hours=1)
-    assert (candidacy.pitch_title, candidacy.submission) == ("Second œuvre", Submission.SUBMITTED)
+    assert (candidacy.pitch_title, candidacy.submission) == ("Second œuvre en insertion", Submission.SUBMITTED)
     assert view.editable is False
 
 
@@ -685,7 +679,7 @@ def test_close_call_refuses_edits_and_withdrawals_racing_with_it(pilote, submitt
     with read_only() as session:
         candidacy = session.get(Candidacy, candidacy_id)
     assert (candidacy.submission, candidacy.pitch_title, candidacy.version) == (
-        Submission.SUBMITTED, "Second œuvre", 1)
+        Submission.SUBMITTED, "Second œuvre en insertion", 1)
 
 
 def test_list_calls_hides_drafts_from_reviewers_but_not_from_the_lead(pilote):

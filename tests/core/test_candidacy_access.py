@@ -10,28 +10,14 @@ import pytest
 from sqlalchemy import func, select
 
 from core import candidacies
-from core.candidacy_form import CandidacyForm
 from core.errors import DuplicateCandidacy, NotAllowed, NotFound, StaleEdit
 from db.engine import read_only, unit_of_work
 from db.models import AuditEntry, CallState, Candidacy, OutboxMessage, Role, Submission
-from tests.factories import make_call, make_network, make_user
+from tests.factories import complete_form, make_call, make_network, make_user
 
 CLOSES = datetime(2027, 2, 1, 17, 0, tzinfo=timezone.utc)
 NOW = CLOSES - timedelta(days=2)
 
-
-def complete_form(**changes) -> CandidacyForm:
-    values = dict(
-        siret="73282932000074", name="Bâti'Insert 95", kind="EI", address="12 rue des Ouvriers",
-        postcode="95100", city="Argenteuil", departement="95", website="www.bati-insert.exemple.fr",
-        sectors=["Bâtiment et travaux publics"], insertion_workforce="18", contact_name="Samia Benali",
-        contact_email="samia@bati-insert.exemple.fr", contact_phone="01 39 00 00 00",
-        presenter_name="Samia Benali", presenter_role="Directrice", pitch_title="Second œuvre en insertion",
-        pitch_summary="Peinture et plâtrerie.", buyer_offer="Lots de second œuvre.",
-        public_references="Ville d'Argenteuil, 2023.", consent_processing=True, consent_sharing=True,
-    )
-    values.update(changes)
-    return CandidacyForm(**values)
 
 
 def save(actor, call_id, form, *, submit=True, now=NOW, **kwargs):

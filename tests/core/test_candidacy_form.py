@@ -6,20 +6,7 @@ from hypothesis import strategies as st
 
 from core.candidacy_form import TEXT_FIELDS, CandidacyForm, CleanCandidacy, validate
 from core.errors import ValidationFailed
-
-
-def complete_form(**changes) -> CandidacyForm:
-    values = dict(
-        siret="73282932000074", name="Bâti'Insert 95", kind="EI", address="12 rue des Ouvriers",
-        postcode="95100", city="Argenteuil", departement="95", website="www.bati-insert.exemple.fr",
-        sectors=["Bâtiment et travaux publics"], insertion_workforce="18", contact_name="Samia Benali",
-        contact_email="samia@bati-insert.exemple.fr", contact_phone="01 39 00 00 00",
-        presenter_name="Samia Benali", presenter_role="Directrice", pitch_title="Second œuvre en insertion",
-        pitch_summary="Peinture et plâtrerie.", buyer_offer="Lots de second œuvre.",
-        public_references="Ville d'Argenteuil, 2023.", consent_processing=True, consent_sharing=True,
-    )
-    values.update(changes)
-    return CandidacyForm(**values)
+from tests.factories import complete_form
 
 
 def errors_of(form: CandidacyForm, **kwargs) -> dict[str, str]:

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
@@ -6,8 +6,7 @@ from core import candidacies, dashboard
 from core.errors import NotAllowed
 from db.engine import read_only, unit_of_work
 from db.models import Role
-from tests.core.test_candidacies import complete_form
-from tests.factories import make_call, make_network, make_user
+from tests.factories import complete_form, make_call, make_network, make_user
 
 
 def test_call_breakdown_counts_submitted_by_kind_and_departement(db):

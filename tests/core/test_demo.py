@@ -13,7 +13,12 @@ from core.accounts import sign_in
 from core.clock import utcnow
 from core.demo import DEMO_PASSWORD, database_is_empty, seed_demo
 from core.reference import ILE_DE_FRANCE, SECTORS, STRUCTURE_KINDS
-from core.validation import FieldError, check_postcode_departement, clean_phone, clean_url
+from core.validation import (
+    FieldError,
+    check_postcode_departement,
+    clean_phone,
+    clean_url,
+)
 from db.engine import read_only, unit_of_work
 from db.migrate import downgrade, upgrade
 from db.models import (

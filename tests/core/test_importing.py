@@ -18,7 +18,15 @@ from core import candidacies, importing
 from core.errors import DeadlinePassed, NotAllowed, NotFound, ValidationFailed
 from core.importing import COLUMNS, EXAMPLE, ImportRejected, read_rows
 from db.engine import read_only, unit_of_work
-from db.models import AuditEntry, Candidacy, OutboxMessage, Role, Structure, Submission, structure_sectors
+from db.models import (
+    AuditEntry,
+    Candidacy,
+    OutboxMessage,
+    Role,
+    Structure,
+    Submission,
+    structure_sectors,
+)
 from tests.core.test_candidacies import complete_form
 from tests.factories import make_call, make_network, make_user
 

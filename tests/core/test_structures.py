@@ -23,6 +23,7 @@ from db.models import (
 )
 from tests.factories import make_call, make_edition, make_network, make_user
 
+
 def complete_form(**changes) -> CandidacyForm:
     values = dict(
         siret="73282932000074", name="Bâti'Insert 95", kind="EI", address="12 rue des Ouvriers", postcode="95100",

@@ -5,7 +5,6 @@ submitted, and listed as « Déposée » in « Mes candidatures »."""
 from __future__ import annotations
 
 import pytest
-
 from sqlalchemy import select
 
 from db.engine import read_only, unit_of_work

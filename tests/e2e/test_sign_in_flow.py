@@ -7,7 +7,15 @@ import subprocess
 
 import pytest
 
-from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, ROOT, free_port, server_env, stop, streamlit_command
+from tests.e2e.conftest import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    ROOT,
+    free_port,
+    server_env,
+    stop,
+    streamlit_command,
+)
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,14 @@ from core import accounts
 from db.engine import read_only
 from db.models import OneTimeToken, Role, TokenPurpose, User
 from tests.factories import make_network, make_session_token
-from tests.pages.conftest import by_label, message_after, no_exception, open_app, red, texts
+from tests.pages.conftest import (
+    by_label,
+    message_after,
+    no_exception,
+    open_app,
+    red,
+    texts,
+)
 from ui.forms import escape_md
 
 PAGE = "pages/admin/comptes.py"

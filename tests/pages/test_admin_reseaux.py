@@ -5,7 +5,14 @@ from sqlalchemy import select
 from db.engine import read_only
 from db.models import AuditEntry, Network, Role
 from tests.factories import make_network
-from tests.pages.conftest import by_label, message_after, no_exception, open_app, red, texts
+from tests.pages.conftest import (
+    by_label,
+    message_after,
+    no_exception,
+    open_app,
+    red,
+    texts,
+)
 from ui.forms import escape_md
 
 PAGE = "pages/admin/reseaux.py"

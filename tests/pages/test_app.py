@@ -10,7 +10,15 @@ from core import accounts
 from db.engine import read_only, unit_of_work
 from db.models import Role
 from tests.factories import make_network, make_session_token
-from tests.pages.conftest import APP, ROOT, TIMEOUT, by_label, no_exception, open_app, texts
+from tests.pages.conftest import (
+    APP,
+    ROOT,
+    TIMEOUT,
+    by_label,
+    no_exception,
+    open_app,
+    texts,
+)
 from ui.forms import escape_md
 from ui.session import TEST_TOKEN_KEY
 

@@ -4,7 +4,14 @@ from core import accounts
 from db.engine import read_only, unit_of_work
 from db.models import Role
 from tests.factories import PASSWORD, make_network
-from tests.pages.conftest import by_label, message_after, no_exception, open_app, red, texts
+from tests.pages.conftest import (
+    by_label,
+    message_after,
+    no_exception,
+    open_app,
+    red,
+    texts,
+)
 from ui.forms import escape_md
 
 PAGE = "pages/commun/mon_compte.py"

@@ -16,9 +16,9 @@ from core.errors import NotAllowed
 from core.reference import ILE_DE_FRANCE, STRUCTURE_KINDS
 from db.engine import read_only, unit_of_work
 from db.models import Call, CallState, Edition, Role
-from tests.factories import make_network, make_user
+from tests.factories import complete_form, make_network, make_user
 from tests.pages.conftest import by_label, no_exception, open_app, red, texts
-from tests.pages.test_reseau_candidature import complete_form, siret_for
+from tests.pages.test_reseau_candidature import siret_for
 
 PAGE = "pages/pilotage/appels.py"
 EVENT_DAY = date.today() + timedelta(days=60)

@@ -16,8 +16,15 @@ from core.candidacy_form import CandidacyForm
 from core.errors import DeadlinePassed
 from db.engine import read_only, unit_of_work
 from db.models import Call, Candidacy, OutboxMessage, Role, Structure, Submission
-from tests.factories import make_call, make_network, make_user
-from tests.pages.conftest import by_label, message_after, no_exception, open_app, red, texts
+from tests.factories import complete_form, make_call, make_network, make_user
+from tests.pages.conftest import (
+    by_label,
+    message_after,
+    no_exception,
+    open_app,
+    red,
+    texts,
+)
 from ui.forms import escape_md
 
 PAGE = "pages/reseau/candidature.py"
@@ -60,20 +67,6 @@ def siret_for(n: int) -> str:
     body = siren + f"{n % 10000:04d}"
     return body + luhn.calc_check_digit(body)
 
-
-def complete_form(**changes) -> CandidacyForm:
-    """The same structure as the form fills in, for candidacies made through core."""
-    values = dict(
-        siret=SIRET, name="Bâti'Insert 95", kind="EI", address="12 rue des Ouvriers", postcode="95100",
-        city="Argenteuil", departement="95", website="www.bati-insert.exemple.fr",
-        sectors=["Bâtiment et travaux publics"], insertion_workforce="18", contact_name="Samia Benali",
-        contact_email="samia@bati-insert.exemple.fr", contact_phone="01 39 00 00 00", presenter_name="Samia Benali",
-        presenter_role="Directrice", pitch_title="Second œuvre en insertion", pitch_summary="Peinture et plâtrerie.",
-        buyer_offer="Lots de second œuvre.", public_references="Ville d'Argenteuil, 2023.",
-        consent_processing=True, consent_sharing=True,
-    )
-    values.update(changes)
-    return CandidacyForm(**values)
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ Revises:
 Create Date: 2026-11-30 11:52:43.525104
 """
 
-from alembic import op
 import sqlalchemy as sa
-import db.types
+from alembic import op
 
+import db.types
 
 revision = '0001'
 down_revision = None

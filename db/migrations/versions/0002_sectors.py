@@ -9,9 +9,8 @@ has them. The labels are copied here on purpose: a migration must keep meaning t
 same thing even after core.reference changes.
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "0002"
 down_revision = "0001"
