@@ -34,7 +34,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from stdnum import luhn
 
-from core import candidacies, importing
+from core import candidacies, importing, spreadsheet
 from core.accounts import actor_of
 from core.candidacy_form import CANDIDACY_FIELDS, STRUCTURE_FIELDS, validate
 from core.permissions import Actor
@@ -118,8 +118,8 @@ def synthetic_rows(count: int) -> list[dict[str, str]]:
 def csv_bytes(rows: list[dict[str, str]]) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(importing.COLUMNS)
-    writer.writerows([row[header] for header in importing.COLUMNS] for row in rows)
+    writer.writerow(spreadsheet.COLUMNS)
+    writer.writerows([row[header] for header in spreadsheet.COLUMNS] for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -182,8 +182,8 @@ def measure_validation(rows: list[dict[str, str]], db: Database, repeat: int) ->
     """
     with db.session() as session:
         call = session.get(Call, db.call_id)
-        kinds, departements = candidacies._eligibility(call)
-    forms = [importing.form_of(row)[0] for row in rows]
+        kinds, departements = candidacies.eligibility(call)
+    forms = [spreadsheet.form_of(row)[0] for row in rows]
 
     def bare(start: int, end: int) -> None:
         for form in forms[start:end]:
@@ -197,7 +197,7 @@ def measure_validation(rows: list[dict[str, str]], db: Database, repeat: int) ->
 
     def import_check(start: int, end: int) -> None:
         for row in rows[start:end]:
-            importing.check_row(row, submit=True, eligible_kinds=kinds, eligible_departements=departements)
+            spreadsheet.check_row(row, submit=True, eligible_kinds=kinds, eligible_departements=departements)
 
     measures = {"bare": bare, "validate": form_validate, "check_row": import_check}
     timings = dict.fromkeys(measures, 0.0)
@@ -321,7 +321,7 @@ def measure_overall(rows: list[dict[str, str]], content: bytes, directory: Path,
     db = Database(directory, f"overall-{reuse}")
     try:
         start = time.perf_counter()
-        read = importing.read_rows("banc.csv", content, max_bytes=len(content))
+        read = spreadsheet.read_rows("banc.csv", content, max_bytes=len(content))
         after_read = time.perf_counter()
         with db.session() as session, session.begin():
             report = importing.preview(session, actor=db.actor, call_id=db.call_id, rows=read, submit=True, now=NOW)
@@ -359,8 +359,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=10_000, help="nombre de lignes synthétiques (10 000)")
     parser.add_argument("--repeat", type=int, default=3, help="répétitions des mesures de validation (3)")
     args = parser.parse_args(argv)
-    if not 1 <= args.rows <= importing.MAX_ROWS:
-        parser.error(f"--rows doit être entre 1 et {importing.MAX_ROWS}")
+    if not 1 <= args.rows <= spreadsheet.MAX_ROWS:
+        parser.error(f"--rows doit être entre 1 et {spreadsheet.MAX_ROWS}")
 
     began = time.perf_counter()
     rows = synthetic_rows(args.rows)

@@ -61,14 +61,14 @@ def accepts_changes(call: Call, now: datetime) -> bool:
     return call.state == CallState.OPEN and call.opens_at <= now < call.closes_at
 
 
-def _require_open(call: Call, now: datetime) -> None:
+def require_open(call: Call, now: datetime) -> None:
     if now < call.opens_at and call.state == CallState.OPEN:
         raise DeadlinePassed(f"L'appel n'ouvre que le {format_datetime(call.opens_at)}.")
     if not accepts_changes(call, now):
         raise DeadlinePassed()
 
 
-def _invited_call(session: Session, actor: Actor, call_id: int) -> Call:
+def invited_call(session: Session, actor: Actor, call_id: int) -> Call:
     """The call, if the actor's network is invited to it (else NotFound).
 
     Read FOR SHARE: a concurrent close_call (FOR UPDATE) waits for this transaction, or this
@@ -95,14 +95,14 @@ def _own_candidacy(session: Session, actor: Actor, candidacy_id: int) -> Candida
     return candidacy
 
 
-def _eligibility(call: Call) -> tuple[list[str] | None, list[str] | None]:
+def eligibility(call: Call) -> tuple[list[str] | None, list[str] | None]:
     kinds = [k.kind.value for k in call.eligible_kinds] or None
     departements = [d.departement for d in call.eligible_departements] or None
     return kinds, departements
 
 
 def validate_for_call(call: Call, form: CandidacyForm, *, submit: bool) -> CleanCandidacy:
-    kinds, departements = _eligibility(call)
+    kinds, departements = eligibility(call)
     return validate(form, submit=submit, eligible_kinds=kinds, eligible_departements=departements)
 
 
@@ -177,11 +177,11 @@ def save(
     """
     now = now or utcnow()
     require(actor, Action.EDIT_CANDIDACY, network_id=actor.network_id)
-    call = _invited_call(session, actor, call_id)
+    call = invited_call(session, actor, call_id)
     candidacy = _own_candidacy(session, actor, candidacy_id) if candidacy_id else None
     if candidacy is not None and candidacy.call_id != call_id:
         raise NotFound("Candidature introuvable.")
-    _require_open(call, now)
+    require_open(call, now)
     if candidacy is not None and candidacy.version != expected_version:
         raise StaleEdit()
     keep_submitted = candidacy is not None and candidacy.submission == Submission.SUBMITTED
@@ -256,7 +256,7 @@ def withdraw(
     call_id = session.scalar(select(Candidacy.call_id).where(Candidacy.id == candidacy_id))
     call = session.get(Call, call_id, with_for_update={"read": True}) if call_id is not None else None
     candidacy = _own_candidacy(session, actor, candidacy_id)
-    _require_open(call, now)
+    require_open(call, now)
     if candidacy.version != expected_version:
         raise StaleEdit()
     if candidacy.submission == Submission.WITHDRAWN:

@@ -6,6 +6,7 @@ the message exists and will go out exactly once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from jinja2 import StrictUndefined
@@ -68,17 +69,26 @@ DEFAULT_TEMPLATES: dict[str, DefaultTemplate] = {
 _jinja = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
 
 
-def render(session: Session, template_key: str, context: dict) -> tuple[str, str]:
-    """(subject, body) from the stored template, or the default one if none is stored.
+def renderer(session: Session, template_key: str) -> Callable[[dict], tuple[str, str]]:
+    """A function context → (subject, body) from the stored template, or the default one.
 
-    A placeholder missing from `context` raises jinja2.UndefinedError: a mail with a
+    The templates are compiled once, so rendering many messages (an import) stays cheap.
+    A placeholder missing from a context raises jinja2.UndefinedError: a mail with a
     hole in it is never queued.
     """
     stored = session.scalar(select(MailTemplate).where(MailTemplate.key == template_key))
     source = stored or DEFAULT_TEMPLATES[template_key]
-    subject = _jinja.from_string(source.subject).render(context).strip()
-    body = _jinja.from_string(source.body).render(context)
-    return subject, body
+    subject, body = _jinja.from_string(source.subject), _jinja.from_string(source.body)
+
+    def render_one(context: dict) -> tuple[str, str]:
+        return subject.render(context).strip(), body.render(context)
+
+    return render_one
+
+
+def render(session: Session, template_key: str, context: dict) -> tuple[str, str]:
+    """(subject, body) of one message; see `renderer`."""
+    return renderer(session, template_key)(context)
 
 
 def queue(

@@ -7,7 +7,7 @@ next to the field. They are pure (no I/O) and, for any str or None input, never 
 anything but `FieldError`.
 
 Messages never quote more of the user's input than a short, cleaned plain-text
-excerpt (see `_excerpt`); the page that shows them must still escape them as text.
+excerpt (see `excerpt`); the page that shows them must still escape them as text.
 """
 
 import functools
@@ -41,7 +41,7 @@ def _stripped(value: str | None) -> str:
 
 
 @functools.lru_cache(maxsize=2048)  # kinds, départements and sectors repeat from row to row
-def _key(text: str) -> str:
+def matching_key(text: str) -> str:
     """Matching key: case-, accent- and punctuation-insensitive.
 
     Keeps only letters and digits so that « Médico social », « medico-social » and
@@ -51,7 +51,7 @@ def _key(text: str) -> str:
     return "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
 
 
-def _excerpt(text: str, limit: int = 40) -> str:
+def excerpt(text: str, limit: int = 40) -> str:
     """A short plain-text excerpt of user input, fit to be quoted in a message.
 
     Control, format (bidi overrides, zero-width…) and unassigned characters are dropped
@@ -222,7 +222,7 @@ def _departement_lookup() -> dict[str, str]:
     lookup: dict[str, str] = {}
     for code, name in DEPARTEMENTS.items():
         for spelling in (code, name, code + name, name + code):
-            lookup[_key(spelling)] = code
+            lookup[matching_key(spelling)] = code
     return lookup
 
 
@@ -240,7 +240,7 @@ def clean_departement(value: str | None, allowed: Collection[str] | None = None)
     text = _stripped(value)
     if not text:
         raise FieldError("Le département est obligatoire.")
-    key = _key(text)
+    key = matching_key(text)
     if len(key) == 1 and key.isascii() and key.isdigit():
         key = "0" + key  # spreadsheets drop the leading zero of « 01 »…« 09 »
     if key == "20":
@@ -399,7 +399,7 @@ def _kind_lookup() -> dict[str, str]:
     lookup: dict[str, str] = {}
     for code, label in STRUCTURE_KINDS.items():
         for spelling in (code, label, kind_label(code)):
-            lookup[_key(spelling)] = code
+            lookup[matching_key(spelling)] = code
     return lookup
 
 
@@ -416,7 +416,7 @@ def clean_kind(value: str | None, allowed: Collection[str] | None = None) -> str
     text = _stripped(value)
     if not text:
         raise FieldError("Le type de structure est obligatoire.")
-    code = _KIND_BY_KEY.get(_key(text))
+    code = _KIND_BY_KEY.get(matching_key(text))
     if code is None:
         raise FieldError(f"Type de structure inconnu. Choisissez parmi : {', '.join(STRUCTURE_KINDS)}.")
     if allowed is not None and code not in allowed:
@@ -426,7 +426,7 @@ def clean_kind(value: str | None, allowed: Collection[str] | None = None) -> str
 
 # --------------------------------------------------------------------------- sectors
 
-_SECTOR_BY_KEY = {_key(label): label for label in SECTORS}
+_SECTOR_BY_KEY = {matching_key(label): label for label in SECTORS}
 _SECTOR_SEPARATORS = re.compile(r"[;\r\n]")
 _MAX_QUOTED_UNKNOWN = 5
 
@@ -466,7 +466,7 @@ def _sector_pieces(values: Iterable[str] | str | None) -> list[str]:
 
 def _match_sectors(piece: str) -> list[str] | None:
     """The labels a piece names: one label, or a comma-separated run of labels; else None."""
-    label = _SECTOR_BY_KEY.get(_key(piece))
+    label = _SECTOR_BY_KEY.get(matching_key(piece))
     if label is not None:
         return [label]
     if "," not in piece:
@@ -484,7 +484,7 @@ def _match_comma_run(parts: list[str]) -> list[str] | None:
     start = 0
     while start < len(parts):
         for end in range(min(len(parts), start + 3), start, -1):
-            label = _SECTOR_BY_KEY.get(_key(",".join(parts[start:end])))
+            label = _SECTOR_BY_KEY.get(matching_key(",".join(parts[start:end])))
             if label is not None:
                 labels.append(label)
                 start = end
@@ -497,7 +497,7 @@ def _match_comma_run(parts: list[str]) -> list[str] | None:
 
 
 def _unknown_sectors_message(unknown: list[str]) -> str:
-    quoted = [f"« {_excerpt(piece) or '?'} »" for piece in unknown[:_MAX_QUOTED_UNKNOWN]]
+    quoted = [f"« {excerpt(piece) or '?'} »" for piece in unknown[:_MAX_QUOTED_UNKNOWN]]
     rest = len(unknown) - len(quoted)
     listing = ", ".join(quoted) + (f" et {rest} autre{'s' if rest > 1 else ''}" if rest else "")
     plural = len(unknown) > 1

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core import calls, importing
+from core import calls, importing, spreadsheet
 from core.clock import utcnow
 from core.errors import DomainError
 from core.settings import settings
@@ -31,9 +31,9 @@ if not open_calls:
 
 call = st.selectbox("Appel à candidatures", open_calls, format_func=lambda c: c.theme_title)
 cols = st.columns(2)
-cols[0].download_button("Modèle Excel (.xlsx)", importing.template_xlsx(), "modele-candidatures.xlsx",
+cols[0].download_button("Modèle Excel (.xlsx)", spreadsheet.template_xlsx(), "modele-candidatures.xlsx",
                         icon=":material/download:")
-cols[1].download_button("Modèle CSV", importing.template_csv(), "modele-candidatures.csv", mime="text/csv",
+cols[1].download_button("Modèle CSV", spreadsheet.template_csv(), "modele-candidatures.csv", mime="text/csv",
                         icon=":material/download:")
 
 limit = settings().import_max_bytes
@@ -46,7 +46,7 @@ if upload is None:
 
 submit = mode == "submitted"
 try:
-    rows = importing.read_rows(upload.name, upload.getvalue(), max_bytes=limit)
+    rows = spreadsheet.read_rows(upload.name, upload.getvalue(), max_bytes=limit)
     with read_only() as session:
         report = importing.preview(session, actor=actor, call_id=call.id, rows=rows, submit=submit)
 except DomainError as error:

@@ -14,9 +14,9 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import event, func, select
 from stdnum import luhn
 
-from core import candidacies, importing
+from core import candidacies, importing, spreadsheet
 from core.errors import DeadlinePassed, NotAllowed, NotFound, ValidationFailed
-from core.importing import COLUMNS, EXAMPLE, ImportRejected, read_rows
+from core.spreadsheet import COLUMNS, EXAMPLE, ImportRejected, read_rows
 from db.engine import read_only, unit_of_work
 from db.models import (
     AuditEntry,
@@ -102,7 +102,7 @@ def do_apply(actor, call_id, rows, *, submit=False, now=BEFORE_CLOSING):
 
 
 def test_template_csv_round_trips_to_the_example_row():
-    content = importing.template_csv()
+    content = spreadsheet.template_csv()
     assert content.startswith(b"\xef\xbb\xbf")
     assert content.decode("utf-8-sig").splitlines()[0].split(";")[:2] == ["SIRET", "Nom de la structure"]
     rows = read_rows("modele.csv", content)
@@ -110,7 +110,7 @@ def test_template_csv_round_trips_to_the_example_row():
 
 
 def test_template_xlsx_round_trips_and_formats_numbers_as_text():
-    content = importing.template_xlsx()
+    content = spreadsheet.template_xlsx()
     rows = read_rows("modele.xlsx", content)
     assert rows == [EXAMPLE] and rows[0].line == 2
     sheet = load_workbook(io.BytesIO(content)).worksheets[0]
@@ -121,7 +121,7 @@ def test_template_xlsx_round_trips_and_formats_numbers_as_text():
 
 
 def test_template_example_row_is_valid_for_an_open_call(setting):
-    report = do_preview(setting["a"], setting["call"], read_rows("modele.xlsx", importing.template_xlsx()),
+    report = do_preview(setting["a"], setting["call"], read_rows("modele.xlsx", spreadsheet.template_xlsx()),
                         submit=True)
     assert [(r.line, r.action, r.errors) for r in report.rows] == [(2, "create", [])]
 
@@ -198,7 +198,7 @@ def test_oversized_file_is_rejected_with_the_limit(monkeypatch):
 
 
 def test_corrupt_xlsx_is_rejected():
-    content = importing.template_xlsx()
+    content = spreadsheet.template_xlsx()
     for broken in (content[: len(content) // 2], content[:100] + b"\x00" * 500 + content[600:], b"PK\x03\x04junk"):
         with pytest.raises(ImportRejected, match="endommagé"):
             read_rows("f.xlsx", broken)
@@ -218,7 +218,7 @@ def test_empty_files_and_header_only_files_are_rejected():
 
 
 def test_too_many_rows_are_rejected(monkeypatch):
-    monkeypatch.setattr(importing, "MAX_ROWS", 3)
+    monkeypatch.setattr(spreadsheet, "MAX_ROWS", 3)
     with pytest.raises(ImportRejected, match="plus de 3"):
         read_rows("f.csv", csv_file([row(siret=siret(n)) for n in range(4)]))
 
@@ -474,7 +474,7 @@ def test_read_rows_on_arbitrary_bytes_raises_only_import_rejected(content, exten
         assert all(isinstance(value, str) for r in rows for value in r.values())
 
 
-_TEMPLATE_XLSX = importing.template_xlsx()
+_TEMPLATE_XLSX = spreadsheet.template_xlsx()
 
 
 @settings(max_examples=60, deadline=None)
@@ -503,10 +503,10 @@ def test_read_rows_on_arbitrary_csv_text_raises_only_import_rejected(text):
        st.booleans())
 def test_row_validation_raises_only_validation_failed(cells, submit):
     try:
-        clean = importing.check_row(cells, submit=submit, eligible_kinds={"EI"}, eligible_departements={"95"})
+        clean = spreadsheet.check_row(cells, submit=submit, eligible_kinds={"EI"}, eligible_departements={"95"})
     except ValidationFailed as refused:
-        assert importing.column_errors(refused.errors)
-        assert all(column in COLUMNS for column, _ in importing.column_errors(refused.errors))
+        assert spreadsheet.column_errors(refused.errors)
+        assert all(column in COLUMNS for column, _ in spreadsheet.column_errors(refused.errors))
     else:
         assert len(clean.siret) == 14
 
@@ -529,12 +529,12 @@ def test_preview_of_arbitrary_rows_reports_row_errors_only(setting, rows, submit
 
 def test_siret_rounded_by_a_spreadsheet_gets_a_specific_message():
     with pytest.raises(ValidationFailed) as refused:
-        importing.check_row(row(siret="7,32829E+13"), submit=False)
+        spreadsheet.check_row(row(siret="7,32829E+13"), submit=False)
     assert "formatez la colonne SIRET en texte" in refused.value.errors["siret"]
 
 
 def test_every_csv_cell_reaches_the_form_field_of_its_column():
-    form, errors = importing.form_of(EXAMPLE)
+    form, errors = spreadsheet.form_of(EXAMPLE)
     assert errors == {} and form.siret == EXAMPLE["SIRET"] and form.consent_sharing is True
     assert form.contact_phone == EXAMPLE["Contact — téléphone"]
-    assert zipfile.is_zipfile(io.BytesIO(importing.template_xlsx()))
+    assert zipfile.is_zipfile(io.BytesIO(spreadsheet.template_xlsx()))

@@ -9,7 +9,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from core import importing
+from core import spreadsheet
 from db.engine import read_only
 from db.models import Candidacy, OutboxMessage, Role, Submission
 from tests.factories import make_call, make_network, make_user
@@ -22,12 +22,12 @@ UPLOAD = "Fichier à importer (CSV ou XLSX, {} Mo au plus)"
 
 
 def template_header() -> list[str]:
-    first_line = importing.template_csv().decode("utf-8-sig").splitlines()[0]
+    first_line = spreadsheet.template_csv().decode("utf-8-sig").splitlines()[0]
     return next(csv.reader([first_line], delimiter=";"))
 
 
 def example_row() -> dict[str, str]:
-    header, example = list(csv.reader(io.StringIO(importing.template_csv().decode("utf-8-sig")), delimiter=";"))
+    header, example = list(csv.reader(io.StringIO(spreadsheet.template_csv().decode("utf-8-sig")), delimiter=";"))
     return dict(zip(header, example))
 
 
@@ -153,7 +153,7 @@ def test_import_wrong_file_type_shows_a_french_message_and_no_traceback(referent
 
 def test_import_the_excel_template_as_downloaded_previews_its_example_row(referent):
     at = open_app(referent, PAGE)
-    uploader(at).set_value(("modele-candidatures.xlsx", importing.template_xlsx(),
+    uploader(at).set_value(("modele-candidatures.xlsx", spreadsheet.template_xlsx(),
                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
     at.run()
     no_exception(at)
