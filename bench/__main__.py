@@ -11,7 +11,8 @@ measured in the same run so that the ratio holds on a noisy machine:
    statements and parameters the import sent: structures, sectors, candidacies,
    audit entries, acknowledgements) into an equivalent fresh database; the ratio to
    structures + candidacies alone is printed too;
-3. overall: read_rows (CSV) + preview + apply, in rows per second, with apply reusing
+3. overall, in rows per second: validation + write of every row (the issue's measure),
+   then the page's whole path, read_rows (CSV) + preview + apply, with apply reusing
    the preview's field validation (as the page does) and without.
 
 Timings are printed, never asserted.
@@ -391,6 +392,8 @@ def main(argv: list[str] | None = None) -> int:
     draft_ratio, submit_ratio = min(writes[False]) / replay_draft, min(writes[True]) / replay_submit
     narrow_draft, narrow_submit = min(writes[False]) / bare, min(writes[True]) / bare
     rate, rate_again = n / overall["total"], n / overall_again["total"]
+    # The definition: validation of every row plus the database write.
+    import_rate = n / (validation["check_row"] + max(min(writes[False]), min(writes[True])))
     table = [
         ("Validation : candidacy_form.validate", seconds(validation["validate"]), seconds(validation["bare"]),
          ratio(validate_ratio), "≤ 1,5×", validate_ratio <= 1.5),
@@ -400,9 +403,11 @@ def main(argv: list[str] | None = None) -> int:
          ratio(draft_ratio), "≤ 3×", draft_ratio <= 3),
         ("Écriture (apply) : dépôt + accusés", seconds(min(writes[True])), seconds(replay_submit),
          ratio(submit_ratio), "≤ 3×", submit_ratio <= 3),
-        ("Global : read_rows + preview + apply", seconds(overall["total"]), "—",
+        ("Import : validation + écriture (dépôt)", seconds(n / import_rate), "—",
+         f"{thousands(import_rate)} l/s", "≥ 5 000 l/s", import_rate >= 5000),
+        ("Parcours de la page : lecture + aperçu + import", seconds(overall["total"]), "—",
          f"{thousands(rate)} l/s", "≥ 5 000 l/s", rate >= 5000),
-        ("Global, apply sans l'aperçu (checked=None)", seconds(overall_again["total"]), "—",
+        ("Même parcours, import sans réutiliser l'aperçu", seconds(overall_again["total"]), "—",
          f"{thousands(rate_again)} l/s", "≥ 5 000 l/s", rate_again >= 5000),
     ]
     print(f"Import de candidatures — {thousands(n)} lignes, SQLite (fichier temporaire, WAL), "

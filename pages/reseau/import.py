@@ -45,13 +45,19 @@ if upload is None:
     st.stop()
 
 submit = mode == "submitted"
-try:
-    rows = spreadsheet.read_rows(upload.name, upload.getvalue(), max_bytes=limit)
-    with read_only() as session:
-        report = importing.preview(session, actor=actor, call_id=call.id, rows=rows, submit=submit)
-except DomainError as error:
-    st.error(error.message)
-    st.stop()
+# Reading and checking thousands of rows takes a second or two: done once per file,
+# call and mode, not again on the rerun that the import button triggers.
+checked_for = (upload.file_id, call.id, submit)
+if st.session_state.get("import_checked_for") != checked_for:
+    try:
+        rows = spreadsheet.read_rows(upload.name, upload.getvalue(), max_bytes=limit)
+        with read_only() as session:
+            report = importing.preview(session, actor=actor, call_id=call.id, rows=rows, submit=submit)
+    except DomainError as error:
+        st.error(error.message)
+        st.stop()
+    st.session_state.update(import_checked_for=checked_for, import_rows=rows, import_report=report)
+rows, report = st.session_state["import_rows"], st.session_state["import_report"]
 
 summary = st.columns(3)
 summary[0].metric("À créer", report.created)
@@ -79,6 +85,8 @@ if st.button(label, type="primary", icon=":material/upload:"):
         st.error(error.message)
         st.stop()
     st.session_state["imports_done"] = st.session_state.get("imports_done", 0) + 1  # empties the uploader
+    for key in ("import_checked_for", "import_rows", "import_report"):
+        st.session_state.pop(key, None)
     st.session_state["import_result"] = escape_md(
         f"Import terminé : {done.created} candidature(s) créée(s), {done.updated} mise(s) à jour, "
         f"{done.rejected} ligne(s) ignorée(s).")
