@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from core.reference import SECTORS, STRUCTURE_KINDS
 from core.validation import (
     FieldError,
+    _normalised_url,  # the reference the fast path must match
     check_postcode_departement,
     clean_departement,
     clean_email,
@@ -597,3 +598,14 @@ def test_clean_text_result_is_stripped_and_within_limit(value):
 def test_clean_sectors_any_reference_subset_round_trips(labels):
     assert clean_sectors("; ".join(labels)) == [label for label in SECTORS if label in labels]
     assert clean_sectors(", ".join(labels)) == [label for label in SECTORS if label in labels]
+
+
+@given(st.from_regex(r"(https?|HTTP)://[a-zA-Z0-9.-]{1,30}(/[a-zA-Z0-9._~%!$&'()*+,;=/-]{0,30})?", fullmatch=True))
+def test_clean_url_fast_path_gives_what_urlsplit_gives(url):
+    try:
+        expected = _normalised_url(url)
+    except FieldError:
+        with pytest.raises(FieldError):
+            clean_url(url)
+    else:
+        assert clean_url(url) == expected
