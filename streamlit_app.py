@@ -3,9 +3,9 @@
 import streamlit as st
 
 from ui.navigation import pages_for, sidebar
-from ui.session import current_actor
+from ui.session import check_actor
 
 st.set_page_config(page_title="OpenMap candidatures", page_icon="🤝", layout="wide")
-actor = current_actor()
+actor = check_actor()
 sidebar(actor)
 st.navigation(pages_for(actor)).run()

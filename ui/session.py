@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core import accounts
 from core.permissions import Actor
@@ -22,9 +25,33 @@ def session_token() -> str | None:
     return st.session_state.get(TEST_TOKEN_KEY)
 
 
+# streamlit_app.py checks the session at the top of every run (check_actor); the page
+# it then runs, in the same thread and browser session, reuses that answer.
+_this_run = threading.local()
+
+
+def _browser_session() -> str | None:
+    context = get_script_run_ctx()
+    return context.session_id if context else None
+
+
+def check_actor() -> Actor | None:
+    """The actor of this browser, checked against the database (revocation and expiry
+    take effect at once). Called first in every run."""
+    actor = _checked_actor()
+    _this_run.value = (_browser_session(), actor)
+    return actor
+
+
 def current_actor() -> Actor | None:
-    """The actor of this rerun, checked against the database every time (revocation
-    and expiry take effect at once)."""
+    """The actor checked at the top of this run, or checked now."""
+    cached = getattr(_this_run, "value", None)
+    if cached is not None and cached[0] == _browser_session():
+        return cached[1]
+    return check_actor()
+
+
+def _checked_actor() -> Actor | None:
     token = session_token()
     if not token:
         return None
@@ -59,5 +86,6 @@ def require_actor() -> Actor:
 def sign_out() -> None:
     with unit_of_work() as session:
         accounts.sign_out(session, session_token())
+    _this_run.__dict__.pop("value", None)
     st.session_state.clear()
     st.session_state["signed_out"] = True

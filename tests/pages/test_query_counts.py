@@ -92,3 +92,8 @@ def test_reseau_home_statement_count_does_not_grow_with_calls(sqlite_db):
     many = statements_on(sqlite_db, actor, "pages/reseau/accueil.py")
     assert len(many) == len(few), "\n".join(many)
 
+
+
+def test_a_page_run_checks_the_sign_in_session_once(sqlite_db):
+    statements = statements_on(sqlite_db, make_user(Role.ADMIN), "pages/admin/comptes.py")
+    assert sum("FROM sign_in_sessions" in s for s in statements) == 1
