@@ -657,7 +657,8 @@ def _queue_acknowledgements(session: Session, plan: _Plan, items: list[_Planned]
     keys = {item.siret: f"submission-ack:{candidacy_ids[item.siret]}:{now.isoformat()}" for item in items}
     outbox = OutboxMessage.__table__
     already: set[str] = set()
-    for chunk in _chunks(list(keys.values())):
+    # A candidacy created by this import has a new id: only resubmissions can collide.
+    for chunk in _chunks([keys[item.siret] for item in items if item.action == "update"]):
         already.update(session.scalars(select(outbox.c.idempotency_key).where(outbox.c.idempotency_key.in_(chunk))))
     render = mail.renderer(session, "submission_ack")
     network = plan.network

@@ -66,6 +66,7 @@ DEFAULT_TEMPLATES: dict[str, DefaultTemplate] = {
     ),
 }
 
+_SUBJECT_END = "\x1e"
 _jinja = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
 
 
@@ -78,10 +79,13 @@ def renderer(session: Session, template_key: str) -> Callable[[dict], tuple[str,
     """
     stored = session.scalar(select(MailTemplate).where(MailTemplate.key == template_key))
     source = stored or DEFAULT_TEMPLATES[template_key]
-    subject, body = _jinja.from_string(source.subject), _jinja.from_string(source.body)
+    # Subject and body rendered in one pass (half the per-message cost of Jinja's context).
+    # The separator is a control character, which validated user text never holds.
+    both = _jinja.from_string(source.subject + _SUBJECT_END + source.body)
 
     def render_one(context: dict) -> tuple[str, str]:
-        return subject.render(context).strip(), body.render(context)
+        subject, body = both.render(context).split(_SUBJECT_END, 1)
+        return subject.strip(), body
 
     return render_one
 
