@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from core import audit, mail
 from core.candidacy_form import (
     CANDIDACY_FIELDS,
-    STRUCTURE_FIELDS,
+    SNAPSHOT_FIELDS,
     CandidacyForm,
     CleanCandidacy,
     validate,
@@ -148,11 +148,13 @@ def _refuse_duplicate(session: Session, call_id: int, structure_id: int, candida
 # ---------------------------------------------------------------- saving
 
 
-def _state(candidacy: Candidacy, structure: Structure | None = None) -> dict:
+def _state(candidacy: Candidacy, siret: str | None = None) -> dict:
+    """What the audit row records of a candidacy (core.importing writes the same keys)."""
     state = audit.snapshot(candidacy, list(AUDITED))
-    if structure is not None:
-        state.update({f"structure.{k}": v for k, v in audit.snapshot(structure, list(STRUCTURE_FIELDS)).items()})
-        state["structure.sectors"] = [s.label for s in structure.sectors]
+    if siret is not None:
+        state["structure.siret"] = siret
+        state.update({f"structure.{k}": v for k, v in audit.snapshot(candidacy, list(SNAPSHOT_FIELDS)).items()})
+        state["structure.sectors"] = list(candidacy.sectors or [])
     return state
 
 
@@ -172,7 +174,9 @@ def save(
     Refuses: another network's candidacy (NotFound), a closed call (DeadlinePassed),
     a stale edit (StaleEdit), a structure already proposed to the call
     (DuplicateCandidacy, naming the network), invalid fields (ValidationFailed).
-    Side effects: structure upserted in the directory, audit row with before/after,
+    The candidacy keeps its own copy of the structure as typed; the directory entry of
+    the SIRET is refreshed for future look-ups, without touching other candidacies.
+    Side effects: directory entry upserted, audit row with before/after,
     and on the draft → submitted transition one acknowledgement queued.
     """
     now = now or utcnow()
@@ -186,7 +190,7 @@ def save(
         raise StaleEdit()
     keep_submitted = candidacy is not None and candidacy.submission == Submission.SUBMITTED
     clean = validate_for_call(call, form, submit=submit or keep_submitted)
-    before = _state(candidacy, candidacy.structure) if candidacy else None
+    before = _state(candidacy, candidacy.structure.siret) if candidacy else None
     structure = _upsert_structure(session, clean)
     _refuse_duplicate(session, call_id, structure.id, candidacy_id)
     if candidacy is None:
@@ -194,8 +198,9 @@ def save(
                               created_at=now)
         session.add(candidacy)
     candidacy.structure_id = structure.id
-    for name, value in clean.candidacy_values().items():
-        setattr(candidacy, name, value)
+    for name, value in {**clean.candidacy_values(), **clean.snapshot_values()}.items():
+        setattr(candidacy, name, StructureKind(value) if name == "kind" and value else value)
+    candidacy.sectors = list(clean.sectors)
     newly_submitted = (submit or keep_submitted) and candidacy.submission != Submission.SUBMITTED
     if newly_submitted:
         candidacy.submission, candidacy.submitted_at = Submission.SUBMITTED, now
@@ -206,17 +211,16 @@ def save(
         session.flush()
     except IntegrityError as error:  # a concurrent proposal of the same structure
         raise DuplicateCandidacy() from error
-    session.refresh(structure, ["sectors"])
     action = "candidacy_submitted" if newly_submitted else ("candidacy_updated" if before else "candidacy_created")
     audit.record(session, actor=actor, action=action, object_type="candidacy", object_id=candidacy.id,
-                 network_id=actor.network_id, before=before, after=_state(candidacy, structure))
+                 network_id=actor.network_id, before=before, after=_state(candidacy, structure.siret))
     if newly_submitted:
-        _queue_acknowledgement(session, actor=actor, candidacy=candidacy, call=call, structure=structure)
+        _queue_acknowledgement(session, actor=actor, candidacy=candidacy, call=call, siret=structure.siret)
     return candidacy.id
 
 
 def _queue_acknowledgement(session: Session, *, actor: Actor, candidacy: Candidacy, call: Call,
-                           structure: Structure) -> None:
+                           siret: str) -> None:
     network = session.get(Network, candidacy.network_id)
     to_address = network.contact_email or actor.email
     cc = [actor.email] if actor.email != to_address else None
@@ -229,8 +233,8 @@ def _queue_acknowledgement(session: Session, *, actor: Actor, candidacy: Candida
         candidacy_id=candidacy.id,
         context={
             "network": network.name,
-            "structure": structure.name,
-            "siret": structure.siret,
+            "structure": candidacy.name,
+            "siret": siret,
             "theme": call.theme_title,
             "edition": call.edition.title,
             "submitted_at": format_datetime(candidacy.submitted_at),
@@ -296,10 +300,10 @@ def get(session: Session, *, actor: Actor, candidacy_id: int, now: datetime | No
     candidacy = session.get(Candidacy, candidacy_id)
     if candidacy is None or not _may_view(actor, candidacy):
         raise NotFound("Candidature introuvable.")
-    structure = candidacy.structure
     form = CandidacyForm(
-        **{name: _text(getattr(structure, name)) for name in STRUCTURE_FIELDS},
-        sectors=[s.label for s in structure.sectors],
+        siret=candidacy.structure.siret,
+        **{name: _text(getattr(candidacy, name)) for name in SNAPSHOT_FIELDS},
+        sectors=list(candidacy.sectors or []),
         **{name: getattr(candidacy, name) if name.startswith("consent") else _text(getattr(candidacy, name))
            for name in CANDIDACY_FIELDS},
     )
@@ -313,11 +317,14 @@ def get(session: Session, *, actor: Actor, candidacy_id: int, now: datetime | No
 
 
 def _may_view(actor: Actor, candidacy: Candidacy) -> bool:
+    """Its own network always; the lead any; reviewers only what was submitted."""
     if actor.network_id is not None:
         return can(actor, Action.VIEW_CANDIDACY, network_id=candidacy.network_id) and (
             candidacy.network_id == actor.network_id
         )
-    return can(actor, Action.VIEW_CANDIDACY)
+    if can(actor, Action.MANAGE_CALLS):
+        return True
+    return can(actor, Action.VIEW_CANDIDACY) and candidacy.submission == Submission.SUBMITTED
 
 
 def _text(value) -> str:
@@ -355,7 +362,7 @@ def list_for_network(session: Session, *, actor: Actor, call_id: int | None = No
     if actor.network_id is None:
         raise NotAllowed()
     query = (
-        select(Candidacy, Structure, Call.theme_title, User.full_name)
+        select(Candidacy, Structure.siret, Call.theme_title, User.full_name)
         .join(Structure, Structure.id == Candidacy.structure_id)
         .join(Call, Call.id == Candidacy.call_id)
         .outerjoin(User, User.id == Candidacy.created_by_id)
@@ -366,10 +373,10 @@ def list_for_network(session: Session, *, actor: Actor, call_id: int | None = No
         query = query.where(Candidacy.call_id == call_id)
     return [
         CandidacyRow(
-            id=c.id, call_id=c.call_id, theme_title=theme, structure_name=s.name, siret=s.siret,
-            kind=s.kind.value, departement=s.departement, submission=c.submission,
+            id=c.id, call_id=c.call_id, theme_title=theme, structure_name=c.name or "", siret=siret,
+            kind=c.kind.value if c.kind else "", departement=c.departement, submission=c.submission,
             submitted_at=c.submitted_at, updated_at=c.updated_at, created_by=creator,
             published_decision=c.deliberation if c.publication == Publication.PUBLISHED else None,
         )
-        for c, s, theme, creator in session.execute(query)
+        for c, siret, theme, creator in session.execute(query)
     ]

@@ -89,6 +89,9 @@ class CleanCandidacy:
     def structure_values(self) -> dict:
         return {name: getattr(self, name) for name in STRUCTURE_FIELDS}
 
+    def snapshot_values(self) -> dict:
+        return {name: getattr(self, name) for name in SNAPSHOT_FIELDS}
+
     def candidacy_values(self) -> dict:
         return {name: getattr(self, name) for name in CANDIDACY_FIELDS}
 
@@ -96,6 +99,8 @@ class CleanCandidacy:
 STRUCTURE_FIELDS = (
     "siret", "name", "kind", "address", "postcode", "city", "departement", "website", "insertion_workforce",
 )
+# The structure as a candidacy keeps it (its own copy; the SIRET is the directory's key).
+SNAPSHOT_FIELDS = tuple(name for name in STRUCTURE_FIELDS if name != "siret")
 CANDIDACY_FIELDS = (
     "contact_name", "contact_email", "contact_phone", "presenter_name", "presenter_role", "pitch_title",
     "pitch_summary", "buyer_offer", "public_references", "consent_processing", "consent_sharing",

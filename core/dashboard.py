@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.permissions import Action, Actor, require
-from db.models import Candidacy, Network, Structure, Submission, call_networks
+from db.models import Candidacy, Network, Submission, call_networks
 
 
 @dataclass
@@ -46,10 +46,9 @@ def breakdowns(session: Session, *, actor: Actor, call_ids: list[int]) -> dict[i
         .group_by(call_networks.c.call_id, Network.name).order_by(Network.name)
     ):
         figures[call_id].by_network[name] = count
-    for column, attribute in ((Structure.kind, "by_kind"), (Structure.departement, "by_departement")):
+    for column, attribute in ((Candidacy.kind, "by_kind"), (Candidacy.departement, "by_departement")):
         for call_id, key, count in session.execute(
-            select(Candidacy.call_id, column, func.count()).select_from(Candidacy)
-            .join(Structure, Structure.id == Candidacy.structure_id)
+            select(Candidacy.call_id, column, func.count())
             .where(Candidacy.call_id.in_(call_ids), Candidacy.submission == Submission.SUBMITTED)
             .group_by(Candidacy.call_id, column).order_by(column)
         ):

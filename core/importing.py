@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from core import audit, candidacies, mail
 from core.candidacy_form import (
     CANDIDACY_FIELDS,
+    SNAPSHOT_FIELDS,
     STRUCTURE_FIELDS,
     CleanCandidacy,
 )
@@ -38,6 +39,8 @@ from core.errors import (
 from core.permissions import Action, Actor, require
 from core.spreadsheet import (
     CHUNK,
+    CONSENT_FIELDS,
+    HEADER_OF,
     MAX_ROWS,
     ImportRejected,
     canonical_header,
@@ -223,6 +226,7 @@ class _Planned:
     before: dict | None = None
     after: dict | None = None
     structure_values: dict | None = None
+    candidacy_values: dict | None = None  # candidacy columns to write, structure snapshot included
     structure_changed: bool = False
     sectors_changed: bool = False
 
@@ -346,7 +350,7 @@ def _siret_or_raw(raw: str) -> str:
 
 _STRUCTURE_READ = ("id", *STRUCTURE_FIELDS, "contact_name", "contact_email", "contact_phone")
 _CANDIDACY_READ = ("id", "network_id", "version", "submission", "submitted_at", "withdrawal_reason",
-                   *CANDIDACY_FIELDS)
+                   *CANDIDACY_FIELDS, *SNAPSHOT_FIELDS, "sectors")
 
 
 def _load_existing(session: Session, *, call_id: int, sirets: list[str]) -> dict[str, _Existing]:
@@ -373,6 +377,8 @@ def _load_existing(session: Session, *, call_id: int, sirets: list[str]) -> dict
             if row["c_id"] is not None:
                 candidacy = {name: row[f"c_{name}"] for name in _CANDIDACY_READ}
                 candidacy["submission"] = Submission(_enum_value(candidacy["submission"]))
+                candidacy["kind"] = _enum_value(candidacy["kind"])
+                candidacy["sectors"] = list(candidacy["sectors"] or [])
             found[structure["siret"]] = _Existing(structure=structure, sectors=[], candidacy=candidacy,
                                                   network_name=row["network_name"])
     by_id = {item.structure["id"]: item for item in found.values()}
@@ -399,7 +405,11 @@ def _chunks(values: list, size: int = CHUNK) -> Iterator[list]:
 
 
 def _settle(item: _Planned, *, submit: bool) -> None:
-    """Work out the row's before/after states, exactly as the form's save() would leave them."""
+    """Work out the row's before/after states, exactly as the form's save() would leave them.
+
+    Empty cells keep what is known: for the directory, its entry; for a candidacy the
+    network already has, its own values (a partial file never erases a draft).
+    """
     clean, existing = item.clean, item.existing
     old_structure = existing.structure if existing else None
     structure = _merged_structure(old_structure, clean)
@@ -413,15 +423,31 @@ def _settle(item: _Planned, *, submit: bool) -> None:
         item.newly_submitted = submit
         submission = Submission.SUBMITTED if submit else Submission.DRAFT
         withdrawal_reason = None
+        item.candidacy_values = {**clean.candidacy_values(), **_snapshot(structure), "sectors": sectors}
     else:
         keep_submitted = old["submission"] == Submission.SUBMITTED
         item.newly_submitted = submit and not keep_submitted
         submission = Submission.SUBMITTED if (submit or keep_submitted) else old["submission"]
         withdrawal_reason = old["withdrawal_reason"]
         item.before = _state(submission=old["submission"], withdrawal_reason=withdrawal_reason,
-                             candidacy=old, structure=old_structure, sectors=existing.sectors)
+                             candidacy=old, siret=item.siret)
+        item.candidacy_values = _merged_candidacy(old, clean, item.row)
     item.after = _state(submission=submission, withdrawal_reason=withdrawal_reason,
-                        candidacy=clean.candidacy_values(), structure=structure, sectors=sectors)
+                        candidacy=item.candidacy_values, siret=item.siret)
+
+
+def _snapshot(structure: Mapping) -> dict:
+    return {name: structure[name] for name in SNAPSHOT_FIELDS}
+
+
+def _merged_candidacy(old: Mapping, clean: CleanCandidacy, row: Mapping[str, object]) -> dict:
+    """The candidacy after the row: typed values win; empty cells keep the stored ones."""
+    typed = {**clean.candidacy_values(), **_snapshot(clean.structure_values()), "sectors": list(clean.sectors)}
+    merged = {name: value if value not in (None, "", []) else old[name] for name, value in typed.items()}
+    for name in CONSENT_FIELDS:  # « Non » withdraws consent; an empty or absent cell keeps it
+        if not str(row.get(HEADER_OF[name]) or "").strip():
+            merged[name] = old[name]
+    return merged
 
 
 def _merged_structure(old: dict | None, clean: CleanCandidacy) -> dict:
@@ -440,19 +466,16 @@ def _merged_structure(old: dict | None, clean: CleanCandidacy) -> dict:
     return merged
 
 
-def _state(*, submission: Submission, withdrawal_reason, candidacy: Mapping, structure: Mapping,
-           sectors: list[str]) -> dict:
-    """The audit snapshot, with the same keys as core.candidacies._state."""
+def _state(*, submission: Submission, withdrawal_reason, candidacy: Mapping, siret: str) -> dict:
+    """The audit snapshot, with the same keys as core.candidacies.audit_state."""
     state = {"submission": submission.value, "withdrawal_reason": withdrawal_reason}
     for name in CANDIDACY_FIELDS:
         state[name] = candidacy[name]
-    for key, name in _STRUCTURE_STATE_KEYS:
-        state[key] = structure[name]
-    state["structure.sectors"] = list(sectors)
+    state["structure.siret"] = siret
+    for name in SNAPSHOT_FIELDS:
+        state[f"structure.{name}"] = candidacy[name]
+    state["structure.sectors"] = list(candidacy["sectors"] or [])
     return state
-
-
-_STRUCTURE_STATE_KEYS = tuple((f"structure.{name}", name) for name in STRUCTURE_FIELDS)
 
 
 # ---------------------------------------------------------------- writing
@@ -600,7 +623,7 @@ def _write_candidacies(session: Session, plan: _Plan, creates: list[_Planned], u
     _executemany(session, insert(table), [
         {
             "call_id": plan.call.id, "structure_id": structure_ids[item.siret], "network_id": actor.network_id,
-            **item.clean.candidacy_values(),
+            **item.candidacy_values,
             "submission": Submission.SUBMITTED if item.newly_submitted else Submission.DRAFT,
             "submitted_at": now if item.newly_submitted else None,
             "deliberation": Deliberation.PENDING, "publication": Publication.UNPUBLISHED,
@@ -616,7 +639,7 @@ def _write_candidacies(session: Session, plan: _Plan, creates: list[_Planned], u
         ids.update({siret_of[structure_id]: candidacy_id for structure_id, candidacy_id in session.execute(query)})
     params = [
         {
-            **item.clean.candidacy_values(),
+            **item.candidacy_values,
             "submission": Submission.SUBMITTED if item.newly_submitted else item.existing.candidacy["submission"],
             "submitted_at": now if item.newly_submitted else item.existing.candidacy["submitted_at"],
             "updated_at": now, "version": item.existing.candidacy["version"] + 1,

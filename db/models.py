@@ -387,6 +387,7 @@ class Candidacy(Base):
             "(deliberation = 'waitlisted') = (waitlist_rank IS NOT NULL)", name="rank_iff_waitlisted"
         ),
         CheckConstraint("waitlist_rank IS NULL OR waitlist_rank > 0", name="rank_positive"),
+        CheckConstraint("insertion_workforce IS NULL OR insertion_workforce >= 0", name="workforce"),
         Index("ix_candidacies_call_network", "call_id", "network_id"),
     )
 
@@ -394,6 +395,18 @@ class Candidacy(Base):
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"))
     structure_id: Mapped[int] = mapped_column(ForeignKey("structures.id"), index=True)
     network_id: Mapped[int] = mapped_column(ForeignKey("networks.id"), index=True)
+
+    # The structure as this network proposed it: a snapshot, so that another network
+    # proposing the same SIRET elsewhere (which refreshes the directory) changes nothing here.
+    name: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[StructureKind | None] = enum_column(StructureKind, "kind")
+    address: Mapped[str | None] = mapped_column(String(300))
+    postcode: Mapped[str | None] = mapped_column(String(5))
+    city: Mapped[str | None] = mapped_column(String(120))
+    departement: Mapped[str | None] = mapped_column(String(3))
+    website: Mapped[str | None] = mapped_column(String(300))
+    insertion_workforce: Mapped[int | None] = mapped_column(Integer)
+    sectors: Mapped[list | None] = mapped_column(JSON)
 
     contact_name: Mapped[str | None] = mapped_column(String(120))
     contact_email: Mapped[str | None] = mapped_column(String(254))

@@ -156,3 +156,28 @@ def test_network_sees_the_decision_only_once_published(setting):
     with read_only() as session:
         [row] = candidacies.list_for_network(session, actor=setting["a"])
     assert row.status_label == "Retenue"
+
+
+def test_another_network_proposing_the_same_siret_elsewhere_changes_nothing_here(setting):
+    candidacy_id = save(setting["a"], setting["call"], complete_form())
+    other_call = make_call(networks=(setting["b"].network_id,), opens_at=CLOSES - timedelta(days=30),
+                           closes_at=CLOSES)
+    save(setting["b"], other_call, complete_form(name="Autre nom", address="1 rue ailleurs", kind="ACI",
+                                                 sectors=["Restauration"]), submit=False)
+    with read_only() as session:
+        form = candidacies.get(session, actor=setting["a"], candidacy_id=candidacy_id).form
+        [row] = candidacies.list_for_network(session, actor=setting["a"])
+    assert (form.name, form.address, form.kind, form.sectors) == (
+        "Bâti'Insert 95", "12 rue des Ouvriers", "EI", ["Bâtiment et travaux publics"])
+    assert (row.structure_name, row.kind) == ("Bâti'Insert 95", "EI")
+
+
+def test_reviewer_reads_submitted_candidacies_but_not_drafts(setting):
+    draft_id = save(setting["a"], setting["call"], complete_form(), submit=False)
+    submitted_id = save(setting["b"], setting["call"], complete_form(siret="35600000009075"))
+    reviewer = make_user(Role.EVALUATEUR)
+    with read_only() as session:
+        assert candidacies.get(session, actor=reviewer, candidacy_id=submitted_id).id == submitted_id
+        with pytest.raises(NotFound):
+            candidacies.get(session, actor=reviewer, candidacy_id=draft_id)
+        assert candidacies.get(session, actor=make_user(Role.PILOTE), candidacy_id=draft_id).id == draft_id

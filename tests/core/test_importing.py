@@ -291,7 +291,7 @@ def test_audit_state_matches_the_form_save(setting):
     with read_only() as session:
         candidacy = session.scalar(select(Candidacy))
         imported = session.scalar(select(AuditEntry).where(AuditEntry.action == "candidacy_submitted")).after
-        assert imported == candidacies._state(candidacy, candidacy.structure)
+        assert imported == candidacies._state(candidacy, candidacy.structure.siret)
 
 
 def test_reimporting_the_same_file_updates_and_never_duplicates(setting):
@@ -538,3 +538,15 @@ def test_every_csv_cell_reaches_the_form_field_of_its_column():
     assert errors == {} and form.siret == EXAMPLE["SIRET"] and form.consent_sharing is True
     assert form.contact_phone == EXAMPLE["Contact — téléphone"]
     assert zipfile.is_zipfile(io.BytesIO(spreadsheet.template_xlsx()))
+
+
+def test_reimporting_a_partial_file_keeps_what_the_draft_already_had(setting):
+    do_apply(setting["a"], setting["call"], [row(siret=siret(1))])
+    partial = {"SIRET": siret(1), "Nom de la structure": "Nouveau nom", "Type de structure": "EI"}  # identity only
+    report = do_apply(setting["a"], setting["call"], [partial])
+    assert (report.updated, report.rejected) == (1, 0)
+    with read_only() as session:
+        candidacy = session.scalar(select(Candidacy))
+    assert candidacy.name == "Nouveau nom"
+    assert candidacy.pitch_summary == EXAMPLE["Résumé"] and candidacy.contact_email
+    assert candidacy.consent_processing and candidacy.consent_sharing

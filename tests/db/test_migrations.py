@@ -59,3 +59,38 @@ def test_migrated_schema_has_the_named_constraints(db):
     assert "uq_candidacies_call_structure" in uniques
     fks = {fk["name"] for fk in inspector.get_foreign_keys("users")}
     assert "fk_users_network_id_networks" in fks
+
+
+def test_migration_0003_copies_the_directory_into_existing_candidacies(tmp_path):
+    """A populated database (foreign keys on) upgrades, each candidacy getting its structure's values."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'populated.sqlite3'}")
+    try:
+        upgrade(engine, "0002")
+        with engine.begin() as connection:
+            for statement in (
+                "INSERT INTO networks (id, name, active, created_at, version) VALUES (1, 'Urtie', 1, '2026-01-01', 1)",
+                "INSERT INTO editions (id, number, title, event_date, start_time, end_time, created_at, version) "
+                "VALUES (1, 7, 'R', '2027-03-18', '09:00:00', '12:30:00', '2026-01-01', 1)",
+                "INSERT INTO calls (id, edition_id, theme_title, opens_at, closes_at, state, pitch_slots, "
+                "pitch_minutes, created_at, version) VALUES (1, 1, 'T', '2026-01-01', '2026-02-01', 'open', 5, 5, "
+                "'2026-01-01', 1)",
+                "INSERT INTO structures (id, siret, name, kind, postcode, departement, created_at, updated_at, version) "
+                "VALUES (1, '73282932000074', 'Bâti''Insert 95', 'EI', '95100', '95', '2026-01-01', '2026-01-01', 1)",
+                "INSERT INTO structure_sectors (structure_id, sector_id) "
+                "SELECT 1, id FROM sectors WHERE label = 'Restauration'",
+                "INSERT INTO candidacies (id, call_id, structure_id, network_id, consent_processing, consent_sharing, "
+                "submission, deliberation, publication, confirmation, created_at, updated_at, version) "
+                "VALUES (1, 1, 1, 1, 1, 1, 'draft', 'pending', 'unpublished', 'pending', '2026-01-01', '2026-01-01', 1)",
+                "INSERT INTO outbox_messages (idempotency_key, template_key, to_address, subject, body_text, status, "
+                "attempts, candidacy_id, created_at) VALUES ('k', 't', 'a@b.fr', 's', 'b', 'queued', 0, 1, '2026-01-01')",
+            ):
+                connection.exec_driver_sql(statement)
+        upgrade(engine)
+        with engine.connect() as connection:
+            row = connection.exec_driver_sql(
+                "SELECT name, kind, departement, sectors FROM candidacies WHERE id = 1").one()
+            outbox = connection.exec_driver_sql("SELECT candidacy_id FROM outbox_messages").scalar()
+        assert row[:3] == ("Bâti'Insert 95", "EI", "95") and "Restauration" in row[3]
+        assert outbox == 1  # rows referencing the rebuilt table survive
+    finally:
+        engine.dispose()
