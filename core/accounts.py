@@ -43,6 +43,9 @@ from db.models import (
 
 MIN_PASSWORD_LENGTH = 10
 SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
+# Self-service password resets: at most this many links mailed per account per window.
+MAX_RESETS_PER_WINDOW = 3
+RESET_WINDOW = timedelta(hours=1)
 
 _hasher = PasswordHasher()
 # Verified against when the account does not exist, so timing does not reveal it.
@@ -142,8 +145,15 @@ def sign_in(
         return SignInOutcome(error=TooManyAttempts())
 
     user = session.scalar(select(User).where(User.email == email))
-    if not _password_matches(user, password) or not user.active:
+    password_ok = _password_matches(user, password)
+    if not password_ok or not _account_usable(user):
         session.add(FailedSignIn(email=email, ip_address=ip_address, at=now))
+        if user is None:
+            detail = "compte inconnu"
+        elif password_ok and user.active:
+            detail = "réseau désactivé"  # the only other reason a right password is refused
+        else:
+            detail = None
         audit.record(
             session,
             actor=None,
@@ -152,8 +162,9 @@ def sign_in(
             object_type="user" if user else None,
             object_id=user.id if user else None,
             ip_address=ip_address,
-            detail=None if user else "compte inconnu",
+            detail=detail,
         )
+        # Same message whatever the reason: the page must not tell which part was wrong.
         return SignInOutcome(error=SignInFailed())
 
     if _hasher.check_needs_rehash(user.password_hash):
@@ -165,6 +176,16 @@ def sign_in(
     actor = actor_of(user, ip_address=ip_address)
     audit.record(session, actor=actor, action="sign_in", object_type="user", object_id=user.id)
     return SignInOutcome(token=token, actor=actor)
+
+
+def _account_usable(user: User | None) -> bool:
+    """True if the account may hold a session: active, and for a network referent,
+    its network active too (deactivating a network shuts its referents out)."""
+    if user is None or not user.active:
+        return False
+    if user.role == Role.RESEAU:
+        return user.network is not None and user.network.active
+    return True
 
 
 def _password_matches(user: User | None, password: str) -> bool:
@@ -203,23 +224,26 @@ class SessionCheck:
 def check_session(session: Session, token: str | None, *, now: datetime | None = None) -> SessionCheck:
     """Who the cookie token belongs to, if its session is live (read-only).
 
-    A session dies when revoked, when its user is deactivated, or after the
-    configured idle time without activity.
+    A session dies when revoked, when its user is deactivated, when the user is a
+    network referent whose network is deactivated, or after the configured idle
+    time without activity.
     """
     if not token:
         return SessionCheck(actor=None)
     now = now or utcnow()
+    # The network is loaded in the same query, so the usability check below costs nothing more.
     row = session.execute(
-        select(SignInSession, User)
+        select(SignInSession, User, Network)
         .join(User, User.id == SignInSession.user_id)
+        .outerjoin(Network, Network.id == User.network_id)
         .where(SignInSession.token_hash == hash_token(token))
     ).first()
     if row is None:
         return SessionCheck(actor=None)
-    sign_in_session, user = row
+    sign_in_session, user, _network = row
     if (
         sign_in_session.revoked_at is not None
-        or not user.active
+        or not _account_usable(user)
         or sign_in_session.last_seen_at + settings().session_idle < now
     ):
         return SessionCheck(actor=None)
@@ -467,22 +491,50 @@ def _network_for_role(session: Session, role: Role, network_id: int | None) -> t
     return network, None
 
 
+def _recent_resets(session: Session, user_id: int, now: datetime) -> int:
+    """Reset links created for the user within the last RESET_WINDOW (each one was mailed)."""
+    return session.scalar(
+        select(func.count())
+        .select_from(OneTimeToken)
+        .where(
+            OneTimeToken.user_id == user_id,
+            OneTimeToken.purpose == TokenPurpose.PASSWORD_RESET,
+            OneTimeToken.created_at > now - RESET_WINDOW,
+        )
+    )
+
+
 def request_password_reset(
     session: Session, *, email: str, ip_address: str | None, now: datetime | None = None
 ) -> None:
     """Self-service reset: queue a link if an active account has that address.
 
-    Says nothing about whether the account exists (the page shows the same text).
+    At most MAX_RESETS_PER_WINDOW links per account per RESET_WINDOW: beyond that the
+    request is only audited ("trop de demandes"), nothing is queued and the last link
+    sent keeps working, so that anyone typing the address cannot flood the inbox or
+    keep killing the link its owner is about to use.
+    Says nothing about whether the account exists or was throttled (the page shows
+    the same text). Side effects: audit row; link row and queued message when sent.
     """
     now = now or utcnow()
     address = _normal_email(email)[:254]
-    user = session.scalar(select(User).where(User.email == address, User.active.is_(True)))
+    # Locked so that concurrent requests for one account count each other (PostgreSQL).
+    user = session.scalar(
+        select(User).where(User.email == address, User.active.is_(True)).with_for_update()
+    )
+    throttled = user is not None and _recent_resets(session, user.id, now) >= MAX_RESETS_PER_WINDOW
+    if user is None:
+        detail = "compte inconnu"
+    elif throttled:
+        detail = "trop de demandes"
+    else:
+        detail = None
     audit.record(
         session, actor=None, actor_label=address, action="password_reset_requested",
         object_type="user" if user else None, object_id=user.id if user else None,
-        ip_address=ip_address, detail=None if user else "compte inconnu",
+        ip_address=ip_address, detail=detail,
     )
-    if user is not None:
+    if user is not None and not throttled:
         _queue_reset(session, user=user, created_by=None, now=now)
 
 

@@ -236,7 +236,9 @@ def _criteria_error(criteria: tuple[tuple[str, int], ...]) -> str | None:
         return "Chaque critère a un intitulé (200 caractères au maximum)."
     if len({label.lower() for label in labels}) != len(labels):
         return "Deux critères portent le même intitulé."
-    if any(not isinstance(weight, int) or not 1 <= weight <= 10 for _, weight in criteria):
+    # bool is a subclass of int: True would otherwise pass as a weight of 1.
+    if any(isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= 10
+           for _, weight in criteria):
         return "Chaque poids est un nombre entier entre 1 et 10."
     return None
 
@@ -342,10 +344,16 @@ def extend_call(session: Session, *, actor: Actor, call_id: int, expected_versio
 
 def close_call(session: Session, *, actor: Actor, call_id: int, expected_version: int,
                now: datetime | None = None) -> None:
-    """Close the call now: from this instant every candidacy is read-only."""
+    """Close an open call now: from this instant every candidacy is read-only.
+
+    Only an open call can be closed: closing a draft would publish to its networks a
+    call that was never opened (networks see every non-draft call).
+    """
     moment = now or utcnow()
 
     def change(call: Call) -> None:
+        if call.state != CallState.OPEN:
+            raise ValidationFailed({"state": "Seul un appel ouvert peut être clos."})
         call.state = CallState.CLOSED
         if call.closes_at > moment:
             call.closes_at = max(moment, call.opens_at + timedelta(seconds=1))

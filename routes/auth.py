@@ -77,6 +77,10 @@ def _sign_in_submit(request: Request, form) -> Response:
             session, email=email, password=str(form.get("password", "")),
             ip_address=client_ip(request), user_agent=request.headers.get("user-agent"),
         )
+        if outcome.error is None:
+            # The cookie about to be replaced may still name a live session (another tab,
+            # another account): end it with the sign-in, so one browser holds one session.
+            accounts.sign_out(session, request.cookies.get(SESSION_COOKIE))
     if outcome.error:
         status = 429 if isinstance(outcome.error, TooManyAttempts) else 401
         return page(request, "sign_in.html", status_code=status, email=email, error=outcome.error.message, notice=None)
@@ -134,6 +138,7 @@ def _password_submit(request: Request, form) -> Response:
                 password_confirmation=str(form.get("password_confirmation", "")),
                 ip_address=client_ip(request), user_agent=request.headers.get("user-agent"),
             )
+            accounts.sign_out(session, request.cookies.get(SESSION_COOKIE))  # replaced below, as on sign-in
     except ValidationFailed as error:
         return _password_page(request, status_code=400, errors=error.errors)
     except InvalidLink as error:

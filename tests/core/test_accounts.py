@@ -22,6 +22,7 @@ from db.engine import read_only, unit_of_work
 from db.models import (
     AuditEntry,
     Base,
+    Network,
     OneTimeToken,
     OutboxMessage,
     Role,
@@ -229,6 +230,49 @@ def test_sign_out_with_unknown_token_changes_nothing(db):
         accounts.sign_out(session, "jeton-inconnu")
         accounts.sign_out(session, None)
     assert audit_rows("sign_out") == []
+
+
+def set_network_active(network_id, active):
+    with unit_of_work() as session:
+        session.get(Network, network_id).active = active
+
+
+def test_check_session_referent_of_a_deactivated_network_is_nobody(db):
+    referent = make_user(Role.RESEAU)
+    token = sign_in(referent.email).token
+    assert live_actor(token).network_id == referent.network_id
+    set_network_active(referent.network_id, False)
+    assert live_actor(token) is None
+    with read_only() as session:
+        check = accounts.check_session(session, token)
+    assert (check.actor, check.session_id, check.needs_touch) == (None, None, False)
+
+
+def test_check_session_deactivating_a_network_leaves_other_accounts_signed_in(db):
+    referent = make_user(Role.RESEAU)
+    other_referent = make_user(Role.RESEAU)  # another network
+    pilote = make_user(Role.PILOTE)
+    other_token, pilote_token = make_session_token(other_referent), make_session_token(pilote)
+    set_network_active(referent.network_id, False)
+    assert live_actor(other_token).user_id == other_referent.user_id
+    assert live_actor(pilote_token).user_id == pilote.user_id
+
+
+def test_sign_in_referent_of_a_deactivated_network_is_refused_like_a_wrong_password(db):
+    referent = make_user(Role.RESEAU)
+    set_network_active(referent.network_id, False)
+    outcome = sign_in(referent.email, PASSWORD)
+    wrong = sign_in(referent.email, "pas-le-bon-mot-de-passe")
+    assert isinstance(outcome.error, SignInFailed) and outcome.token is None and outcome.actor is None
+    assert outcome.error.message == wrong.error.message == "Adresse e-mail ou mot de passe incorrect."
+    refused, _wrong = audit_rows("sign_in_failed")
+    assert refused.object_id == referent.user_id and refused.ip_address == IP
+    assert refused.detail == "réseau désactivé"
+    assert audit_rows("sign_in") == []
+    with read_only() as session:
+        assert session.scalar(select(func.count()).select_from(SignInSession)) == 0
+    set_network_active(referent.network_id, True)
+    assert sign_in(referent.email).error is None
 
 
 def test_check_session_expires_after_twelve_idle_hours(db):
@@ -482,6 +526,44 @@ def reset_link_for(actor, *, now=None) -> str:
         accounts.request_password_reset(session, email=actor.email, ip_address=IP, now=now)
     body = outbox()[-1].body_text
     return next(word for word in body.split() if "/lien/" in word)
+
+
+def test_request_password_reset_at_most_three_links_per_hour_and_the_last_one_keeps_working(db):
+    actor = make_user(Role.PILOTE)
+    start = datetime(2030, 3, 1, 8, 0, tzinfo=timezone.utc)
+    links = [reset_link_for(actor, now=start + timedelta(minutes=i)) for i in range(3)]
+    assert len(set(links)) == 3 and len(outbox()) == 3
+    for minute in (3, 30, 59):  # flooding within the hour: audited, nothing queued
+        assert reset_link_for(actor, now=start + timedelta(minutes=minute)) == links[-1]
+    assert len(outbox()) == 3
+    with read_only() as session:
+        assert session.scalar(select(func.count()).select_from(OneTimeToken)) == 3
+    entries = audit_rows("password_reset_requested")
+    assert [e.detail for e in entries] == [None] * 3 + ["trop de demandes"] * 3
+    assert {e.object_id for e in entries} == {actor.user_id} and entries[-1].ip_address == IP
+    # The refused requests did not invalidate the link already sent.
+    token, _ = use_link(links[-1], now=start + timedelta(minutes=60))
+    assert live_actor(token, now=start + timedelta(minutes=60)).user_id == actor.user_id
+
+
+def test_request_password_reset_limit_slides_with_the_hour(db):
+    actor = make_user(Role.PILOTE)
+    start = datetime(2030, 3, 1, 8, 0, tzinfo=timezone.utc)
+    for minute in (0, 10, 20):
+        reset_link_for(actor, now=start + timedelta(minutes=minute))
+    reset_link_for(actor, now=start + timedelta(minutes=59, seconds=59))
+    assert len(outbox()) == 3
+    fresh = reset_link_for(actor, now=start + timedelta(minutes=60))  # the first one is an hour old
+    assert len(outbox()) == 4
+    use_link(fresh, now=start + timedelta(minutes=61))
+
+
+def test_request_password_reset_limit_is_per_account(db):
+    first, second = make_user(Role.PILOTE), make_user(Role.PILOTE)
+    for _ in range(4):
+        reset_link_for(first)
+    reset_link_for(second)
+    assert [m.to_address for m in outbox()] == [first.email] * 3 + [second.email]
 
 
 def test_use_link_reset_sets_password_and_revokes_other_sessions(db):

@@ -246,6 +246,14 @@ def test_save_call_criterion_weight_must_be_within_1_to_10(pilote, weight, accep
         assert refused.value.errors.keys() == {"criteria"}
 
 
+@pytest.mark.parametrize("weight", [True, False, 2.7, 2.0, "3", None])
+def test_save_call_criterion_weight_that_is_not_an_int_is_refused(pilote, weight):
+    with pytest.raises(ValidationFailed) as refused:
+        save_call(pilote, call_data(make_edition(), criteria=(("Clarté", weight),)))
+    assert refused.value.errors == {"criteria": "Chaque poids est un nombre entier entre 1 et 10."}
+    assert count(Call) == 0 and count(Criterion) == 0
+
+
 def test_save_call_changing_a_weight_before_any_review_is_accepted(pilote):
     edition_id = make_edition()
     call_id = save_call(pilote, call_data(edition_id))
@@ -410,6 +418,49 @@ def test_extend_call_on_a_draft_keeps_it_unpublished(pilote):
         call = session.get(Call, call_id)
     assert call.state == CallState.DRAFT
     assert call.closes_at == datetime(2027, 3, 1, 11, 0, tzinfo=UTC)
+
+
+def test_close_call_on_a_draft_is_refused_and_networks_never_see_it(pilote):
+    network_id = make_network()
+    call_id = make_call(networks=(network_id,), state=CallState.DRAFT,
+                        opens_at=datetime(2027, 1, 10, 8, tzinfo=UTC), closes_at=datetime(2027, 2, 10, 17, tzinfo=UTC))
+    with pytest.raises(ValidationFailed) as refused, unit_of_work() as session:
+        calls.close_call(session, actor=pilote, call_id=call_id, expected_version=1, now=NOW)
+    assert refused.value.errors == {"state": "Seul un appel ouvert peut être clos."}
+    # Extending the draft still does not publish it either.
+    with unit_of_work() as session:
+        calls.extend_call(session, actor=pilote, call_id=call_id, expected_version=1, closes_on=date(2027, 3, 1),
+                          closes_time=time(12, 0), now=NOW)
+    referent = make_user(Role.RESEAU, network_id=network_id)
+    with read_only() as session:
+        call = session.get(Call, call_id)
+        assert (call.state, call.version) == (CallState.DRAFT, 2)
+        assert calls.calls_for_network(session, actor=referent) == []
+        assert session.scalar(select(func.count()).select_from(AuditEntry)
+                              .where(AuditEntry.action == "call_closed")) == 0
+
+
+def test_close_call_already_closed_is_refused(pilote):
+    call_id = make_call(networks=(make_network(),), opens_at=datetime(2027, 1, 10, 8, tzinfo=UTC),
+                        closes_at=datetime(2027, 2, 10, 17, tzinfo=UTC))
+    with unit_of_work() as session:
+        calls.close_call(session, actor=pilote, call_id=call_id, expected_version=1, now=NOW)
+    with pytest.raises(ValidationFailed) as refused, unit_of_work() as session:
+        calls.close_call(session, actor=pilote, call_id=call_id, expected_version=2, now=NOW + timedelta(hours=1))
+    assert refused.value.errors.keys() == {"state"}
+    with read_only() as session:
+        call = session.get(Call, call_id)
+    assert (call.state, call.closes_at, call.version) == (CallState.CLOSED, NOW, 2)
+
+
+def test_close_call_open_but_past_its_closing_time_is_accepted(pilote):
+    closes = datetime(2027, 1, 15, 17, tzinfo=UTC)  # before NOW: the clock already closed it
+    call_id = make_call(networks=(make_network(),), opens_at=datetime(2027, 1, 10, 8, tzinfo=UTC), closes_at=closes)
+    with unit_of_work() as session:
+        calls.close_call(session, actor=pilote, call_id=call_id, expected_version=1, now=NOW)
+    with read_only() as session:
+        call = session.get(Call, call_id)
+    assert (call.state, call.closes_at) == (CallState.CLOSED, closes)
 
 
 def test_close_call_makes_candidacies_read_only_immediately(pilote):

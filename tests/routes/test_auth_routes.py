@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 import routes.auth
 from core import accounts
 from db.engine import read_only, unit_of_work
-from db.models import AuditEntry, OutboxMessage, Role, SignInSession
+from db.models import AuditEntry, Network, OutboxMessage, Role, SignInSession
 from routes.web import CSRF_COOKIE, LINK_COOKIE, SESSION_COOKIE
 from tests.factories import PASSWORD, make_session_token, make_user
 
@@ -168,6 +168,59 @@ def test_sign_in_after_five_failures_is_429(client):
     assert set_cookie_headers(response, SESSION_COOKIE) == []
 
 
+def session_token_of(response) -> str:
+    [cookie] = set_cookie_headers(response, SESSION_COOKIE)
+    return cookie.split(";", 1)[0].split("=", 1)[1]
+
+
+def live_sessions() -> list[int]:
+    with read_only() as session:
+        return list(session.scalars(select(SignInSession.user_id).where(SignInSession.revoked_at.is_(None))))
+
+
+def post_sign_in_while_signed_in(client, email: str, password: str = PASSWORD):
+    """POST the sign-in form from a tab left open: GET /connexion redirects once signed in,
+    so the CSRF token comes from another page (the cookie is the same for the whole site)."""
+    csrf = csrf_of(client.get("/mot-de-passe-oublie"))
+    return client.post("/connexion", headers={"Origin": BASE},
+                       data={"email": email, "password": password, "csrf_token": csrf})
+
+
+@pytest.mark.parametrize("same_account", [True, False])
+def test_sign_in_while_holding_a_live_session_revokes_it(client, same_account):
+    first = make_user(Role.PILOTE)
+    second = first if same_account else make_user(Role.EVALUATEUR)
+    old_token = session_token_of(post_form(client, "/connexion", {"email": first.email, "password": PASSWORD}))
+    response = post_sign_in_while_signed_in(client, second.email)
+    assert response.status_code == 303
+    new_token = session_token_of(response)
+    assert new_token != old_token
+    with read_only() as session:
+        assert accounts.check_session(session, old_token).actor is None
+        assert accounts.check_session(session, new_token).actor.user_id == second.user_id
+    assert live_sessions() == [second.user_id]  # one browser, one live session
+    assert audit_actions()[-2:] == ["sign_in", "sign_out"]
+
+
+def test_sign_in_failing_while_holding_a_live_session_keeps_it(client):
+    actor = make_user(Role.PILOTE)
+    token = session_token_of(post_form(client, "/connexion", {"email": actor.email, "password": PASSWORD}))
+    response = post_sign_in_while_signed_in(client, actor.email, "pas-le-bon")
+    assert response.status_code == 401
+    with read_only() as session:
+        assert accounts.check_session(session, token).actor.user_id == actor.user_id
+
+
+def test_sign_in_referent_of_a_deactivated_network_is_the_same_401(client):
+    referent = make_user(Role.RESEAU)
+    with unit_of_work() as session:
+        session.get(Network, referent.network_id).active = False
+    response = post_form(client, "/connexion", {"email": referent.email, "password": PASSWORD})
+    assert response.status_code == 401 and WRONG_CREDENTIALS in response.text
+    assert set_cookie_headers(response, SESSION_COOKIE) == []
+    assert audit_actions() == ["sign_in_failed"]
+
+
 # ---------------------------------------------------------------- single-use links
 
 
@@ -230,6 +283,20 @@ def test_link_password_submit_without_csrf_is_403_and_keeps_the_link(client):
     assert response.status_code == 303
 
 
+def test_link_password_submit_revokes_the_session_of_the_cookie_presented(client):
+    someone = make_user(Role.PILOTE)
+    old_token = make_session_token(someone)
+    client.cookies.set(SESSION_COOKIE, old_token)
+    client.get(f"/lien/{invitation_token()}")
+    response = post_form(client, "/mot-de-passe", {"password": NEW_PASSWORD, "password_confirmation": NEW_PASSWORD})
+    assert response.status_code == 303
+    new_token = session_token_of(response)
+    with read_only() as session:
+        assert accounts.check_session(session, old_token).actor is None
+        assert accounts.check_session(session, new_token).actor.email == "nouvelle@exemple.fr"
+    assert len(live_sessions()) == 1
+
+
 def test_link_reused_is_410(client):
     token = invitation_token()
     client.get(f"/lien/{token}")
@@ -271,6 +338,24 @@ def test_reset_gives_the_same_answer_for_known_and_unknown_emails(client):
     with read_only() as session:
         assert session.scalars(select(OutboxMessage.to_address)).all() == [actor.email]
     assert audit_actions() == ["password_reset_requested", "password_reset_requested"]
+
+
+def test_reset_flooding_gives_the_same_answer_and_queues_three_messages(client):
+    actor = make_user(Role.PILOTE)
+    answers = [post_form(client, "/mot-de-passe-oublie", {"email": actor.email}) for _ in range(5)]
+    unknown = post_form(client, "/mot-de-passe-oublie", {"email": "inconnu@exemple.fr"})
+    assert {a.status_code for a in answers} == {200}
+    assert {a.text for a in answers} == {unknown.text} and RESET_SENT in unknown.text
+    with read_only() as session:
+        bodies = session.scalars(select(OutboxMessage.body_text).order_by(OutboxMessage.id)).all()
+        details = session.scalars(select(AuditEntry.detail).order_by(AuditEntry.id)).all()
+    assert len(bodies) == 3
+    assert details == [None] * 3 + ["trop de demandes"] * 2 + ["compte inconnu"]
+    # The last link mailed still works.
+    link = re.search(r"http://testserver(/lien/\S+)", bodies[-1]).group(1)
+    assert client.get(link).status_code == 303
+    response = post_form(client, "/mot-de-passe", {"password": NEW_PASSWORD, "password_confirmation": NEW_PASSWORD})
+    assert response.status_code == 303
 
 
 def test_reset_without_csrf_is_403_and_queues_nothing(client):
