@@ -14,10 +14,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 venv: $(VENV)/.installed
 
+# Served on localhost only; links in mail point at this port unless OPENMAP_BASE_URL is set.
 run: venv
 	$(PY) manage.py migrate
 	$(PY) manage.py seed-demo --if-empty
-	$(VENV)/bin/streamlit run server.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	OPENMAP_BASE_URL="$${OPENMAP_BASE_URL:-http://localhost:$(PORT)}" \
+		$(VENV)/bin/streamlit run server.py --server.address localhost --server.port $(PORT) \
+		--server.headless true --browser.gatherUsageStats false
 
 test: venv
 	$(PY) -m pytest

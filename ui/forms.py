@@ -31,7 +31,7 @@ def field_error(form: str, field: str) -> None:
 def form_error(form: str) -> None:
     message = errors(form).get(FORM_ERROR)
     if message:
-        st.error(message)
+        st.error(escape_md(message))
 
 
 def opened_version(record: str, current: int | None) -> int | None:
@@ -62,9 +62,12 @@ def submit(form: str, action: Callable[[], T], *, record: str | None = None) -> 
     st.rerun()
 
 
-MD_SPECIALS = "\\`*_{}[]()#+-.!|<>~$:"
+MD_SPECIALS = "\\`*_{}[]()#+-.!|<>~$:=&"
 
 
 def escape_md(text: str | None) -> str:
-    """User text made inert for st.markdown (no emphasis, links, HTML or LaTeX)."""
-    return "".join(f"\\{c}" if c in MD_SPECIALS else c for c in (text or ""))
+    """User text made inert for st.markdown (no emphasis, links, HTML, entities, LaTeX or
+    headings or code blocks). Its lines, without their indentation, are joined by hard line
+    breaks and its blank lines dropped, so it stays one paragraph whatever a line starts with."""
+    escaped = "".join(f"\\{c}" if c in MD_SPECIALS else c for c in (text or ""))
+    return "  \n".join(line.lstrip() for line in escaped.splitlines() if line.strip())

@@ -35,10 +35,11 @@ def _browser_session() -> str | None:
     return context.session_id if context else None
 
 
-def check_actor() -> Actor | None:
+def check_actor(*, activity: bool = True) -> Actor | None:
     """The actor of this browser, checked against the database (revocation and expiry
-    take effect at once). Called first in every run."""
-    actor = _checked_actor()
+    take effect at once). Called first in every run; `activity=False` for an automatic
+    refresh, which must not push the idle expiry back."""
+    actor = _checked_actor(activity=activity)
     _this_run.value = (_browser_session(), actor)
     return actor
 
@@ -51,13 +52,25 @@ def current_actor() -> Actor | None:
     return check_actor()
 
 
-def _checked_actor() -> Actor | None:
+def still_signed_in(actor: Actor) -> bool:
+    """For a fragment that refreshes itself: whether this browser is still signed in as
+    `actor`. A fragment's own rerun skips the top of the script, so the session is checked
+    again there (as an automatic refresh, not activity: an idle session still expires);
+    in a full run it was checked at the top already."""
+    context = get_script_run_ctx()
+    if not (context and context.fragment_ids_this_run):
+        return True
+    viewer = check_actor(activity=False)
+    return viewer is not None and viewer.user_id == actor.user_id
+
+
+def _checked_actor(*, activity: bool = True) -> Actor | None:
     token = session_token()
     if not token:
         return None
     with read_only() as session:
         check = accounts.check_session(session, token)
-    if check.needs_touch:
+    if activity and check.needs_touch:
         with unit_of_work() as session:
             accounts.touch_session(session, check.session_id)
     return check.actor

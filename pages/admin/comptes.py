@@ -30,7 +30,7 @@ if issued:
     st.code(issued["url"], language=None)
 
 roles = invitable_roles(actor)
-with st.form(INVITE, clear_on_submit=False):
+with st.form(INVITE, clear_on_submit=False, enter_to_submit=False):
     forms.form_error(INVITE)
     full_name = st.text_input("Nom et prénom", max_chars=120)
     forms.field_error(INVITE, "full_name")
@@ -81,10 +81,11 @@ if can(actor, Action.MANAGE_ACCOUNTS) and rows:
     by_id = {r.id: r for r in rows}
     chosen = st.selectbox("Compte", list(by_id), format_func=lambda i: f"{by_id[i].full_name} — {by_id[i].email}")
     account = by_id[chosen]
+    version = forms.opened_version(f"user:{account.id}", account.version)
     done = st.session_state.pop("account_saved", None)
     if done:
         st.success(done)
-    with st.form(EDIT):
+    with st.form(EDIT, enter_to_submit=False):
         forms.form_error(EDIT)
         all_roles = list(Role)
         new_role = st.selectbox("Rôle", all_roles, index=all_roles.index(account.role),
@@ -101,9 +102,9 @@ if can(actor, Action.MANAGE_ACCOUNTS) and rows:
     if saved:
         def update():
             with unit_of_work() as session:
-                accounts.update_account(session, actor=actor, user_id=account.id, expected_version=account.version,
+                accounts.update_account(session, actor=actor, user_id=account.id, expected_version=version,
                                         role=new_role, network_id=new_network, active=new_active)
-        forms.submit(EDIT, update)
+        forms.submit(EDIT, update, record=f"user:{account.id}")
         st.session_state["account_saved"] = f"Compte de {forms.escape_md(account.email)} enregistré."
         st.rerun()
 

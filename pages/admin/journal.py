@@ -5,6 +5,7 @@ import streamlit as st
 from core import audit
 from core.audit import ACTION_LABELS, AuditFilter
 from db.engine import read_only
+from ui.audit import changes, object_label
 from ui.format import when
 from ui.session import require_actor
 
@@ -13,7 +14,8 @@ st.title("Journal d'audit")
 
 columns = st.columns([2, 2, 1, 1])
 text = columns[0].text_input("Rechercher (personne, adresse IP, détail)")
-actions = columns[1].multiselect("Actions", list(ACTION_LABELS), format_func=ACTION_LABELS.get)
+actions = columns[1].multiselect("Actions", list(ACTION_LABELS), format_func=ACTION_LABELS.get,
+                                 placeholder="Toutes")
 since = columns[2].date_input("Du", value=None, format="DD/MM/YYYY")
 until = columns[3].date_input("Au", value=None, format="DD/MM/YYYY")
 
@@ -27,9 +29,8 @@ st.dataframe(
     [
         {
             "Quand": when(e.at), "Qui": e.actor_label or "", "Action": ACTION_LABELS.get(e.action, e.action),
-            "Objet": f"{e.object_type} n° {e.object_id}" if e.object_type else "",
-            "Depuis": e.ip_address or "", "Détail": e.detail or "",
-            "Avant": str(e.before) if e.before else "", "Après": str(e.after) if e.after else "",
+            "Objet": object_label(e.object_type, e.object_id),
+            "Depuis": e.ip_address or "", "Détail": e.detail or "", "Changements": changes(e.before, e.after),
         }
         for e in entries
     ],

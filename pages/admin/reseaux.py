@@ -46,7 +46,7 @@ def network_fields(form: str, current=None) -> NetworkData:
 
 create_tab, edit_tab = st.tabs(["Créer un réseau", "Modifier un réseau"])
 with create_tab:
-    with st.form(CREATE):
+    with st.form(CREATE, enter_to_submit=False):
         forms.form_error(CREATE)
         new_data = network_fields(CREATE)
         created = st.form_submit_button("Créer le réseau", type="primary")
@@ -64,7 +64,8 @@ with edit_tab:
     else:
         by_id = {r.id: r for r in rows}
         chosen = st.selectbox("Réseau à modifier", list(by_id), format_func=lambda i: by_id[i].name)
-        with st.form(EDIT):
+        version = forms.opened_version(f"network:{chosen}", by_id[chosen].version)
+        with st.form(EDIT, enter_to_submit=False):
             forms.form_error(EDIT)
             data = network_fields(EDIT, by_id[chosen])
             saved = st.form_submit_button("Enregistrer", type="primary")
@@ -72,7 +73,7 @@ with edit_tab:
             def update():
                 with unit_of_work() as session:
                     networks.update_network(session, actor=actor, network_id=chosen,
-                                            expected_version=by_id[chosen].version, data=data)
-            forms.submit(EDIT, update)
+                                            expected_version=version, data=data)
+            forms.submit(EDIT, update, record=f"network:{chosen}")
             st.session_state["network_notice"] = "Réseau enregistré."
             st.rerun()

@@ -17,7 +17,7 @@ st.caption(forms.escape_md(actor.role_label + (f" · {actor.network_name}" if ac
 st.subheader("Changer de mot de passe")
 if st.session_state.pop("password_changed", False):
     st.success("Votre mot de passe a été changé.")
-with st.form(FORM, clear_on_submit=False):
+with st.form(FORM, clear_on_submit=False, enter_to_submit=False):
     forms.form_error(FORM)
     current = st.text_input("Mot de passe actuel", type="password", autocomplete="current-password")
     forms.field_error(FORM, "current_password")

@@ -1,22 +1,31 @@
 """Editions and their calls: create, edit, open, extend, close; live counts per network."""
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 import streamlit as st
 
 from core import calls, networks
 from core.calls import DEFAULT_CRITERIA, CallData, EditionData
-from core.clock import format_date, format_time, utcnow
+from core.clock import format_date, format_time, to_paris, utcnow
 from core.departements import DEPARTEMENTS
 from core.reference import ILE_DE_FRANCE, STRUCTURE_KINDS, kind_label
 from db.engine import read_only, unit_of_work
 from ui import forms
 from ui.format import when
-from ui.session import require_actor
+from ui.session import require_actor, still_signed_in
 
 EDITION = "rencontre"
 CALL = "appel"
 NEW = 0
+
+
+def whole(weight):
+    """A weight as an int when it is a whole number; anything else (2.7, empty) is passed
+    on as is, for core to refuse with its message, never truncated."""
+    if weight is None or weight != weight:  # empty cell (None or NaN)
+        return 0
+    return int(weight) if float(weight).is_integer() else weight
+
 
 actor = require_actor()
 st.title("Rencontres et appels")
@@ -35,11 +44,13 @@ edition_id = st.selectbox("Rencontre", [NEW, *by_edition], index=1 if editions e
 edition = by_edition.get(edition_id)
 edition_version = forms.opened_version(f"edition:{edition_id}", edition.version if edition else None)
 
-with st.expander("Nouvelle rencontre" if edition is None else "Modifier la rencontre", expanded=edition is None):
+# A refused save reruns the page: its message is shown above the expander, opened on the fields.
+forms.form_error(EDITION)
+with st.expander("Nouvelle rencontre" if edition is None else "Modifier la rencontre",
+                 expanded=edition is None or bool(forms.errors(EDITION))):
     current = edition.data if edition else EditionData(number=(editions[0].number + 1) if editions else 1, title="",
                                                        event_date=None, start_time=time(9), end_time=time(12, 30))
-    with st.form(f"{EDITION}:{edition_id}"):
-        forms.form_error(EDITION)
+    with st.form(f"{EDITION}:{edition_id}", enter_to_submit=False):
         cols = st.columns([1, 3])
         with cols[0]:
             number = st.number_input("Numéro", min_value=1, step=1, value=current.number)
@@ -93,7 +104,10 @@ if call_id != NEW:
 
     @st.fragment(run_every="30s")
     def live_counts() -> None:
-        """Refreshed every 30 seconds while the page is open."""
+        """Refreshed every 30 seconds while the page is open, as long as its session lives."""
+        if not still_signed_in(actor):
+            st.warning("Votre session a expiré ou a changé : rechargez la page.")
+            return
         with read_only() as session:
             counts = calls.submission_counts(session, actor=actor, call_id=call_id)
         st.dataframe([{"Réseau": c.network_name, "Brouillons": c.drafts, "Déposées": c.submitted,
@@ -105,12 +119,14 @@ if call_id != NEW:
     forms.form_error("etat_appel")
     forms.field_error("etat_appel", "invited_networks")
     forms.field_error("etat_appel", "closes_at")
+    forms.field_error("etat_appel", "state")
 
     def transition(change, message):
         def run():
             with unit_of_work() as session:
                 change(session)
-        forms.submit("etat_appel", run)
+        # The change bumps the call's version: the call form starts again from the stored call.
+        forms.submit("etat_appel", run, record=f"call:{call_id}")
         st.session_state["calls_notice"] = message
         st.rerun()
 
@@ -131,14 +147,15 @@ if call_id != NEW:
 
 call_version = forms.opened_version(f"call:{call_id}", detail.version if detail else None)
 network_names = {n.id: n.name for n in network_rows}
-today = date.today()
+today = to_paris(utcnow()).date()
 current = detail.data if detail else CallData(
     edition_id=edition.id, theme_title="", opens_on=today, opens_time=time(9), closes_on=today + timedelta(days=30),
     closes_time=time(18), pitch_slots=5, pitch_minutes=5, eligible_kinds=tuple(STRUCTURE_KINDS),
     eligible_departements=tuple(ILE_DE_FRANCE), invited_network_ids=tuple(network_names))
-with st.expander("Nouvel appel" if detail is None else "Modifier l'appel", expanded=detail is None):
-    with st.form(f"{CALL}:{call_id}"):
-        forms.form_error(CALL)
+forms.form_error(CALL)
+with st.expander("Nouvel appel" if detail is None else "Modifier l'appel",
+                 expanded=detail is None or bool(forms.errors(CALL))):
+    with st.form(f"{CALL}:{call_id}", enter_to_submit=False):
         theme = st.text_input("Thème", value=current.theme_title, max_chars=200)
         forms.field_error(CALL, "theme_title")
         theme_description = st.text_area("Description du thème", value=current.theme_description, max_chars=5000)
@@ -157,18 +174,24 @@ with st.expander("Nouvel appel" if detail is None else "Modifier l'appel", expan
         minutes = cols[1].number_input("Durée d'une présentation (minutes)", min_value=1, max_value=60,
                                        value=current.pitch_minutes)
         kinds = st.multiselect("Types de structures éligibles", list(STRUCTURE_KINDS), default=list(current.eligible_kinds),
-                               format_func=kind_label)
+                               format_func=kind_label, placeholder="Choisir…")
         forms.field_error(CALL, "eligible_kinds")
         departements = st.multiselect("Départements éligibles", list(DEPARTEMENTS),
                                       default=list(current.eligible_departements),
-                                      format_func=lambda c: f"{c} — {DEPARTEMENTS[c]}")
+                                      format_func=lambda c: f"{c} — {DEPARTEMENTS[c]}", placeholder="Choisir…")
         forms.field_error(CALL, "eligible_departements")
         invited = st.multiselect("Réseaux invités", list(network_names),
                                  default=[i for i in current.invited_network_ids if i in network_names],
-                                 format_func=network_names.get)
+                                 format_func=network_names.get, placeholder="Choisir…")
         st.markdown("**Critères d'évaluation** (poids de 1 à 10)")
-        criteria = st.data_editor([{"Critère": label, "Poids": weight} for label, weight in current.criteria],
-                                  num_rows="dynamic", width="stretch", key=f"criteria:{call_id}")
+        # Weights given as floats: on an integer column Streamlit would truncate 2.7 to 2 unseen;
+        # the column takes whole numbers only, and `whole` lets core refuse anything else.
+        criteria = st.data_editor(
+            [{"Critère": label, "Poids": float(weight)} for label, weight in current.criteria],
+            num_rows="dynamic", width="stretch", key=f"criteria:{call_id}",
+            column_config={"Critère": st.column_config.TextColumn("Critère", required=True, max_chars=200),
+                           "Poids": st.column_config.NumberColumn("Poids", min_value=1, max_value=10, step=1,
+                                                                  format="%d", required=True)})
         forms.field_error(CALL, "criteria")
         save_call = st.form_submit_button("Enregistrer l'appel", type="primary")
     if save_call:
@@ -177,7 +200,7 @@ with st.expander("Nouvel appel" if detail is None else "Modifier l'appel", expan
             opens_time=opens_time, closes_on=closes_on, closes_time=closes_time, pitch_slots=int(slots),
             pitch_minutes=int(minutes), eligible_kinds=tuple(kinds), eligible_departements=tuple(departements),
             invited_network_ids=tuple(invited),
-            criteria=tuple((str(row.get("Critère") or ""), int(row.get("Poids") or 0)) for row in criteria),
+            criteria=tuple((str(row.get("Critère") or ""), whole(row.get("Poids"))) for row in criteria),
         )
 
         def store_call():

@@ -17,6 +17,7 @@ WITHDRAW = "retrait"
 TEXT_KEYS = ["siret", "name", "address", "postcode", "city", "website", "insertion_workforce", "contact_name",
              "contact_email", "contact_phone", "presenter_name", "presenter_role", "pitch_title", "pitch_summary",
              "buyer_offer", "public_references"]
+MAX_ID = 2**31 - 1  # the largest id SQLite and PostgreSQL integer columns both hold
 
 
 def key(field: str) -> str:
@@ -40,6 +41,15 @@ def fill_from_siret() -> None:
     st.session_state["prefilled"] = known.name
 
 
+def id_param(name: str) -> int | None:
+    """The URL parameter `name` as a row id: None when absent, 0 when it cannot be one
+    (not a number, or beyond what the database stores), which finds nothing."""
+    raw = st.query_params.get(name)
+    if not raw:
+        return None
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID else 0
+
+
 def typed_form() -> CandidacyForm:
     values = {field: st.session_state.get(key(field), "") or "" for field in TEXT_KEYS + ["kind", "departement"]}
     return CandidacyForm(
@@ -50,16 +60,18 @@ def typed_form() -> CandidacyForm:
 
 
 actor = require_actor()
-call_id = st.query_params.get("appel")
-candidacy_id = st.query_params.get("id")
+call_id = id_param("appel")
+candidacy_id = id_param("id")
+view, call = None, None
 try:
     with read_only() as session:
-        view = candidacies.get(session, actor=actor, candidacy_id=int(candidacy_id)) if candidacy_id else None
-        call_id = view.call_id if view else int(call_id or 0)
-        call = next((c for c in calls.calls_for_network(session, actor=actor) if c.id == call_id), None)
-except (ValueError, DomainError):
+        view = candidacies.get(session, actor=actor, candidacy_id=candidacy_id) if candidacy_id else None
+        call_id = view.call_id if view else call_id
+        if call_id:
+            call = next((c for c in calls.calls_for_network(session, actor=actor) if c.id == call_id), None)
+except DomainError:
     view, call = None, None
-if call is None and not (candidacy_id or call_id):
+if candidacy_id is None and call_id is None:
     st.title("Nouvelle candidature")
     with read_only() as session:
         open_calls = [c for c in calls.calls_for_network(session, actor=actor) if c.phase(utcnow()) == "open"]
@@ -99,9 +111,11 @@ if view:
     status = candidacies.SUBMISSION_LABELS[view.submission.value]
     st.info(f"Statut : **{status}**" + (f" — retirée : {forms.escape_md(view.withdrawal_reason)}"
                                         if view.withdrawal_reason else ""))
-editable = view.editable if view else call.phase(utcnow()) == "open"
+phase = call.phase(utcnow())
+editable = view.editable if view else phase == "open"
 if not editable:
-    st.warning("Cette candidature n'est plus modifiable : l'appel est clos.")
+    st.warning(f"L'appel ouvre le {format_datetime(call.opens_at)} : la candidature pourra être saisie à partir de "
+               "ce moment." if phase == "upcoming" else "Cette candidature n'est plus modifiable : l'appel est clos.")
 
 forms.form_error(FORM)
 st.subheader("La structure")
@@ -112,7 +126,7 @@ prefilled = st.session_state.pop("prefilled", None)
 if prefilled:
     st.info(f"Structure connue : {forms.escape_md(prefilled)}. Ses informations ont été reprises, vérifiez-les.")
 
-with st.form(FORM, border=False):
+with st.form(FORM, border=False, enter_to_submit=False):
     st.text_input("Nom de la structure *", key=key("name"), max_chars=200, disabled=not editable)
     forms.field_error(FORM, "name")
     left, right = st.columns(2)

@@ -37,8 +37,11 @@ cols[1].download_button("Modèle CSV", spreadsheet.template_csv(), "modele-candi
                         icon=":material/download:")
 
 limit = settings().import_max_bytes
+# No `type=`: Streamlit would refuse another kind of file in English; read_rows says it in French.
 upload = st.file_uploader(f"Fichier à importer (CSV ou XLSX, {limit // (1024 * 1024)} Mo au plus)",
-                          key=f"upload:{st.session_state.get('imports_done', 0)}")
+                          key=f"upload:{st.session_state.get('imports_done', 0)}",
+                          help="Glissez le fichier ici ou cliquez pour le choisir. Partez d'un des modèles "
+                               "ci-dessus : une ligne par structure, les colonnes du modèle.")
 mode = st.radio("Enregistrer les lignes valides comme", ["drafts", "submitted"], horizontal=True,
                 format_func={"drafts": "brouillons", "submitted": "candidatures déposées"}.get)
 if upload is None:
@@ -54,7 +57,7 @@ if st.session_state.get("import_checked_for") != checked_for:
         with read_only() as session:
             report = importing.preview(session, actor=actor, call_id=call.id, rows=rows, submit=submit)
     except DomainError as error:
-        st.error(error.message)
+        st.error(escape_md(error.message))
         st.stop()
     st.session_state.update(import_checked_for=checked_for, import_rows=rows, import_report=report)
 rows, report = st.session_state["import_rows"], st.session_state["import_report"]
@@ -82,7 +85,7 @@ if st.button(label, type="primary", icon=":material/upload:"):
             done = importing.apply(session, actor=actor, call_id=call.id, rows=rows, submit=submit,
                                    source=upload.name, checked=report)
     except DomainError as error:
-        st.error(error.message)
+        st.error(escape_md(error.message))
         st.stop()
     st.session_state["imports_done"] = st.session_state.get("imports_done", 0) + 1  # empties the uploader
     for key in ("import_checked_for", "import_rows", "import_report"):

@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from core import accounts
-from db.engine import read_only
+from db.engine import read_only, unit_of_work
 from db.models import OneTimeToken, Role, TokenPurpose, User
 from tests.factories import make_network, make_session_token
 from tests.pages.conftest import (
@@ -79,7 +79,7 @@ def test_comptes_invite_with_invalid_email_shows_the_message_next_to_the_field(a
     no_exception(at)
     assert message_after(at.form[0], "Adresse e-mail") == red(
         "L'adresse e-mail doit contenir un « @ » (par exemple prenom.nom@exemple.fr).")
-    assert texts(at.error) == ["Certains champs sont à corriger."]
+    assert texts(at.error) == [escape_md("Certains champs sont à corriger.")]
     assert not at.code and not at.success
     assert user_count() == before
     with read_only() as session:
@@ -134,8 +134,8 @@ def test_comptes_admin_cannot_deactivate_itself(as_role):
     by_label(at.form[1].checkbox, "Compte actif").uncheck()
     at = by_label(at.form[1].button, "Enregistrer").click().run()
     no_exception(at)
-    assert texts(at.error) == [
-        "Vous ne pouvez pas retirer vos propres droits d'administration ni désactiver votre compte."]
+    assert texts(at.error) == [escape_md(
+        "Vous ne pouvez pas retirer vos propres droits d'administration ni désactiver votre compte.")]
     with read_only() as session:
         assert session.get(User, admin.user_id).active is True
 
@@ -151,3 +151,23 @@ def test_comptes_reset_link_for_an_account(as_role):
     with read_only() as session:
         info = accounts.peek_link(session, link.rsplit("/", 1)[1])
     assert info.purpose == TokenPurpose.PASSWORD_RESET and info.email == reviewer.email
+
+
+def test_comptes_edit_saved_meanwhile_by_a_colleague_is_refused_as_stale(as_role):
+    admin, colleague = as_role(Role.ADMIN), as_role(Role.ADMIN)
+    reviewer = as_role(Role.EVALUATEUR)
+    at = open_app(admin, PAGE)
+    by_label(at.selectbox, "Compte").set_value(reviewer.user_id).run()
+    with unit_of_work() as session:  # a colleague makes the reviewer a project lead after the form was shown
+        accounts.update_account(session, actor=colleague, user_id=reviewer.user_id, expected_version=1,
+                                role=Role.PILOTE, network_id=None, active=True)
+    by_label(at.form[1].checkbox, "Compte actif").uncheck()
+    at = by_label(at.form[1].button, "Enregistrer").click().run()
+    no_exception(at)
+    assert texts(at.error) == [escape_md(
+        "Cet élément a été modifié par quelqu'un d'autre depuis que vous l'avez ouvert. "
+        "Rechargez la page pour voir la dernière version ; vos modifications n'ont pas été enregistrées.")]
+    assert not at.success
+    with read_only() as session:
+        user = session.get(User, reviewer.user_id)
+        assert (user.role, user.active, user.version) == (Role.PILOTE, True, 2)

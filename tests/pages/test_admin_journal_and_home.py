@@ -8,14 +8,16 @@ from db.engine import unit_of_work
 from db.models import AuditEntry, Role
 from tests.factories import make_network
 from tests.pages.conftest import by_label, no_exception, open_app, texts
+from ui.audit import changes, object_label
 
 JOURNAL = "pages/admin/journal.py"
 
 
 def entry(action: str, at: datetime, *, label: str = "admin@exemple.fr", ip: str = "10.0.0.1",
-          detail: str | None = None) -> None:
+          detail: str | None = None, **change) -> None:
+    """An audit row; `change` may give object_type, object_id, before and after."""
     with unit_of_work() as session:
-        session.add(AuditEntry(at=at, action=action, actor_label=label, ip_address=ip, detail=detail))
+        session.add(AuditEntry(at=at, action=action, actor_label=label, ip_address=ip, detail=detail, **change))
 
 
 def utc(day: int, hour: int = 12) -> datetime:
@@ -96,3 +98,42 @@ def test_journal_is_open_to_the_project_lead(as_role):
     no_exception(at)
     assert texts(at.title) == ["Journal d'audit"]
     assert shown_actions(at) == ["Connexion"]
+
+
+def test_journal_names_objects_in_french_and_lists_only_what_changed(as_role):
+    entry("candidacy_updated", utc(2), object_type="candidacy", object_id=15,
+          before={"submission": "draft", "pitch_title": "Ancien titre", "public_references": None,
+                  "consent_sharing": False, "city": "Argenteuil"},
+          after={"submission": "draft", "pitch_title": "Nouveau titre", "public_references": "Ville de Cergy",
+                 "consent_sharing": True, "city": "Argenteuil"})
+    entry("network_created", utc(3), object_type="network", object_id=4, after={"name": "Réseau Nord", "active": True})
+    entry("sign_in", utc(4))
+    at = open_app(as_role(Role.ADMIN), JOURNAL)
+    no_exception(at)
+    table = at.dataframe[0].value
+    assert "Avant" not in table.columns and "Après" not in table.columns
+    rows = table.set_index("Action")
+    assert rows.loc["Modification d'une candidature", "Objet"] == "candidature n° 15"
+    assert rows.loc["Modification d'une candidature", "Changements"] == (
+        "titre de la présentation : Ancien titre → Nouveau titre ; "
+        "références de marchés publics : — → Ville de Cergy ; "
+        "accord partage avec les acheteurs : non → oui")
+    assert rows.loc["Création d'un réseau", "Objet"] == "réseau n° 4"
+    assert rows.loc["Création d'un réseau", "Changements"] == "nom : — → Réseau Nord ; actif : — → oui"
+    assert rows.loc["Connexion", "Objet"] == "" and rows.loc["Connexion", "Changements"] == ""
+
+
+@pytest.mark.parametrize(("object_type", "label"), [
+    ("user", "compte n° 7"), ("network", "réseau n° 7"), ("candidacy", "candidature n° 7"), ("call", "appel n° 7"),
+    ("edition", "rencontre n° 7")])
+def test_journal_object_labels(object_type, label):
+    assert object_label(object_type, 7) == label
+
+
+def test_journal_changes_show_times_in_paris_and_lists_as_text():
+    assert changes({"closes_at": "2026-03-05T17:00:00+00:00", "start_time": "09:00:00"},
+                   {"closes_at": "2026-03-12T17:00:00+00:00", "start_time": "09:30:00",
+                    "criteria": [["Clarté de l'offre", 1]]}) == (
+        "clôture : 5 mars 2026 à 18 h 00 → 12 mars 2026 à 18 h 00 ; début : 09 h 00 → 09 h 30 ; "
+        "critères : — → Clarté de l'offre (1)")
+    assert changes({"insertion_workforce": "18"}, {"insertion_workforce": "20"}) == "salariés en insertion : 18 → 20"

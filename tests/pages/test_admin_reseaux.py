@@ -2,7 +2,9 @@
 
 from sqlalchemy import select
 
-from db.engine import read_only
+from core import networks
+from core.networks import NetworkData
+from db.engine import read_only, unit_of_work
 from db.models import AuditEntry, Network, Role
 from tests.factories import make_network
 from tests.pages.conftest import (
@@ -16,6 +18,8 @@ from tests.pages.conftest import (
 from ui.forms import escape_md
 
 PAGE = "pages/admin/reseaux.py"
+STALE = ("Cet élément a été modifié par quelqu'un d'autre depuis que vous l'avez ouvert. "
+         "Rechargez la page pour voir la dernière version ; vos modifications n'ont pas été enregistrées.")
 
 
 def create(at, **fields):
@@ -67,7 +71,7 @@ def test_reseaux_duplicate_name_is_refused_next_to_the_field(as_role):
     at = create(open_app(as_role(Role.ADMIN), PAGE), **{"Nom du réseau": "réseau NORD"})
     no_exception(at)
     assert message_after(at.tabs[0].form[0], "Nom du réseau") == red("Un réseau porte déjà ce nom.")
-    assert "Certains champs sont à corriger." in texts(at.error)
+    assert escape_md("Certains champs sont à corriger.") in texts(at.error)
     assert not at.success
     assert names() == ["Réseau Nord"]
 
@@ -92,3 +96,20 @@ def test_reseaux_edit_a_network(as_role):
         row = session.get(Network, network)
         assert (row.name, row.active, row.version) == ("Réseau Nord-Est", False, 2)
     assert at.dataframe[0].value.set_index("Réseau").loc["Réseau Nord-Est", "Actif"] == "Non"
+
+
+def test_reseaux_edit_saved_meanwhile_by_a_colleague_is_refused_as_stale(as_role):
+    network = make_network("Réseau Nord")
+    at = open_app(as_role(Role.ADMIN), PAGE)
+    with unit_of_work() as session:  # a colleague edits the network after the form was shown
+        networks.update_network(session, actor=as_role(Role.ADMIN), network_id=network, expected_version=1,
+                                data=NetworkData(name="Réseau Nord", contact_email="collegue@nord.fr"))
+    tab = at.tabs[1]
+    by_label(tab.text_input, "Site internet").input("https://nord.example.org")
+    at = by_label(tab.button, "Enregistrer").click().run()
+    no_exception(at)
+    assert texts(at.error) == [escape_md(STALE)]
+    assert not at.success
+    with read_only() as session:
+        row = session.get(Network, network)
+        assert (row.contact_email, row.website, row.version) == ("collegue@nord.fr", None, 2)

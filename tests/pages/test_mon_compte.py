@@ -45,7 +45,7 @@ def test_mon_compte_wrong_current_password_is_refused_next_to_the_field(as_role)
     at = fill(open_app(actor, PAGE), "pas-le-bon-mot", NEW_PASSWORD, NEW_PASSWORD)
     no_exception(at)
     assert message_after(at.form[0], "Mot de passe actuel") == red("Le mot de passe actuel est incorrect.")
-    assert texts(at.error) == ["Certains champs sont à corriger."]
+    assert texts(at.error) == [escape_md("Certains champs sont à corriger.")]
     assert not at.success
     with unit_of_work() as session:
         outcome = accounts.sign_in(session, email=actor.email, password=PASSWORD, ip_address="127.0.0.1")

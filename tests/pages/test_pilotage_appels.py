@@ -4,6 +4,7 @@ extend it, close it. Other roles cannot reach the page, and core refuses them.""
 
 from __future__ import annotations
 
+import json
 from datetime import date, time, timedelta
 
 import pytest
@@ -11,13 +12,14 @@ from sqlalchemy import select
 
 from core import calls, candidacies
 from core.calls import DEFAULT_CRITERIA, CallData, EditionData
-from core.clock import to_paris
-from core.errors import NotAllowed
+from core.clock import to_paris, utcnow
+from core.errors import NotAllowed, StaleEdit
 from core.reference import ILE_DE_FRANCE, STRUCTURE_KINDS
 from db.engine import read_only, unit_of_work
 from db.models import Call, CallState, Edition, Role
 from tests.factories import complete_form, make_network, make_user
 from tests.pages.conftest import by_label, no_exception, open_app, red, texts
+from ui.forms import escape_md
 from tests.pages.test_reseau_candidature import siret_for
 
 PAGE = "pages/pilotage/appels.py"
@@ -84,7 +86,7 @@ def test_appels_edition_with_end_before_start_shows_the_message_under_the_field(
     assert [e.label for e in at.expander] == ["Nouvelle rencontre"]
     at = fill_edition(at, start=time(14), end=time(10))
     no_exception(at)
-    assert texts(at.error) == ["Certains champs sont à corriger."]
+    assert texts(at.error) == [escape_md("Certains champs sont à corriger.")]
     assert message_under(column_with(at.expander[0], "Fin"), "Fin") == red(
         "L'heure de fin doit être après l'heure de début.")
     assert message_under(column_with(at.expander[0], "Début"), "Début") is None
@@ -148,8 +150,9 @@ def test_appels_create_a_call_with_the_defaults_is_a_draft(lead):
         assert sorted(n.id for n in call.invited_networks) == sorted(networks)
         assert [(c.label, c.weight) for c in call.criteria] == list(DEFAULT_CRITERIA)
         opens, closes = to_paris(call.opens_at), to_paris(call.closes_at)
-    assert (opens.date(), opens.time()) == (date.today(), time(9))
-    assert (closes.date(), closes.time()) == (date.today() + timedelta(days=30), time(18))
+    paris_today = to_paris(utcnow()).date()  # the day in Paris, whatever the server's zone
+    assert (opens.date(), opens.time()) == (paris_today, time(9))
+    assert (closes.date(), closes.time()) == (paris_today + timedelta(days=30), time(18))
     # the new call is selected, shown as a draft
     assert by_label(at.selectbox, "Appel").value == call.id
     assert any(m.startswith("**Brouillon** — ouverture ") for m in texts(at.markdown))
@@ -297,3 +300,95 @@ def test_appels_edition_saved_meanwhile_by_a_colleague_is_refused_as_stale(lead)
     assert any("modifié par quelqu'un d'autre" in e.value for e in at.error)
     with read_only() as session:
         assert session.get(Edition, edition_id).title == "Titre du collègue"
+
+
+def test_appels_call_form_saves_after_the_call_was_opened_from_the_page(lead):
+    at = open_call_page(lead, (make_network("Urtie"),))
+    at = by_label(at.button, "Ouvrir l'appel").click().run()
+    assert the_call().version == 2
+    form = call_form(at)
+    by_label(form.text_input, "Thème").input("Restauration collective et traiteurs")
+    at = by_label(form.button, "Enregistrer l'appel").click().run()
+    no_exception(at)
+    assert not at.error  # the opening bumped the version: the form must not be taken for stale
+    assert texts(at.success) == ["Appel enregistré."]
+    call = the_call()
+    assert (call.theme_title, call.version, call.state) == ("Restauration collective et traiteurs", 3, CallState.OPEN)
+
+
+def test_appels_refused_save_of_an_existing_call_shows_its_message_and_opens_the_form(lead):
+    at = open_call_page(lead, (make_network("Urtie"),))
+    form = call_form(at)
+    assert (form.label, form.proto.expanded) == ("Modifier l'appel", False)
+    by_label(form.text_input, "Thème").input("")
+    at = by_label(form.button, "Enregistrer l'appel").click().run()
+    no_exception(at)
+    form = call_form(at)
+    assert texts(at.main.error) == [escape_md("Certains champs sont à corriger.")]
+    assert not form.error  # shown above the expander, visible even if it were folded
+    assert form.proto.expanded  # and the expander opens on the field's message
+    assert any(m.startswith(":red[") for m in texts(form.markdown))
+    assert the_call().theme_title == "Restauration collective"
+
+
+def test_appels_refused_save_of_an_existing_edition_opens_its_form(lead):
+    make_edition_through_core(lead)
+    at = open_app(lead, PAGE)
+    assert (at.expander[0].label, at.expander[0].proto.expanded) == ("Modifier la rencontre", False)
+    by_label(at.expander[0].text_input, "Titre").input("")
+    at = by_label(at.expander[0].button, "Enregistrer la rencontre").click().run()
+    no_exception(at)
+    assert texts(at.main.error) == [escape_md("Certains champs sont à corriger.")]
+    assert not at.expander[0].error and at.expander[0].proto.expanded
+
+
+def edit_criteria(at, call_id: int, edited_rows: dict) -> None:
+    """What the data editor sends when cells are changed (AppTest cannot type into it)."""
+    at.session_state[f"criteria:{call_id}"] = {"edited_rows": edited_rows, "added_rows": [], "deleted_rows": []}
+
+
+def test_appels_weight_column_takes_whole_numbers_from_1_to_10(lead):
+    at = open_call_page(lead, (make_network("Urtie"),))
+    [editor] = at.data_editor
+    weight = json.loads(editor.proto.columns)["Poids"]
+    assert (weight["type_config"]["step"], weight["type_config"]["min_value"], weight["type_config"]["max_value"]) == (
+        1, 1, 10)
+    call_id = the_call().id
+    edit_criteria(at, call_id, {0: {"Poids": 4.0}, 1: {"Critère": "Capacité à répondre"}})
+    at = by_label(call_form(at).button, "Enregistrer l'appel").click().run()
+    no_exception(at)
+    assert texts(at.success) == ["Appel enregistré."]
+    with read_only() as session:
+        weights = [(c.label, c.weight) for c in session.get(Call, call_id).criteria]
+    assert weights[:2] == [(DEFAULT_CRITERIA[0][0], 4), ("Capacité à répondre", DEFAULT_CRITERIA[1][1])]
+
+
+def test_appels_weight_with_decimals_is_refused_not_truncated(lead):
+    at = open_call_page(lead, (make_network("Urtie"),))
+    call_id = the_call().id
+    edit_criteria(at, call_id, {0: {"Poids": 2.7}})
+    at = by_label(call_form(at).button, "Enregistrer l'appel").click().run()
+    no_exception(at)
+    assert red("Chaque poids est un nombre entier entre 1 et 10.") in texts(at.markdown)
+    assert not at.success
+    with read_only() as session:
+        assert [(c.label, c.weight) for c in session.get(Call, call_id).criteria] == list(DEFAULT_CRITERIA)
+
+
+def test_appels_multiselects_have_french_placeholders(lead):
+    at = open_call_page(lead, (make_network("Urtie"),))
+    assert {m.label: m.proto.placeholder for m in at.multiselect} == {
+        "Types de structures éligibles": "Choisir…", "Départements éligibles": "Choisir…",
+        "Réseaux invités": "Choisir…"}
+
+
+def test_appels_call_saved_meanwhile_by_a_colleague_is_refused_as_stale(lead):
+    at = open_call_page(lead, (make_network("Urtie"),))
+    call = the_call()
+    with unit_of_work() as session:  # a colleague opens the call after the form was shown
+        calls.open_call(session, actor=make_user(Role.PILOTE), call_id=call.id, expected_version=call.version)
+    by_label(call_form(at).text_input, "Thème").input("Mon thème")
+    at = by_label(call_form(at).button, "Enregistrer l'appel").click().run()
+    no_exception(at)
+    assert texts(at.error) == [escape_md(StaleEdit.message)]
+    assert the_call().theme_title == "Restauration collective"

@@ -13,6 +13,7 @@ from stdnum import luhn
 
 from core import candidacies
 from core.candidacy_form import CandidacyForm
+from core.clock import format_datetime
 from core.errors import DeadlinePassed
 from db.engine import read_only, unit_of_work
 from db.models import Call, Candidacy, OutboxMessage, Role, Structure, Submission
@@ -164,7 +165,7 @@ def test_candidature_wrong_siret_and_email_show_each_message_under_its_field_and
     assert texts(at.title) == ["Candidature — Thème de test"]
     at = click(fill(at, siret=BAD_SIRET, **{"E-mail du contact *": "samia@"}), SUBMIT)
     no_exception(at)
-    assert texts(at.error) == ["Certains champs sont à corriger."]
+    assert texts(at.error) == [escape_md("Certains champs sont à corriger.")]
     assert message_after(at.main, "SIRET *") == red(SIRET_MESSAGE)
     assert message_after(column_of(at, "E-mail du contact *"), "E-mail du contact *") == red(EMAIL_MESSAGE)
     # the other fields have no message, and what was typed is kept
@@ -310,6 +311,28 @@ def test_candidature_of_a_call_the_network_is_not_invited_to_is_not_found(settin
     assert not at.form
 
 
+@pytest.mark.parametrize("params", [
+    {"id": "99999999999999999999"}, {"appel": "99999999999999999999"}, {"id": str(2**31)}, {"appel": str(2**63)},
+    {"id": "-1"}, {"id": "0"}, {"appel": "abc"}, {"id": "١٢"},
+], ids=["huge-id", "huge-call", "int32-overflow", "int64-overflow", "negative", "zero", "letters", "arabic-digits"])
+def test_candidature_with_an_id_that_cannot_exist_is_not_found(setting, params):
+    at = open_form(setting["a"], **params)
+    no_exception(at)
+    assert texts(at.error) == ["Candidature ou appel introuvable."]
+    assert not at.form
+
+
+def test_candidature_of_a_call_not_open_yet_says_when_it_opens(setting):
+    opens = datetime.now(timezone.utc) + timedelta(days=3)
+    upcoming = make_call(networks=(setting["a"].network_id,), opens_at=opens, closes_at=opens + timedelta(days=10))
+    at = open_form(setting["a"], appel=upcoming)
+    no_exception(at)
+    assert texts(at.warning) == [
+        f"L'appel ouvre le {format_datetime(opens)} : la candidature pourra être saisie à partir de ce moment."]
+    assert all(b.disabled for b in at.main.button)
+    assert count(Candidacy) == 0
+
+
 def test_candidature_without_query_params_offers_the_open_calls(setting):
     with unit_of_work() as session:
         session.get(Call, setting["call"]).theme_title = "Nettoyage des bâtiments publics"
@@ -389,9 +412,9 @@ def test_candidature_stale_edit_is_refused_with_the_french_message(setting):
                       candidacy_id=candidacy_id, expected_version=1)
     at = click(at, SAVE_CHANGES)
     no_exception(at)
-    assert texts(at.error) == [
+    assert texts(at.error) == [escape_md(
         "Cet élément a été modifié par quelqu'un d'autre depuis que vous l'avez ouvert. "
-        "Rechargez la page pour voir la dernière version ; vos modifications n'ont pas été enregistrées."]
+        "Rechargez la page pour voir la dernière version ; vos modifications n'ont pas été enregistrées.")]
     assert not at.success
     with read_only() as session:
         candidacy = session.get(Candidacy, candidacy_id)

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
+import tomllib
 
 import pytest
 from sqlalchemy import func, select
 
 from core import spreadsheet
+from core.settings import settings
 from db.engine import read_only
 from db.models import Candidacy, OutboxMessage, Role, Submission
 from tests.factories import make_call, make_network, make_user
-from tests.pages.conftest import by_label, no_exception, open_app, texts
+from tests.pages.conftest import ROOT, by_label, no_exception, open_app, texts
 from tests.pages.test_reseau_candidature import BAD_SIRET, siret_for
 from ui.forms import escape_md
 
@@ -145,7 +147,7 @@ def test_import_wrong_file_type_shows_a_french_message_and_no_traceback(referent
     uploader(at).set_value((name, content, "application/octet-stream"))
     at.run()
     no_exception(at)
-    assert len(at.error) == 1 and at.error[0].value.startswith(message), texts(at.error)
+    assert len(at.error) == 1 and at.error[0].value.startswith(escape_md(message)), texts(at.error)
     assert "Traceback" not in at.error[0].value
     assert not at.metric
     assert count(Candidacy) == 0
@@ -159,3 +161,25 @@ def test_import_the_excel_template_as_downloaded_previews_its_example_row(refere
     no_exception(at)
     assert {m.label: m.value for m in at.metric} == {"À créer": "1", "À mettre à jour": "0", "En erreur": "0"}
     assert [b.label for b in at.main.button] == ["Importer les 1 ligne(s) valide(s)"]
+
+
+def test_import_message_quoting_the_file_name_is_shown_as_text(referent):
+    at = open_app(referent, PAGE)
+    uploader(at).set_value(("structures.**x**", b"whatever", "application/octet-stream"))
+    at.run()
+    no_exception(at)
+    message = "Format de fichier non accepté (« .**x** ») : importez un fichier .xlsx ou .csv."
+    assert texts(at.error) == [escape_md(message)]
+    assert "**x**" not in at.error[0].value
+
+
+def test_import_uploader_takes_any_file_and_explains_in_french(referent):
+    widget = uploader(open_app(referent, PAGE))
+    assert list(widget.proto.type) == []  # no `type=`: the app refuses other files with its French message
+    assert widget.proto.help.startswith("Glissez le fichier ici ou cliquez pour le choisir.")
+
+
+def test_import_streamlit_upload_ceiling_is_above_the_app_limit():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["maxUploadSize"] == 10  # MB
+    assert settings().import_max_bytes < 10 * 1024 * 1024  # so the app's French message comes first
