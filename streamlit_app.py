@@ -7,5 +7,6 @@ from ui.session import check_actor
 
 st.set_page_config(page_title="OpenMap candidatures", page_icon="🤝", layout="wide")
 actor = check_actor()
+page = st.navigation(pages_for(actor))  # before the sidebar: its sign-out button switches page
 sidebar(actor)
-st.navigation(pages_for(actor)).run()
+page.run()

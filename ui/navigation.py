@@ -10,52 +10,69 @@ from ui.forms import escape_md
 from ui.session import sign_in_link, sign_out
 
 
-def _page(path: str, title: str, icon: str, url: str, *, default: bool = False) -> st.Page:
-    return st.Page(path, title=title, icon=icon, url_path=url, default=default)
+# url path → (script, title, icon): every page of the app.
+PAGES: dict[str, tuple[str, str, str]] = {
+    "accueil": ("pages/public/accueil.py", "Accueil", ":material/home:"),
+    "mon-compte": ("pages/commun/mon_compte.py", "Mon compte", ":material/person:"),
+    "administration": ("pages/admin/accueil.py", "Accueil", ":material/home:"),
+    "comptes": ("pages/admin/comptes.py", "Comptes", ":material/group:"),
+    "reseaux": ("pages/admin/reseaux.py", "Réseaux", ":material/hub:"),
+    "journal": ("pages/admin/journal.py", "Journal d'audit", ":material/history:"),
+    "pilotage": ("pages/pilotage/accueil.py", "Tableau de bord", ":material/dashboard:"),
+    "appels": ("pages/pilotage/appels.py", "Rencontres et appels", ":material/campaign:"),
+    "annuaire": ("pages/pilotage/annuaire.py", "Annuaire des structures", ":material/domain:"),
+    "evaluation": ("pages/evaluateur/accueil.py", "Accueil", ":material/home:"),
+    "reseau": ("pages/reseau/accueil.py", "Mes candidatures", ":material/home:"),
+    "candidature": ("pages/reseau/candidature.py", "Nouvelle candidature", ":material/add_circle:"),
+    "import": ("pages/reseau/import.py", "Importer un tableur", ":material/upload_file:"),
+}
+
+# Each role's menu: section → url paths; the first page is the role's home.
+MENUS: dict[Role | None, dict[str, tuple[str, ...]]] = {
+    None: {"": ("accueil",)},
+    Role.ADMIN: {"Administration": ("administration", "comptes", "reseaux", "journal"), "Compte": ("mon-compte",)},
+    Role.PILOTE: {"Pilotage": ("pilotage", "appels", "annuaire", "comptes", "journal"), "Compte": ("mon-compte",)},
+    Role.EVALUATEUR: {"Évaluation": ("evaluation",), "Compte": ("mon-compte",)},
+    Role.RESEAU: {"Réseau": ("reseau", "candidature", "import"), "Compte": ("mon-compte",)},
+}
 
 
-def pages_for(actor: Actor | None) -> dict[str, list[st.Page]] | list[st.Page]:
-    if actor is None:
-        return [_page("pages/public/accueil.py", "Accueil", ":material/home:", "accueil", default=True)]
-    account = [_page("pages/commun/mon_compte.py", "Mon compte", ":material/person:", "mon-compte")]
-    audit = _page("pages/admin/journal.py", "Journal d'audit", ":material/history:", "journal")
-    accounts = _page("pages/admin/comptes.py", "Comptes", ":material/group:", "comptes")
-    if actor.role == Role.ADMIN:
-        return {
-            "Administration": [
-                _page("pages/admin/accueil.py", "Accueil", ":material/home:", "administration", default=True),
-                accounts,
-                _page("pages/admin/reseaux.py", "Réseaux", ":material/hub:", "reseaux"),
-                audit,
-            ],
-            "Compte": account,
-        }
-    if actor.role == Role.PILOTE:
-        return {
-            "Pilotage": [
-                _page("pages/pilotage/accueil.py", "Tableau de bord", ":material/dashboard:", "pilotage", default=True),
-                _page("pages/pilotage/appels.py", "Rencontres et appels", ":material/campaign:", "appels"),
-                _page("pages/pilotage/annuaire.py", "Annuaire des structures", ":material/domain:", "annuaire"),
-                accounts,
-                audit,
-            ],
-            "Compte": account,
-        }
-    if actor.role == Role.EVALUATEUR:
-        return {
-            "Évaluation": [
-                _page("pages/evaluateur/accueil.py", "Accueil", ":material/home:", "evaluation", default=True),
-            ],
-            "Compte": account,
-        }
-    return {
-        "Réseau": [
-            _page("pages/reseau/accueil.py", "Mes candidatures", ":material/home:", "reseau", default=True),
-            _page("pages/reseau/candidature.py", "Nouvelle candidature", ":material/add_circle:", "candidature"),
-            _page("pages/reseau/import.py", "Importer un tableur", ":material/upload_file:", "import"),
-        ],
-        "Compte": account,
+def pages_for(actor: Actor | None) -> dict[str, list[st.Page]]:
+    """The role's menu, plus a hidden French refusal at every other URL of the app (never
+    the page itself, and not Streamlit's English "page not found")."""
+    menu = MENUS[actor.role if actor else None]
+    home = next(iter(menu.values()))[0]
+    sections = {
+        section: [_page(url, default=url == home) for url in urls] for section, urls in menu.items()
     }
+    shown = {url for urls in menu.values() for url in urls}
+    first = next(iter(sections))
+    sections[first] += [
+        _page(url, default=False, visibility="hidden") if url == PUBLIC_HOME else _refusal(actor, url)
+        for url in PAGES if url not in shown
+    ]
+    return sections
+
+
+PUBLIC_HOME = "accueil"  # open to everyone; where signing out leads
+
+
+def _page(url: str, *, default: bool, visibility: str = "visible") -> st.Page:
+    script, title, icon = PAGES[url]
+    return st.Page(script, title=title, icon=icon, url_path=url, default=default, visibility=visibility)
+
+
+def _refusal(actor: Actor | None, url: str) -> st.Page:
+    def refused() -> None:
+        st.title("Page non disponible")
+        if actor is None:
+            st.info("Connectez-vous pour accéder à cette page.")
+            sign_in_link()
+        else:
+            st.info("Cette page n'est pas accessible avec votre compte.")
+
+    refused.__name__ = f"refused_{url.replace('-', '_')}"  # Streamlit tells callables apart by name
+    return st.Page(refused, title="Page non disponible", url_path=url, visibility="hidden")
 
 
 def sidebar(actor: Actor | None) -> None:
@@ -69,5 +86,5 @@ def sidebar(actor: Actor | None) -> None:
         st.caption(escape_md(actor.email))
         if st.button("Se déconnecter", icon=":material/logout:", width="stretch"):
             sign_out()
-            st.rerun()
+            st.switch_page(PAGES[PUBLIC_HOME][0])
 

@@ -82,24 +82,34 @@ def test_app_network_referent_sees_name_network_and_only_its_pages(as_role):
             at.switch_page(page)
 
 
-def test_app_network_referent_asking_for_an_admin_url_gets_its_own_home(as_role):
+def test_app_network_referent_asking_for_an_admin_url_gets_a_french_refusal(as_role):
     """What a browser does on /comptes: ask for the page hash of that url path."""
     referent = as_role(Role.RESEAU)
     at = open_app(referent)
     at._page_hash = calc_hash("comptes")  # st.Page hashes its url_path
     at.run()
     no_exception(at)
-    assert at.title[0].value.startswith("Réseau")
-    assert "Comptes" not in texts(at.title)
+    assert texts(at.title) == ["Page non disponible"]
+    assert texts(at.info) == ["Cette page n'est pas accessible avec votre compte."]
     assert not [w for w in at.text_input if w.label == "Adresse e-mail"]
 
 
+def test_app_anonymous_asking_for_a_page_is_asked_to_sign_in(sqlite_db):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at._page_hash = calc_hash("appels")
+    at.run()
+    no_exception(at)
+    assert texts(at.title) == ["Page non disponible"]
+    assert texts(at.info) == ["Connectez-vous pour accéder à cette page."]
+
+
 # What each role's navigation may hold, must hold, and must never hold.
+PUBLIC = "pages/public/"  # the public home is open to everyone (hidden from signed-in menus)
 ALLOWED = {
-    Role.ADMIN: ("pages/admin/", "pages/commun/"),
-    Role.PILOTE: ("pages/pilotage/", "pages/admin/comptes.py", "pages/admin/journal.py", "pages/commun/"),
-    Role.EVALUATEUR: ("pages/evaluateur/", "pages/commun/"),
-    Role.RESEAU: ("pages/reseau/", "pages/commun/"),
+    Role.ADMIN: ("pages/admin/", "pages/commun/", PUBLIC),
+    Role.PILOTE: ("pages/pilotage/", "pages/admin/comptes.py", "pages/admin/journal.py", "pages/commun/", PUBLIC),
+    Role.EVALUATEUR: ("pages/evaluateur/", "pages/commun/", PUBLIC),
+    Role.RESEAU: ("pages/reseau/", "pages/commun/", PUBLIC),
 }
 REQUIRED = {
     Role.ADMIN: {"pages/admin/accueil.py", "pages/admin/comptes.py", "pages/admin/reseaux.py",
@@ -118,7 +128,6 @@ def test_app_navigation_lists_only_the_pages_of_the_role(as_role, role):
     pages = registered_scripts(at)
     assert REQUIRED[role] <= pages
     assert all(page.startswith(ALLOWED[role]) for page in pages), pages
-    assert "pages/public/accueil.py" not in pages
 
 
 def test_app_sign_out_revokes_the_session(as_role):
@@ -129,6 +138,7 @@ def test_app_sign_out_revokes_the_session(as_role):
     no_exception(at)
     with read_only() as session:
         assert accounts.check_session(session, token).actor is None
+    assert "Vous êtes déconnecté." in texts(at.success)  # taken to the public home
     assert texts(at.title) == ["🤝 OpenMap candidatures"]
     assert "Vous êtes déconnecté." in texts(at.success)
     assert TEST_TOKEN_KEY not in at.session_state
