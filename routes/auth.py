@@ -6,6 +6,8 @@ page or a redirect; the session cookie is set only here.
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -52,12 +54,22 @@ def _record_csrf_rejection(request: Request, path: str) -> None:
 # ---------------------------------------------------------------- sign-in
 
 
+_APP_PATH = re.compile(r"/[a-z-]{0,40}")
+
+
+def _next_page(value: object) -> str:
+    """Where to go after signing in: a page path of this app, never another site."""
+    text = str(value or "")
+    return text if _APP_PATH.fullmatch(text) else "/"
+
+
 def sign_in_form(request: Request) -> Response:
+    next_page = _next_page(request.query_params.get("suivant"))
     with read_only() as session:
         if accounts.check_session(session, request.cookies.get(SESSION_COOKIE)).actor is not None:
-            return _redirect("/")  # already signed in
+            return _redirect(next_page)  # already signed in
     notice = NOTICES.get(request.query_params.get("info", ""))
-    response = page(request, "sign_in.html", email="", error=None, notice=notice)
+    response = page(request, "sign_in.html", email="", error=None, notice=notice, next_page=next_page)
     response.delete_cookie(SESSION_COOKIE)  # whatever was there is not a live session any more
     return response
 
@@ -69,9 +81,11 @@ async def sign_in_submit(request: Request) -> Response:
 
 def _sign_in_submit(request: Request, form) -> Response:
     email = str(form.get("email", ""))[:254]
+    next_page = _next_page(form.get("suivant"))
     if not csrf_ok(request, form):
         _record_csrf_rejection(request, "/connexion")
-        return page(request, "sign_in.html", status_code=403, email=email, error=CSRF_MESSAGE, notice=None)
+        return page(request, "sign_in.html", status_code=403, email=email, error=CSRF_MESSAGE, notice=None,
+                    next_page=next_page)
     with unit_of_work() as session:
         outcome = accounts.sign_in(
             session, email=email, password=str(form.get("password", "")),
@@ -83,8 +97,9 @@ def _sign_in_submit(request: Request, form) -> Response:
             accounts.sign_out(session, request.cookies.get(SESSION_COOKIE))
     if outcome.error:
         status = 429 if isinstance(outcome.error, TooManyAttempts) else 401
-        return page(request, "sign_in.html", status_code=status, email=email, error=outcome.error.message, notice=None)
-    return _signed_in("/", outcome.token)
+        return page(request, "sign_in.html", status_code=status, email=email, error=outcome.error.message,
+                    notice=None, next_page=next_page)
+    return _signed_in(next_page, outcome.token)
 
 
 # ---------------------------------------------------------------- single-use links

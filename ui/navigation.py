@@ -67,7 +67,7 @@ def _refusal(actor: Actor | None, url: str) -> st.Page:
         st.title("Page non disponible")
         if actor is None:
             st.info("Connectez-vous pour accéder à cette page.")
-            sign_in_link()
+            sign_in_link(back_to=url)
         else:
             st.info("Cette page n'est pas accessible avec votre compte.")
 

@@ -76,12 +76,14 @@ def _checked_actor(*, activity: bool = True) -> Actor | None:
     return check.actor
 
 
-def sign_in_link(*, full_width: bool = False) -> None:
+def sign_in_link(*, full_width: bool = False, back_to: str | None = None) -> None:
     """A "Se connecter" button to the sign-in route, in this same tab (st.link_button
-    always opens a new tab, which would leave this one signed out)."""
+    always opens a new tab, which would leave this one signed out). `back_to` is a page
+    url path of this app to return to once signed in (the route checks it)."""
     width = "display:block;text-align:center" if full_width else "display:inline-block"
+    target = f"/connexion?suivant=/{back_to}" if back_to and back_to.replace("-", "").isalpha() else "/connexion"
     st.html(
-        f'<a href="/connexion" style="{width};padding:.4rem .9rem;border-radius:.5rem;background:#0b5fad;'
+        f'<a href="{target}" style="{width};padding:.4rem .9rem;border-radius:.5rem;background:#0b5fad;'
         'color:#fff;text-decoration:none;font-weight:500">Se connecter</a>'
     )
 

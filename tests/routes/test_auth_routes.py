@@ -395,3 +395,19 @@ def test_sign_in_form_when_already_signed_in_redirects_home(client):
     client.cookies.set(SESSION_COOKIE, make_session_token(actor))
     response = client.get("/connexion", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/"
+
+
+@pytest.mark.parametrize("asked, landing", [
+    ("/appels", "/appels"),
+    ("https://evil.example/", "/"),
+    ("//evil.example", "/"),
+    ("/appels?x=1", "/"),
+    ("/../etc", "/"),
+])
+def test_sign_in_returns_to_the_page_asked_for_but_never_elsewhere(client, asked, landing):
+    actor = make_user(Role.PILOTE)
+    form = client.get("/connexion", params={"suivant": asked})
+    assert f'name="suivant" value="{landing}"' in form.text
+    response = client.post("/connexion", headers={"Origin": BASE}, follow_redirects=False, data={
+        "email": actor.email, "password": PASSWORD, "csrf_token": csrf_of(form), "suivant": asked})
+    assert response.status_code == 303 and response.headers["location"] == landing
