@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from core import calls, candidacies
 from core.calls import DEFAULT_CRITERIA, CallData, EditionData
@@ -34,6 +34,7 @@ from tests.factories import (
     make_network,
     make_user,
 )
+from tests.querycount import statements_of
 
 UTC = timezone.utc
 
@@ -525,18 +526,6 @@ def test_submission_counts_per_invited_network_including_zero(pilote):
     assert outsider not in {c.network_id for c in counts}
 
 
-def _statements(engine, action) -> int:
-    seen = []
-
-    def listener(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        action()
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(seen)
 
 
 def test_submission_counts_query_count_does_not_grow(db, pilote):
@@ -550,7 +539,7 @@ def test_submission_counts_query_count_does_not_grow(db, pilote):
         def run():
             with read_only() as session:
                 calls.submission_counts(session, actor=pilote, call_id=call_id)
-        return _statements(db, run)
+        return statements_of(db, run)
 
     with read_only() as session:
         assert sum(c.submitted + c.drafts + c.withdrawn

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from stdnum import luhn
 
 from core import candidacies, importing, spreadsheet
@@ -29,6 +29,7 @@ from db.models import (
 )
 from tests.core.test_candidacies import complete_form
 from tests.factories import make_call, make_network, make_user
+from tests.querycount import statements_of
 
 CLOSES = datetime(2027, 2, 1, 17, 0, tzinfo=timezone.utc)
 BEFORE_CLOSING = CLOSES - timedelta(days=1)
@@ -445,14 +446,7 @@ def test_apply_validates_again_when_the_preview_does_not_match(setting):
 
 def test_apply_runs_the_same_number_of_statements_for_10_or_40_rows(setting, db):
     def statements(rows):
-        seen = []
-        listener = lambda *args: seen.append(1)  # noqa: E731
-        event.listen(db, "before_cursor_execute", listener)
-        try:
-            do_apply(setting["a"], setting["call"], rows, submit=True)
-        finally:
-            event.remove(db, "before_cursor_execute", listener)
-        return len(seen)
+        return statements_of(db, lambda: do_apply(setting["a"], setting["call"], rows, submit=True))
 
     small = statements([row(siret=siret(n), name=f"S{n}") for n in range(10)])
     large = statements([row(siret=siret(n), name=f"S{n}") for n in range(100, 140)])

@@ -5,7 +5,7 @@ import itertools
 from datetime import date
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from core import candidacies, structures
 from core.candidacy_form import CandidacyForm
@@ -22,6 +22,7 @@ from db.models import (
     Submission,
 )
 from tests.factories import make_call, make_edition, make_network, make_user
+from tests.querycount import statements_of
 
 
 def complete_form(**changes) -> CandidacyForm:
@@ -225,18 +226,6 @@ def test_directory_has_pitched_only_when_selected(pilote, history):
     assert entries[history["withdrawn"]].has_pitched is False
 
 
-def _statements(engine, action) -> int:
-    seen = []
-
-    def listener(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        action()
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(seen)
 
 
 def _populate(count: int, networks: tuple[int, int], calls: tuple[int, int]) -> None:
@@ -256,10 +245,10 @@ def test_directory_query_count_does_not_grow_with_rows(db, pilote):
         assert len(directory(pilote, "structure")) == expected_rows
 
     expected_rows = 5
-    few = _statements(db, run)
+    few = statements_of(db, run)
     _populate(35, networks, calls)
     expected_rows = 40
-    many = _statements(db, run)
+    many = statements_of(db, run)
     assert few == many
     entries = directory(pilote)
     assert all(len(e.candidacies) == 2 and len(e.sectors) == 2 for e in entries)

@@ -19,8 +19,8 @@ from db.engine import read_only, unit_of_work
 from db.models import Call, CallState, Edition, Role
 from tests.factories import complete_form, make_network, make_user
 from tests.pages.conftest import by_label, no_exception, open_app, red, texts
-from ui.forms import escape_md
 from tests.pages.test_reseau_candidature import siret_for
+from ui.forms import escape_md
 
 PAGE = "pages/pilotage/appels.py"
 EVENT_DAY = date.today() + timedelta(days=60)

@@ -1,29 +1,14 @@
 """List pages run the same number of SQL statements whatever the number of rows (no N+1)."""
 
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event
 
 from db.engine import unit_of_work
 from db.models import AuditEntry, Role
 from tests.factories import make_call, make_edition, make_network, make_user
 from tests.pages.conftest import no_exception, open_app
-
-
-@contextmanager
-def counting(engine):
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+from tests.querycount import counting
 
 
 def statements_on(engine, actor, page: str) -> list[str]:
