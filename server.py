@@ -7,10 +7,20 @@ import sys
 from contextlib import asynccontextmanager
 
 import streamlit as st
+import uvicorn.config
+from starlette.middleware import Middleware
 
 from core.errors import ValidationFailed
 from core.startup import StartupError, prepare
 from routes.auth import ROUTES
+from routes.web import ClientAddressMiddleware
+
+# uvicorn (which `streamlit run` runs too) trusts X-Forwarded-For from any loopback peer by
+# default and rewrites the client address before the app sees it: a local client could pick
+# its address and escape the sign-in lock. Its Config is built before this module is
+# imported (FORWARDED_ALLOW_IPS set here would come too late), so switch that rewriting off
+# whatever the launch path; ClientAddressMiddleware applies OPENMAP_BEHIND_PROXY instead.
+uvicorn.config.ProxyHeadersMiddleware = lambda app, **_options: app
 
 
 @asynccontextmanager
@@ -31,4 +41,5 @@ def show_french_error(_error: Exception) -> bool:
     return True
 
 
-app = st.App("streamlit_app.py", routes=ROUTES, lifespan=lifespan, on_script_error=show_french_error)
+app = st.App("streamlit_app.py", routes=ROUTES, middleware=[Middleware(ClientAddressMiddleware)],
+             lifespan=lifespan, on_script_error=show_french_error)

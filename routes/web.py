@@ -2,35 +2,84 @@
 
 from __future__ import annotations
 
-import os
+import base64
+import hashlib
+import ipaddress
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from core.settings import settings
+from core.settings import Network, settings
 
 SESSION_COOKIE = "openmap_session"
 CSRF_COOKIE = "openmap_csrf"
 LINK_COOKIE = "openmap_link"
 SESSION_COOKIE_MAX_AGE = 30 * 24 * 3600  # the server-side idle expiry is what counts
 
-_templates = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(["html"]),
+_TEMPLATES = Path(__file__).parent / "templates"
+_templates = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html"]))
+
+# The pages' only resource is their inline style sheet, allowed by its hash: no script,
+# no other origin, no framing, forms posting to this site only.
+_STYLE = (_TEMPLATES / "page.css").read_text(encoding="utf-8")
+_STYLE_HASH = base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
+CONTENT_SECURITY_POLICY = (
+    f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
 )
 
 
 def client_ip(request: Request) -> str:
-    """The browser's address; behind a reverse proxy (OPENMAP_BEHIND_PROXY=1) the one
-    the proxy appended last to X-Forwarded-For, since earlier entries can be forged."""
-    forwarded = request.headers.get("x-forwarded-for", "")
-    if forwarded and os.environ.get("OPENMAP_BEHIND_PROXY") == "1":
-        return forwarded.split(",")[-1].strip()[:64]
-    return request.client.host if request.client else "inconnue"
+    """The address for throttling and the audit, as ClientAddressMiddleware set it."""
+    return request.client.host[:64] if request.client else "inconnue"
+
+
+class ClientAddressMiddleware:
+    """Make the ASGI client the browser's address: the socket's peer, unless the operator
+    says a proxy is trusted (OPENMAP_BEHIND_PROXY) and the peer is one
+    (OPENMAP_TRUSTED_PROXIES). Then it is the last X-Forwarded-For entry, the one that
+    proxy appended: what comes before it was sent by the browser and can be anything.
+    X-Forwarded-Proto gives the scheme the same way."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        config = settings()
+        self.trusted_proxies = config.trusted_proxies if config.behind_proxy else ()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and _peer_in(scope, self.trusted_proxies):
+            scope = _as_forwarded(scope)
+        await self.app(scope, receive, send)
+
+
+def _peer_in(scope: Scope, networks: tuple[Network, ...]) -> bool:
+    try:
+        peer = ipaddress.ip_address(scope["client"][0])
+    except (TypeError, ValueError):  # no client, or a unix socket
+        return False
+    peer = getattr(peer, "ipv4_mapped", None) or peer  # ::ffff:10.0.0.1 on a dual-stack socket
+    return any(peer in network for network in networks)
+
+
+def _last_entry(scope: Scope, header: bytes) -> str:
+    values = [value.decode("latin-1") for name, value in scope["headers"] if name == header]
+    return ",".join(values).rsplit(",", 1)[-1].strip()
+
+
+def _as_forwarded(scope: Scope) -> Scope:
+    scope = dict(scope)
+    if host := _last_entry(scope, b"x-forwarded-for")[:64]:
+        scope["client"] = (host, 0)
+    proto = _last_entry(scope, b"x-forwarded-proto").lower()
+    if proto in ("http", "https"):
+        scope["scheme"] = proto if scope["type"] == "http" else proto.replace("http", "ws")
+    return scope
 
 
 def set_cookie(response: Response, name: str, value: str, *, max_age: int | None, path: str = "/") -> None:
@@ -49,10 +98,11 @@ def csrf_token_for(request: Request) -> str:
 def page(request: Request, template: str, *, status_code: int = 200, **context) -> HTMLResponse:
     """Render an HTML page carrying a CSRF token in its forms and in a cookie."""
     token = csrf_token_for(request)
-    html = _templates.get_template(template).render(csrf_token=token, **context)
+    html = _templates.get_template(template).render(csrf_token=token, page_style=Markup(_STYLE), **context)
     response = HTMLResponse(html, status_code=status_code)
     set_cookie(response, CSRF_COOKIE, token, max_age=None)
     response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
     return response

@@ -1,6 +1,8 @@
 """The plain HTTP routes (sign-in, single-use links, password reset, health) over real HTTP
 semantics: Starlette's TestClient, a real SQLite database, real cookies."""
 
+import base64
+import hashlib
 import re
 
 import pytest
@@ -411,3 +413,38 @@ def test_sign_in_returns_to_the_page_asked_for_but_never_elsewhere(client, asked
     response = client.post("/connexion", headers={"Origin": BASE}, follow_redirects=False, data={
         "email": actor.email, "password": PASSWORD, "csrf_token": csrf_of(form), "suivant": asked})
     assert response.status_code == 303 and response.headers["location"] == landing
+
+
+# ---------------------------------------------------------------- security headers
+
+
+def html_pages(client) -> dict[str, object]:
+    """One answer of each HTML page these routes serve."""
+    pages = {
+        "sign-in": client.get("/connexion"),
+        "sign-in refused": client.post("/connexion", data={"email": "x@exemple.fr", "password": "x"}),
+        "reset": client.get("/mot-de-passe-oublie"),
+        "link error": client.get("/lien/inconnu"),
+        "password without link": client.get("/mot-de-passe"),
+    }
+    client.get(f"/lien/{invitation_token()}")
+    pages["password"] = client.get("/mot-de-passe")
+    return pages
+
+
+def test_html_pages_send_a_strict_content_security_policy(client):
+    for name, response in html_pages(client).items():
+        assert response.headers["content-type"].startswith("text/html"), name
+        policy = dict(part.strip().split(" ", 1) for part in response.headers["content-security-policy"].split(";"))
+        assert policy.pop("style-src").startswith("'sha256-"), name
+        assert policy == {"default-src": "'none'", "form-action": "'self'",
+                          "frame-ancestors": "'none'", "base-uri": "'none'"}, name
+        assert response.headers["x-frame-options"] == "DENY", name
+        assert "<script" not in response.text and " style=" not in response.text, name
+
+
+def test_html_pages_style_matches_the_hash_in_their_policy(client):
+    for name, response in html_pages(client).items():
+        [style] = re.findall(r"<style>(.*?)</style>", response.text, re.S)
+        digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+        assert f"style-src 'sha256-{digest}'" in response.headers["content-security-policy"], name
