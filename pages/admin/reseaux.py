@@ -32,9 +32,9 @@ st.dataframe(
 
 def network_fields(form: str, current=None) -> NetworkData:
     """The fields of a network form, pre-filled with `current` when editing."""
-    name = st.text_input("Nom du réseau", value=current.name if current else "", max_chars=120)
+    name = st.text_input("Nom du réseau *", value=current.name if current else "")
     forms.field_error(form, "name")
-    description = st.text_area("Description", value=(current.description or "") if current else "", max_chars=2000)
+    description = st.text_area("Description", value=(current.description or "") if current else "")
     forms.field_error(form, "description")
     contact = st.text_input("E-mail de contact", value=(current.contact_email or "") if current else "")
     forms.field_error(form, "contact_email")

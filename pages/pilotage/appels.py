@@ -27,6 +27,17 @@ def whole(weight):
     return int(weight) if float(weight).is_integer() else weight
 
 
+def choose_next(choice: str, record_id: int) -> None:
+    """Select `record_id` (just saved) in the choice box `choice` on the next run: a widget's
+    state cannot change once it is drawn in this run."""
+    st.session_state[f"next:{choice}"] = record_id
+
+
+def apply_next_choice(choice: str) -> None:
+    if f"next:{choice}" in st.session_state:
+        st.session_state[choice] = st.session_state.pop(f"next:{choice}")
+
+
 actor = require_actor()
 st.title("Rencontres et appels")
 notice = st.session_state.pop("calls_notice", None)
@@ -38,7 +49,11 @@ with read_only() as session:
     summaries = calls.list_calls(session, actor=actor)
     network_rows = networks.list_networks(session, active_only=True)
 by_edition = {e.id: e for e in editions}
-edition_id = st.selectbox("Rencontre", [NEW, *by_edition], index=1 if editions else 0,
+# Keyed choices keep what the user picked when another lead adds an edition or a call
+# meanwhile (unkeyed, the widget would start again on the first item and the forms
+# below would act on it).
+apply_next_choice("chosen_edition")
+edition_id = st.selectbox("Rencontre", [NEW, *by_edition], index=1 if editions else 0, key="chosen_edition",
                           format_func=lambda i: "➕ Nouvelle rencontre" if i == NEW else
                           f"n° {by_edition[i].number} — {by_edition[i].title} ({format_date(by_edition[i].event_date)})")
 edition = by_edition.get(edition_id)
@@ -53,26 +68,29 @@ with st.expander("Nouvelle rencontre" if edition is None else "Modifier la renco
     with st.form(f"{EDITION}:{edition_id}", enter_to_submit=False):
         cols = st.columns([1, 3])
         with cols[0]:
-            number = st.number_input("Numéro", min_value=1, step=1, value=current.number)
+            number = st.number_input("Numéro *", min_value=1, step=1, value=current.number)
             forms.field_error(EDITION, "number")
         with cols[1]:
-            title = st.text_input("Titre", value=current.title, max_chars=200)
+            title = st.text_input("Titre *", value=current.title)
             forms.field_error(EDITION, "title")
         cols = st.columns(3)
         with cols[0]:
-            day = st.date_input("Date", value=current.event_date, format="DD/MM/YYYY")
+            day = st.date_input("Date *", value=current.event_date, format="DD/MM/YYYY")
             forms.field_error(EDITION, "event_date")
         with cols[1]:
-            start = st.time_input("Début", value=current.start_time, step=timedelta(minutes=15))
+            start = st.time_input("Début *", value=current.start_time, step=timedelta(minutes=15))
             forms.field_error(EDITION, "start_time")
         with cols[2]:
-            end = st.time_input("Fin", value=current.end_time, step=timedelta(minutes=15))
+            end = st.time_input("Fin *", value=current.end_time, step=timedelta(minutes=15))
             forms.field_error(EDITION, "end_time")
-        venue = st.text_input("Lieu", value=current.venue, max_chars=200)
-        address = st.text_input("Adresse", value=current.address, max_chars=300)
-        city = st.text_input("Ville d'accueil", value=current.city, max_chars=120)
+        venue = st.text_input("Lieu", value=current.venue)
+        forms.field_error(EDITION, "venue")
+        address = st.text_input("Adresse", value=current.address)
+        forms.field_error(EDITION, "address")
+        city = st.text_input("Ville d'accueil *", value=current.city)
         forms.field_error(EDITION, "city")
-        description = st.text_area("Description", value=current.description, max_chars=5000)
+        description = st.text_area("Description", value=current.description)
+        forms.field_error(EDITION, "description")
         save_edition = st.form_submit_button("Enregistrer la rencontre", type="primary")
     if save_edition:
         data = EditionData(number=int(number), title=title, event_date=day, start_time=start, end_time=end,
@@ -82,7 +100,7 @@ with st.expander("Nouvelle rencontre" if edition is None else "Modifier la renco
             with unit_of_work() as session:
                 return calls.save_edition(session, actor=actor, data=data, edition_id=edition.id if edition else None,
                                           expected_version=edition_version)
-        forms.submit(EDITION, store_edition, record=f"edition:{edition_id}")
+        choose_next("chosen_edition", forms.submit(EDITION, store_edition, record=f"edition:{edition_id}"))
         st.session_state["calls_notice"] = "Rencontre enregistrée."
         st.rerun()
 
@@ -91,7 +109,8 @@ if edition is None:
 
 st.header(f"Appels de la rencontre n° {edition.number}")
 edition_calls = {c.id: c for c in summaries if c.edition_id == edition.id}
-call_id = st.selectbox("Appel", [NEW, *edition_calls], index=1 if edition_calls else 0,
+apply_next_choice(f"chosen_call:{edition.id}")
+call_id = st.selectbox("Appel", [NEW, *edition_calls], index=1 if edition_calls else 0, key=f"chosen_call:{edition.id}",
                        format_func=lambda i: "➕ Nouvel appel" if i == NEW else
                        f"{edition_calls[i].theme_title} — {calls.STATE_LABELS[edition_calls[i].phase(utcnow())]}")
 detail = None
@@ -118,7 +137,6 @@ if call_id != NEW:
     cols = st.columns(3)
     forms.form_error("etat_appel")
     forms.field_error("etat_appel", "invited_networks")
-    forms.field_error("etat_appel", "closes_at")
     forms.field_error("etat_appel", "state")
 
     def transition(change, message):
@@ -130,20 +148,26 @@ if call_id != NEW:
         st.session_state["calls_notice"] = message
         st.rerun()
 
-    # Only a draft is opened: a closed call's time is past, « Prolonger » reopens it.
+    # Only a draft is opened; an open or closed call is extended (« Prolonger » reopens a closed one).
     if detail.state.value == "draft" and cols[0].button("Ouvrir l'appel", type="primary"):
         transition(lambda s: calls.open_call(s, actor=actor, call_id=call_id, expected_version=detail.version),
                    "Appel ouvert aux réseaux invités.")
-    with cols[1].popover("Prolonger"):
-        new_day = st.date_input("Nouvelle date de clôture", value=detail.data.closes_on + timedelta(days=7),
-                                format="DD/MM/YYYY")
-        new_time = st.time_input("Heure", value=detail.data.closes_time, step=timedelta(minutes=15))
-        if st.button("Prolonger jusqu'à cette date"):
-            transition(lambda s: calls.extend_call(s, actor=actor, call_id=call_id, expected_version=detail.version,
-                                                   closes_on=new_day, closes_time=new_time), "Appel prolongé.")
-    if phase == "open" and cols[2].button("Clore maintenant"):
-        transition(lambda s: calls.close_call(s, actor=actor, call_id=call_id, expected_version=detail.version),
-                   "Appel clos : les candidatures ne sont plus modifiables.")
+    if detail.state.value != "draft":
+        with cols[1].popover("Prolonger", icon=":material/update:"):
+            new_day = st.date_input("Nouvelle date de clôture *", value=detail.data.closes_on + timedelta(days=7),
+                                    format="DD/MM/YYYY")
+            new_time = st.time_input("Heure *", value=detail.data.closes_time, step=timedelta(minutes=15))
+            forms.field_error("etat_appel", "closes_at")  # here, not under the popover that would hide it
+            if st.button("Prolonger jusqu'à cette date"):
+                transition(lambda s: calls.extend_call(s, actor=actor, call_id=call_id, expected_version=detail.version,
+                                                       closes_on=new_day, closes_time=new_time), "Appel prolongé.")
+    if phase == "open":
+        with cols[2].popover("Clore maintenant", icon=":material/lock:"):
+            st.markdown("Les réseaux ne pourront plus déposer ni modifier de candidature. "
+                        "Vous pourrez rouvrir l'appel en le prolongeant.")
+            if st.button("Confirmer la clôture", type="primary"):
+                transition(lambda s: calls.close_call(s, actor=actor, call_id=call_id, expected_version=detail.version),
+                           "Appel clos : les candidatures ne sont plus modifiables.")
 
 call_version = forms.opened_version(f"call:{call_id}", detail.version if detail else None)
 network_names = {n.id: n.name for n in network_rows}
@@ -155,35 +179,38 @@ current = detail.data if detail else CallData(
 forms.form_error(CALL)
 with st.expander("Nouvel appel" if detail is None else "Modifier l'appel",
                  expanded=detail is None or bool(forms.errors(CALL))):
-    with st.form(f"{CALL}:{call_id}", enter_to_submit=False):
-        theme = st.text_input("Thème", value=current.theme_title, max_chars=200)
+    with st.form(f"{CALL}:{edition.id}:{call_id}", enter_to_submit=False):
+        theme = st.text_input("Thème *", value=current.theme_title)
         forms.field_error(CALL, "theme_title")
-        theme_description = st.text_area("Description du thème", value=current.theme_description, max_chars=5000)
+        theme_description = st.text_area("Description du thème", value=current.theme_description)
+        forms.field_error(CALL, "theme_description")
         cols = st.columns(4)
         with cols[0]:
-            opens_on = st.date_input("Ouverture", value=current.opens_on, format="DD/MM/YYYY")
+            opens_on = st.date_input("Ouverture *", value=current.opens_on, format="DD/MM/YYYY")
             forms.field_error(CALL, "opens_at")
-        opens_time = cols[1].time_input("à", value=current.opens_time, step=timedelta(minutes=15), key="opens_time")
+        opens_time = cols[1].time_input("à *", value=current.opens_time, step=timedelta(minutes=15), key="opens_time")
         with cols[2]:
-            closes_on = st.date_input("Clôture", value=current.closes_on, format="DD/MM/YYYY")
+            closes_on = st.date_input("Clôture *", value=current.closes_on, format="DD/MM/YYYY")
             forms.field_error(CALL, "closes_at")
-        closes_time = cols[3].time_input("à", value=current.closes_time, step=timedelta(minutes=15), key="closes_time")
+        closes_time = cols[3].time_input("à *", value=current.closes_time, step=timedelta(minutes=15), key="closes_time")
         cols = st.columns(2)
-        slots = cols[0].number_input("Nombre de présentations express", min_value=1, max_value=50,
+        slots = cols[0].number_input("Nombre de présentations express *", min_value=1, max_value=50,
                                      value=current.pitch_slots)
-        minutes = cols[1].number_input("Durée d'une présentation (minutes)", min_value=1, max_value=60,
+        minutes = cols[1].number_input("Durée d'une présentation (minutes) *", min_value=1, max_value=60,
                                        value=current.pitch_minutes)
-        kinds = st.multiselect("Types de structures éligibles", list(STRUCTURE_KINDS), default=list(current.eligible_kinds),
+        kinds = st.multiselect("Types de structures éligibles *", list(STRUCTURE_KINDS), default=list(current.eligible_kinds),
                                format_func=kind_label, placeholder="Choisir…")
         forms.field_error(CALL, "eligible_kinds")
-        departements = st.multiselect("Départements éligibles", list(DEPARTEMENTS),
+        departements = st.multiselect("Départements éligibles *", list(DEPARTEMENTS),
                                       default=list(current.eligible_departements),
                                       format_func=lambda c: f"{c} — {DEPARTEMENTS[c]}", placeholder="Choisir…")
         forms.field_error(CALL, "eligible_departements")
         invited = st.multiselect("Réseaux invités", list(network_names),
                                  default=[i for i in current.invited_network_ids if i in network_names],
-                                 format_func=network_names.get, placeholder="Choisir…")
-        st.markdown("**Critères d'évaluation** (poids de 1 à 10)")
+                                 format_func=network_names.get, placeholder="Choisir…",
+                                 help="Au moins un réseau pour ouvrir l'appel.")
+        forms.field_error(CALL, "invited_networks")
+        st.markdown("**Critères d'évaluation \\*** (poids de 1 à 10)")
         # Weights given as floats: on an integer column Streamlit would truncate 2.7 to 2 unseen;
         # the column takes whole numbers only, and `whole` lets core refuse anything else.
         criteria = st.data_editor(
@@ -207,7 +234,7 @@ with st.expander("Nouvel appel" if detail is None else "Modifier l'appel",
             with unit_of_work() as session:
                 return calls.save_call(session, actor=actor, data=data, call_id=detail.id if detail else None,
                                        expected_version=call_version)
-        forms.submit(CALL, store_call, record=f"call:{call_id}")
+        choose_next(f"chosen_call:{edition.id}", forms.submit(CALL, store_call, record=f"call:{call_id}"))
         st.session_state["calls_notice"] = "Appel enregistré." + ("" if detail else " Il reste en brouillon : ouvrez-le quand il est prêt.")
         st.rerun()
 st.caption(f"Critères proposés par défaut : {', '.join(label for label, _ in DEFAULT_CRITERIA)}.")

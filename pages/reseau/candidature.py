@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core import calls, candidacies, structures
-from core.candidacy_form import CandidacyForm
+from core.candidacy_form import TEXT_FIELDS, CandidacyForm
 from core.clock import format_datetime, utcnow
 from core.departements import DEPARTEMENTS
 from core.errors import DomainError
@@ -22,6 +22,12 @@ MAX_ID = 2**31 - 1  # the largest id SQLite and PostgreSQL integer columns both 
 
 def key(field: str) -> str:
     return f"{FORM}:{field}"
+
+
+def limit(field: str) -> str:
+    """The field's length limit, said in its help. No `max_chars`: the browser would drop a
+    longer paste silently, where core says the limit and the length and keeps the text."""
+    return f"{TEXT_FIELDS[field][1]:,} caractères au maximum.".replace(",", "\u202f")
 
 
 def load_into_state(form: CandidacyForm) -> None:
@@ -101,6 +107,7 @@ if st.session_state.get("loaded_candidacy") != loaded or key("siret") not in st.
     load_into_state(view.form if view else CandidacyForm())
     st.session_state["loaded_candidacy"] = loaded
     st.session_state["loaded_version"] = view.version if view else None
+    st.session_state["loaded_editable"] = view.editable if view else call.phase(utcnow()) == "open"
     st.session_state.pop(f"errors:{FORM}", None)
 loaded_version = st.session_state.get("loaded_version")
 
@@ -112,10 +119,16 @@ if view:
     st.info(f"Statut : **{status}**" + (f" — retirée : {forms.escape_md(view.withdrawal_reason)}"
                                         if view.withdrawal_reason else ""))
 phase = call.phase(utcnow())
-editable = view.editable if view else phase == "open"
-if not editable:
+# A form opened while the call was open stays enabled until it is reloaded: if the call
+# closes meanwhile, what the user typed stays readable and copyable, and the save
+# reaches core, which refuses it with the French « clos » message.
+editable = st.session_state["loaded_editable"]
+if phase != "open" or (view and not view.editable):
     st.warning(f"L'appel ouvre le {format_datetime(call.opens_at)} : la candidature pourra être saisie à partir de "
-               "ce moment." if phase == "upcoming" else "Cette candidature n'est plus modifiable : l'appel est clos.")
+               "ce moment." if phase == "upcoming" else
+               "Cette candidature n'est plus modifiable : l'appel est clos."
+               + (" Votre saisie, non enregistrée, reste affichée ci-dessous pour que vous puissiez la copier."
+                  if editable else ""))
 
 forms.form_error(FORM)
 st.subheader("La structure")
@@ -127,7 +140,7 @@ if prefilled:
     st.info(f"Structure connue : {forms.escape_md(prefilled)}. Ses informations ont été reprises, vérifiez-les.")
 
 with st.form(FORM, border=False, enter_to_submit=False):
-    st.text_input("Nom de la structure *", key=key("name"), max_chars=200, disabled=not editable)
+    st.text_input("Nom de la structure *", key=key("name"), help=limit("name"), disabled=not editable)
     forms.field_error(FORM, "name")
     left, right = st.columns(2)
     with left:
@@ -138,14 +151,14 @@ with st.form(FORM, border=False, enter_to_submit=False):
     with right:
         st.text_input("Salariés en insertion", key=key("insertion_workforce"), disabled=not editable)
         forms.field_error(FORM, "insertion_workforce")
-    st.text_input("Adresse *", key=key("address"), max_chars=300, disabled=not editable)
+    st.text_input("Adresse *", key=key("address"), help=limit("address"), disabled=not editable)
     forms.field_error(FORM, "address")
     cols = st.columns([1, 2, 2])
     with cols[0]:
-        st.text_input("Code postal *", key=key("postcode"), max_chars=5, disabled=not editable)
+        st.text_input("Code postal *", key=key("postcode"), disabled=not editable)
         forms.field_error(FORM, "postcode")
     with cols[1]:
-        st.text_input("Ville *", key=key("city"), max_chars=120, disabled=not editable)
+        st.text_input("Ville *", key=key("city"), help=limit("city"), disabled=not editable)
         forms.field_error(FORM, "city")
     with cols[2]:
         st.selectbox("Département *", list(DEPARTEMENTS), key=key("departement"), index=None,
@@ -174,14 +187,14 @@ with st.form(FORM, border=False, enter_to_submit=False):
         forms.field_error(FORM, "presenter_role")
 
     st.subheader("La présentation express")
-    st.text_input("Titre *", key=key("pitch_title"), max_chars=200, disabled=not editable)
+    st.text_input("Titre *", key=key("pitch_title"), help=limit("pitch_title"), disabled=not editable)
     forms.field_error(FORM, "pitch_title")
-    st.text_area("Résumé *", key=key("pitch_summary"), max_chars=1500, disabled=not editable)
+    st.text_area("Résumé *", key=key("pitch_summary"), help=limit("pitch_summary"), disabled=not editable)
     forms.field_error(FORM, "pitch_summary")
     st.text_area("Ce que la structure propose aux acheteurs sur ce thème *", key=key("buyer_offer"),
-                 max_chars=3000, disabled=not editable)
+                 help=limit("buyer_offer"), disabled=not editable)
     forms.field_error(FORM, "buyer_offer")
-    st.text_area("Références de marchés publics déjà obtenus", key=key("public_references"), max_chars=3000,
+    st.text_area("Références de marchés publics déjà obtenus", key=key("public_references"), help=limit("public_references"),
                  disabled=not editable)
     forms.field_error(FORM, "public_references")
 
@@ -219,7 +232,7 @@ if draft or submit:
 if view and editable and view.submission.value != "withdrawn":
     with st.expander("Retirer cette candidature"):
         forms.form_error(WITHDRAW)
-        reason = st.text_area("Raison du retrait *", key="withdraw_reason", max_chars=1000)
+        reason = st.text_area("Raison du retrait *", key="withdraw_reason", help="1 000 caractères au maximum.")
         forms.field_error(WITHDRAW, "reason")
         if st.button("Retirer la candidature", icon=":material/delete:"):
             def withdraw():

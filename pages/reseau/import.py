@@ -1,16 +1,52 @@
 """Import many candidacies from a CSV or Excel file: template, preview with a per-row report, then save."""
 
+import pandas as pd
 import streamlit as st
 
 from core import calls, importing, spreadsheet
-from core.clock import utcnow
+from core.clock import format_datetime, utcnow
 from core.errors import DomainError
 from core.settings import settings
 from db.engine import read_only, unit_of_work
+from ui.choices import sticky_selectbox
 from ui.forms import escape_md
 from ui.session import require_actor
 
 ACTIONS = {"create": "À créer", "update": "À mettre à jour", "error": "En erreur"}
+PREVIEW_KEYS = ("import_checked_for", "import_rows", "import_report")
+
+
+def forget_preview() -> None:
+    for key in PREVIEW_KEYS:
+        st.session_state.pop(key, None)
+
+
+def report_frames(report: importing.ImportPreview) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The preview as two typed tables: one row per line of the file, one per error."""
+    rows = pd.DataFrame({
+        "Ligne": pd.Series([r.line for r in report.rows], dtype="Int64"),
+        "SIRET": pd.Series([r.siret for r in report.rows], dtype="string"),
+        "Structure": pd.Series([r.name for r in report.rows], dtype="string"),
+        "Action": pd.Series([ACTIONS[r.action] for r in report.rows], dtype="string"),
+    })
+    errors = pd.DataFrame({
+        "Ligne": pd.Series([line for line, _, _ in report.errors], dtype="Int64"),
+        "Colonne": pd.Series([column for _, column, _ in report.errors], dtype="string"),
+        "Message": pd.Series([message for _, _, message in report.errors], dtype="string"),
+    })
+    return rows, errors
+
+
+def show_table(frame: pd.DataFrame, *, stem: str) -> None:
+    st.dataframe(frame, hide_index=True, width="stretch")
+
+
+def show_report(rows: pd.DataFrame, errors: pd.DataFrame, *, stem: str) -> None:
+    if len(errors):
+        st.subheader("Erreurs à corriger")
+        show_table(errors, stem=f"{stem}-erreurs")
+    with st.expander(f"Détail des {len(rows)} lignes"):
+        show_table(rows, stem=f"{stem}-lignes")
 
 actor = require_actor()
 st.title("Importer des candidatures")
@@ -19,17 +55,24 @@ st.markdown(
     "ayez vu le rapport ligne par ligne et confirmé. Réimporter le même fichier met à jour les "
     "candidatures existantes au lieu d'en créer de nouvelles."
 )
-result = st.session_state.pop("import_result", None)
-if result:
-    st.success(result)
-
+now = utcnow()
 with read_only() as session:
-    open_calls = [c for c in calls.calls_for_network(session, actor=actor) if c.phase(utcnow()) == "open"]
-if not open_calls:
+    network_calls = {c.id: c for c in calls.calls_for_network(session, actor=actor)}
+open_ids = [i for i, c in network_calls.items() if c.phase(now) == "open"]
+outcome_box = st.container()  # the last import's report, until another file is chosen
+if not open_ids and st.session_state.get("import_call") not in network_calls:
     st.info("Aucun appel ouvert pour votre réseau en ce moment.")
     st.stop()
 
-call = st.selectbox("Appel à candidatures", open_calls, format_func=lambda c: c.theme_title)
+# The preview, and the import, stay on the call chosen here even if it closes meanwhile:
+# the page then says so rather than moving to another open call.
+call = network_calls[sticky_selectbox("Appel à candidatures", open_ids, key="import_call",
+                                      labels={i: c.theme_title for i, c in network_calls.items()})]
+if call.phase(now) != "open":
+    forget_preview()
+    st.error(escape_md(f"L'appel « {call.theme_title} » est clos depuis le {format_datetime(call.closes_at)} : "
+                       "l'import n'est plus possible et rien n'a été enregistré."))
+    st.stop()
 cols = st.columns(2)
 cols[0].download_button("Modèle Excel (.xlsx)", spreadsheet.template_xlsx(), "modele-candidatures.xlsx",
                         icon=":material/download:")
@@ -44,6 +87,14 @@ upload = st.file_uploader(f"Fichier à importer (CSV ou XLSX, {limit // (1024 * 
                                "ci-dessus : une ligne par structure, les colonnes du modèle.")
 mode = st.radio("Enregistrer les lignes valides comme", ["drafts", "submitted"], horizontal=True,
                 format_func={"drafts": "brouillons", "submitted": "candidatures déposées"}.get)
+if upload is not None:
+    st.session_state.pop("import_outcome", None)
+outcome = st.session_state.get("import_outcome")
+if outcome:
+    with outcome_box:
+        st.success(outcome["message"])
+        with st.expander("Rapport de l'import", expanded=True):
+            show_report(outcome["rows"], outcome["errors"], stem="rapport-import")
 if upload is None:
     st.stop()
 
@@ -57,22 +108,20 @@ if st.session_state.get("import_checked_for") != checked_for:
         with read_only() as session:
             report = importing.preview(session, actor=actor, call_id=call.id, rows=rows, submit=submit)
     except DomainError as error:
+        forget_preview()
         st.error(escape_md(error.message))
         st.stop()
     st.session_state.update(import_checked_for=checked_for, import_rows=rows, import_report=report)
 rows, report = st.session_state["import_rows"], st.session_state["import_report"]
+_file, preview_call_id, preview_submit = st.session_state["import_checked_for"]
 
-summary = st.columns(3)
+summary = st.columns(4)
 summary[0].metric("À créer", report.created)
-summary[1].metric("À mettre à jour", report.updated)
-summary[2].metric("En erreur", report.rejected)
-if report.errors:
-    st.subheader("Erreurs à corriger")
-    st.dataframe([{"Ligne": line, "Colonne": column, "Message": message} for line, column, message in report.errors],
-                 hide_index=True, width="stretch")
-with st.expander(f"Détail des {len(report.rows)} lignes"):
-    st.dataframe([{"Ligne": r.line, "SIRET": r.siret, "Structure": r.name, "Action": ACTIONS[r.action]}
-                  for r in report.rows], hide_index=True, width="stretch")
+summary[1].metric("À mettre à jour", report.updated - report.unchanged)
+summary[2].metric("Inchangées", report.unchanged)
+summary[3].metric("En erreur", report.rejected)
+row_table, error_table = report_frames(report)
+show_report(row_table, error_table, stem="apercu-import")
 
 valid = report.created + report.updated
 if valid == 0:
@@ -81,16 +130,18 @@ if valid == 0:
 label = f"Importer les {valid} ligne(s) valide(s)" + (f" et ignorer les {report.rejected} en erreur" if report.rejected else "")
 if st.button(label, type="primary", icon=":material/upload:"):
     try:
-        with unit_of_work() as session:
-            done = importing.apply(session, actor=actor, call_id=call.id, rows=rows, submit=submit,
+        with unit_of_work() as session:  # the call and mode the preview was made for, nothing else
+            done = importing.apply(session, actor=actor, call_id=preview_call_id, rows=rows, submit=preview_submit,
                                    source=upload.name, checked=report)
     except DomainError as error:
         st.error(escape_md(error.message))
         st.stop()
     st.session_state["imports_done"] = st.session_state.get("imports_done", 0) + 1  # empties the uploader
-    for key in ("import_checked_for", "import_rows", "import_report"):
-        st.session_state.pop(key, None)
-    st.session_state["import_result"] = escape_md(
-        f"Import terminé : {done.created} candidature(s) créée(s), {done.updated} mise(s) à jour, "
-        f"{done.rejected} ligne(s) ignorée(s).")
+    forget_preview()
+    st.session_state["import_outcome"] = {
+        "message": escape_md(
+            f"Import terminé : {done.created} candidature(s) créée(s), {done.updated} mise(s) à jour, "
+            f"{done.unchanged} inchangée(s), {done.rejected} ligne(s) ignorée(s)."),
+        "rows": row_table, "errors": error_table,
+    }
     st.rerun()

@@ -55,7 +55,7 @@ def test_reseaux_lists_networks_with_their_account_count(as_role):
 
 def test_reseaux_create_a_network(as_role):
     at = open_app(as_role(Role.ADMIN), PAGE)
-    at = create(at, **{"Nom du réseau": "  Réseau de l'Essonne ", "E-mail de contact": "contact@essonne.fr",
+    at = create(at, **{"Nom du réseau *": "  Réseau de l'Essonne ", "E-mail de contact": "contact@essonne.fr",
                        "Site internet": "https://essonne.example.org"})
     no_exception(at)
     name = "Réseau de l'Essonne"
@@ -68,16 +68,16 @@ def test_reseaux_create_a_network(as_role):
 
 def test_reseaux_duplicate_name_is_refused_next_to_the_field(as_role):
     make_network("Réseau Nord")
-    at = create(open_app(as_role(Role.ADMIN), PAGE), **{"Nom du réseau": "réseau NORD"})
+    at = create(open_app(as_role(Role.ADMIN), PAGE), **{"Nom du réseau *": "réseau NORD"})
     no_exception(at)
-    assert message_after(at.tabs[0].form[0], "Nom du réseau") == red("Un réseau porte déjà ce nom.")
+    assert message_after(at.tabs[0].form[0], "Nom du réseau *") == red("Un réseau porte déjà ce nom.")
     assert escape_md("Certains champs sont à corriger.") in texts(at.error)
     assert not at.success
     assert names() == ["Réseau Nord"]
 
 
 def test_reseaux_invalid_contact_email_is_refused(as_role):
-    at = create(open_app(as_role(Role.ADMIN), PAGE), **{"Nom du réseau": "Réseau Est", "E-mail de contact": "nope"})
+    at = create(open_app(as_role(Role.ADMIN), PAGE), **{"Nom du réseau *": "Réseau Est", "E-mail de contact": "nope"})
     assert message_after(at.tabs[0].form[0], "E-mail de contact").startswith(":red[L'adresse e\\-mail doit contenir")
     assert names() == []
 
@@ -87,7 +87,7 @@ def test_reseaux_edit_a_network(as_role):
     at = open_app(as_role(Role.ADMIN), PAGE)
     tab = at.tabs[1]
     assert by_label(tab.selectbox, "Réseau à modifier").value == network
-    by_label(tab.text_input, "Nom du réseau").input("Réseau Nord-Est")
+    by_label(tab.text_input, "Nom du réseau *").input("Réseau Nord-Est")
     by_label(tab.checkbox, "Réseau actif").uncheck()
     at = by_label(tab.button, "Enregistrer").click().run()
     no_exception(at)

@@ -48,13 +48,13 @@ def message_under(column, label: str) -> str | None:
 
 def fill_edition(at, *, start=time(9), end=time(12, 30), number=1, title="Rencontre de printemps"):
     form = at.expander[0]
-    by_label(form.number_input, "Numéro").set_value(number)
-    by_label(form.text_input, "Titre").input(title)
-    by_label(form.date_input, "Date").set_value(EVENT_DAY)
-    by_label(form.time_input, "Début").set_value(start)
-    by_label(form.time_input, "Fin").set_value(end)
+    by_label(form.number_input, "Numéro *").set_value(number)
+    by_label(form.text_input, "Titre *").input(title)
+    by_label(form.date_input, "Date *").set_value(EVENT_DAY)
+    by_label(form.time_input, "Début *").set_value(start)
+    by_label(form.time_input, "Fin *").set_value(end)
     by_label(form.text_input, "Lieu").input("Salle des fêtes")
-    by_label(form.text_input, "Ville d'accueil").input("Argenteuil")
+    by_label(form.text_input, "Ville d'accueil *").input("Argenteuil")
     return by_label(form.button, "Enregistrer la rencontre").click().run()
 
 
@@ -87,15 +87,15 @@ def test_appels_edition_with_end_before_start_shows_the_message_under_the_field(
     at = fill_edition(at, start=time(14), end=time(10))
     no_exception(at)
     assert texts(at.error) == [escape_md("Certains champs sont à corriger.")]
-    assert message_under(column_with(at.expander[0], "Fin"), "Fin") == red(
+    assert message_under(column_with(at.expander[0], "Fin *"), "Fin *") == red(
         "L'heure de fin doit être après l'heure de début.")
-    assert message_under(column_with(at.expander[0], "Début"), "Début") is None
-    assert message_under(column_with(at.expander[0], "Titre"), "Titre") is None
+    assert message_under(column_with(at.expander[0], "Début *"), "Début *") is None
+    assert message_under(column_with(at.expander[0], "Titre *"), "Titre *") is None
     with read_only() as session:
         assert session.scalars(select(Edition)).all() == []
     # what was typed is still there, to be corrected
-    assert by_label(at.text_input, "Titre").value == "Rencontre de printemps"
-    assert by_label(at.time_input, "Début").value == time(14)
+    assert by_label(at.text_input, "Titre *").value == "Rencontre de printemps"
+    assert by_label(at.time_input, "Début *").value == time(14)
 
 
 def test_appels_edition_with_a_taken_number_and_no_title_shows_both_messages(lead):
@@ -105,8 +105,8 @@ def test_appels_edition_with_a_taken_number_and_no_title_shows_both_messages(lea
     at = fill_edition(at, number=4, title="")
     no_exception(at)
     form = at.expander[0]
-    assert message_under(column_with(form, "Numéro"), "Numéro") == red("La rencontre n° 4 existe déjà.")
-    assert message_under(column_with(form, "Titre"), "Titre").startswith(":red[")
+    assert message_under(column_with(form, "Numéro *"), "Numéro *") == red("La rencontre n° 4 existe déjà.")
+    assert message_under(column_with(form, "Titre *"), "Titre *").startswith(":red[")
     with read_only() as session:
         assert len(session.scalars(select(Edition)).all()) == 1
 
@@ -133,10 +133,10 @@ def test_appels_create_a_call_with_the_defaults_is_a_draft(lead):
     at = open_app(lead, PAGE)
     form = call_form(at)
     assert form.label == "Nouvel appel"
-    assert by_label(at.multiselect, "Types de structures éligibles").value == list(STRUCTURE_KINDS)
-    assert by_label(at.multiselect, "Départements éligibles").value == list(ILE_DE_FRANCE)
+    assert by_label(at.multiselect, "Types de structures éligibles *").value == list(STRUCTURE_KINDS)
+    assert by_label(at.multiselect, "Départements éligibles *").value == list(ILE_DE_FRANCE)
     assert sorted(by_label(at.multiselect, "Réseaux invités").value) == sorted(networks)
-    by_label(form.text_input, "Thème").input("Nettoyage et propreté des bâtiments")
+    by_label(form.text_input, "Thème *").input("Nettoyage et propreté des bâtiments")
     at = by_label(form.button, "Enregistrer l'appel").click().run()
     no_exception(at)
     assert not at.error
@@ -163,13 +163,13 @@ def test_appels_call_closing_before_opening_shows_the_message_under_the_closing_
     make_edition_through_core(lead)
     at = open_app(lead, PAGE)
     form = call_form(at)
-    by_label(form.text_input, "Thème").input("Thème")
-    by_label(form.date_input, "Clôture").set_value(date.today() - timedelta(days=1))
+    by_label(form.text_input, "Thème *").input("Thème *")
+    by_label(form.date_input, "Clôture *").set_value(date.today() - timedelta(days=1))
     at = by_label(form.button, "Enregistrer l'appel").click().run()
     no_exception(at)
     form = call_form(at)
-    assert message_under(column_with(form, "Clôture"), "Clôture") == red("La clôture doit être après l'ouverture.")
-    assert message_under(column_with(form, "Ouverture"), "Ouverture") is None
+    assert message_under(column_with(form, "Clôture *"), "Clôture *") == red("La clôture doit être après l'ouverture.")
+    assert message_under(column_with(form, "Ouverture *"), "Ouverture *") is None
     with read_only() as session:
         assert session.scalars(select(Call)).all() == []
 
@@ -217,7 +217,7 @@ def test_appels_open_follow_counts_extend_and_close_a_call(lead):
     assert counts.loc["Zèbre", ["Brouillons", "Déposées", "Retirées"]].tolist() == [0, 0, 0]
 
     later = to_paris(call.closes_at).date() + timedelta(days=14)
-    by_label(at.date_input, "Nouvelle date de clôture").set_value(later)
+    by_label(at.date_input, "Nouvelle date de clôture *").set_value(later)
     at = by_label(at.button, "Prolonger jusqu'à cette date").click().run()
     no_exception(at)
     assert texts(at.success) == ["Appel prolongé."]
@@ -225,17 +225,18 @@ def test_appels_open_follow_counts_extend_and_close_a_call(lead):
     assert (to_paris(extended.closes_at).date(), to_paris(extended.closes_at).time()) == (later, time(18))
     assert extended.state == CallState.OPEN
 
-    at = by_label(at.button, "Clore maintenant").click().run()
+    assert "Clore maintenant" not in [b.label for b in at.main.button]  # a popover asks first
+    at = by_label(at.button, "Confirmer la clôture").click().run()
     no_exception(at)
     assert texts(at.success) == ["Appel clos : les candidatures ne sont plus modifiables."]
     assert the_call().state == CallState.CLOSED
     assert any(m.startswith("**Clos** — ouverture ") for m in texts(at.markdown))
     assert by_label(at.selectbox, "Appel").format_func(extended.id).endswith("— Clos")
     # closed: neither closed again nor « opened » (its closing time is past); extending reopens it
-    assert "Clore maintenant" not in [b.label for b in at.main.button]
+    assert "Confirmer la clôture" not in [b.label for b in at.main.button]
     assert "Ouvrir l'appel" not in [b.label for b in at.main.button]
     reopened = date.today() + timedelta(days=3)
-    by_label(at.date_input, "Nouvelle date de clôture").set_value(reopened)
+    by_label(at.date_input, "Nouvelle date de clôture *").set_value(reopened)
     at = by_label(at.button, "Prolonger jusqu'à cette date").click().run()
     no_exception(at)
     assert texts(at.success) == ["Appel prolongé."]
@@ -246,7 +247,7 @@ def test_appels_open_follow_counts_extend_and_close_a_call(lead):
 def test_appels_extend_to_an_earlier_date_shows_the_message(lead):
     at = open_call_page(lead, (make_network("Urtie"),))
     at = by_label(at.button, "Ouvrir l'appel").click().run()
-    by_label(at.date_input, "Nouvelle date de clôture").set_value(date.today())
+    by_label(at.date_input, "Nouvelle date de clôture *").set_value(date.today())
     at = by_label(at.button, "Prolonger jusqu'à cette date").click().run()
     no_exception(at)
     assert red("La nouvelle clôture doit être après la clôture actuelle et après maintenant.") in texts(at.markdown)
@@ -295,7 +296,7 @@ def test_appels_edition_saved_meanwhile_by_a_colleague_is_refused_as_stale(lead)
                            start_time=edition.start_time, end_time=edition.end_time, city="Argenteuil")
         calls.save_edition(session, actor=colleague, data=data, edition_id=edition_id,
                            expected_version=edition.version)
-    by_label(at.text_input, "Titre").set_value("Mon titre")
+    by_label(at.text_input, "Titre *").set_value("Mon titre")
     next(b for b in at.button if b.label == "Enregistrer la rencontre").click().run()
     assert any("modifié par quelqu'un d'autre" in e.value for e in at.error)
     with read_only() as session:
@@ -307,7 +308,7 @@ def test_appels_call_form_saves_after_the_call_was_opened_from_the_page(lead):
     at = by_label(at.button, "Ouvrir l'appel").click().run()
     assert the_call().version == 2
     form = call_form(at)
-    by_label(form.text_input, "Thème").input("Restauration collective et traiteurs")
+    by_label(form.text_input, "Thème *").input("Restauration collective et traiteurs")
     at = by_label(form.button, "Enregistrer l'appel").click().run()
     no_exception(at)
     assert not at.error  # the opening bumped the version: the form must not be taken for stale
@@ -320,7 +321,7 @@ def test_appels_refused_save_of_an_existing_call_shows_its_message_and_opens_the
     at = open_call_page(lead, (make_network("Urtie"),))
     form = call_form(at)
     assert (form.label, form.proto.expanded) == ("Modifier l'appel", False)
-    by_label(form.text_input, "Thème").input("")
+    by_label(form.text_input, "Thème *").input("")
     at = by_label(form.button, "Enregistrer l'appel").click().run()
     no_exception(at)
     form = call_form(at)
@@ -335,7 +336,7 @@ def test_appels_refused_save_of_an_existing_edition_opens_its_form(lead):
     make_edition_through_core(lead)
     at = open_app(lead, PAGE)
     assert (at.expander[0].label, at.expander[0].proto.expanded) == ("Modifier la rencontre", False)
-    by_label(at.expander[0].text_input, "Titre").input("")
+    by_label(at.expander[0].text_input, "Titre *").input("")
     at = by_label(at.expander[0].button, "Enregistrer la rencontre").click().run()
     no_exception(at)
     assert texts(at.main.error) == [escape_md("Certains champs sont à corriger.")]
@@ -378,7 +379,7 @@ def test_appels_weight_with_decimals_is_refused_not_truncated(lead):
 def test_appels_multiselects_have_french_placeholders(lead):
     at = open_call_page(lead, (make_network("Urtie"),))
     assert {m.label: m.proto.placeholder for m in at.multiselect} == {
-        "Types de structures éligibles": "Choisir…", "Départements éligibles": "Choisir…",
+        "Types de structures éligibles *": "Choisir…", "Départements éligibles *": "Choisir…",
         "Réseaux invités": "Choisir…"}
 
 
@@ -387,8 +388,46 @@ def test_appels_call_saved_meanwhile_by_a_colleague_is_refused_as_stale(lead):
     call = the_call()
     with unit_of_work() as session:  # a colleague opens the call after the form was shown
         calls.open_call(session, actor=make_user(Role.PILOTE), call_id=call.id, expected_version=call.version)
-    by_label(call_form(at).text_input, "Thème").input("Mon thème")
+    by_label(call_form(at).text_input, "Thème *").input("Mon thème")
     at = by_label(call_form(at).button, "Enregistrer l'appel").click().run()
     no_exception(at)
     assert texts(at.error) == [escape_md(StaleEdit.message)]
     assert the_call().theme_title == "Restauration collective"
+
+
+def test_appels_draft_call_offers_no_extension_and_closing_asks_first(lead):
+    at = open_call_page(lead, (make_network("Urtie"),))
+    no_exception(at)
+    assert not [p for p in at.main.get("popover") if p.proto.popover.label == "Prolonger"]
+    assert "Prolonger jusqu'à cette date" not in [b.label for b in at.main.button]
+    at = by_label(at.button, "Ouvrir l'appel").click().run()
+    labels = [p.proto.popover.label for p in at.main.get("popover")]
+    assert labels == ["Prolonger", "Clore maintenant"]
+    closing = next(p for p in at.main.get("popover") if p.proto.popover.label == "Clore maintenant")
+    assert [b.label for b in closing.button] == ["Confirmer la clôture"]
+    assert the_call().state == CallState.OPEN  # showing the question changed nothing
+
+
+def test_appels_extension_error_is_shown_inside_its_popover(lead):
+    at = open_call_page(lead, (make_network("Urtie"),))
+    at = by_label(at.button, "Ouvrir l'appel").click().run()
+    by_label(at.date_input, "Nouvelle date de clôture *").set_value(date.today() - timedelta(days=2))
+    at = by_label(at.button, "Prolonger jusqu'à cette date").click().run()
+    no_exception(at)
+    extension = next(p for p in at.main.get("popover") if p.proto.popover.label == "Prolonger")
+    assert red("La nouvelle clôture doit être après la clôture actuelle et après maintenant.") in texts(
+        extension.markdown)
+
+
+def test_appels_chosen_edition_stays_when_another_lead_adds_one_meanwhile(lead):
+    first = make_edition_through_core(lead, number=7)
+    second = make_edition_through_core(lead, number=8)
+    at = open_app(lead, PAGE)
+    edition_box = by_label(at.selectbox, "Rencontre")
+    at = edition_box.set_value(first).run()
+    assert by_label(at.selectbox, "Rencontre").value == first
+    make_edition_through_core(lead, number=9)  # another tab of the team adds an edition
+    at.run()
+    no_exception(at)
+    assert by_label(at.selectbox, "Rencontre").value == first
+    assert second != first

@@ -10,10 +10,12 @@ import tomllib
 import pytest
 from sqlalchemy import func, select
 
-from core import spreadsheet
+from datetime import datetime, timedelta, timezone
+
+from core import calls, spreadsheet
 from core.settings import settings
-from db.engine import read_only
-from db.models import Candidacy, OutboxMessage, Role, Submission
+from db.engine import read_only, unit_of_work
+from db.models import Call, Candidacy, OutboxMessage, Role, Submission
 from tests.factories import make_call, make_network, make_user
 from tests.pages.conftest import ROOT, by_label, no_exception, open_app, texts
 from tests.pages.test_reseau_candidature import BAD_SIRET, siret_for
@@ -88,7 +90,7 @@ def test_import_csv_reports_each_row_then_imports_the_valid_ones(referent):
     no_exception(at)
     assert not at.error
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics == {"À créer": "2", "À mettre à jour": "0", "En erreur": "1"}
+    assert metrics == {"À créer": "2", "À mettre à jour": "0", "Inchangées": "0", "En erreur": "1"}
     errors = at.dataframe[0].value
     assert list(errors["Ligne"]) == [3]
     assert list(errors["Colonne"]) == ["SIRET"]
@@ -100,7 +102,11 @@ def test_import_csv_reports_each_row_then_imports_the_valid_ones(referent):
     at = by_label(at.button, "Importer les 2 ligne(s) valide(s) et ignorer les 1 en erreur").click().run()
     no_exception(at)
     assert texts(at.success) == [
-        escape_md("Import terminé : 2 candidature(s) créée(s), 0 mise(s) à jour, 1 ligne(s) ignorée(s).")]
+        escape_md("Import terminé : 2 candidature(s) créée(s), 0 mise(s) à jour, 0 inchangée(s), "
+                  "1 ligne(s) ignorée(s).")]
+    # the report stays after the import, errors first
+    assert list(at.dataframe[0].value["Ligne"]) == [3]
+    assert list(at.dataframe[1].value["Action"]) == ["À créer", "En erreur", "À créer"]
     with read_only() as session:
         rows = session.scalars(select(Candidacy)).all()
         assert sorted(c.structure.name for c in rows) == ["Deuxième structure", "Première structure"]
@@ -111,8 +117,44 @@ def test_import_csv_reports_each_row_then_imports_the_valid_ones(referent):
     # the uploader is emptied after an import; the same file again updates instead of duplicating
     assert not at.metric and uploader(at).value is None
     uploader(at).set_value(("structures.csv", content, "text/csv")).run()
-    assert {m.label: m.value for m in at.metric}["À mettre à jour"] == "2"
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["À mettre à jour"], metrics["Inchangées"]) == ("0", "2")
+    assert not [e for e in at.expander if e.label == "Rapport de l'import"]  # a new file: the old report goes
+    at = by_label(at.button, "Importer les 2 ligne(s) valide(s) et ignorer les 1 en erreur").click().run()
+    assert texts(at.success) == [
+        escape_md("Import terminé : 0 candidature(s) créée(s), 0 mise(s) à jour, 2 inchangée(s), "
+                  "1 ligne(s) ignorée(s).")]
     assert count(Candidacy) == 2
+
+
+@pytest.mark.parametrize("closing", ["clock", "lead"])
+def test_import_stays_on_the_previewed_call_when_it_closes_meanwhile(sqlite_db, closing):
+    network = make_network("Urtie")
+    first = make_call(networks=(network,))
+    other = make_call(networks=(network,))
+    with unit_of_work() as session:
+        session.get(Call, first).theme_title = "Appel qui ferme"
+        session.get(Call, other).theme_title = "Autre appel ouvert"
+    referent = make_user(Role.RESEAU, network_id=network)
+    at = open_app(referent, PAGE)
+    assert by_label(at.selectbox, "Appel à candidatures").value == first
+    uploader(at).set_value(("structures.csv", csv_file((siret_for(1), "A"), (siret_for(2), "B")), "text/csv"))
+    by_label(at.radio, "Enregistrer les lignes valides comme").set_value("submitted")
+    at.run()
+    button = by_label(at.button, "Importer les 2 ligne(s) valide(s)")
+    lead = make_user(Role.PILOTE)
+    with unit_of_work() as session:  # the preview is on screen; the call closes
+        call = session.get(Call, first)
+        if closing == "clock":
+            call.closes_at = datetime.now(timezone.utc) - timedelta(seconds=1)
+        else:
+            calls.close_call(session, actor=lead, call_id=first, expected_version=call.version)
+    at = button.click().run()
+    no_exception(at)
+    assert by_label(at.selectbox, "Appel à candidatures").value == first
+    assert len(at.error) == 1 and "Appel qui ferme" in at.error[0].value and "est clos" in at.error[0].value
+    assert "Importer les 2 ligne(s) valide(s)" not in [b.label for b in at.button]
+    assert (count(Candidacy), count(OutboxMessage)) == (0, 0)
 
 
 def test_import_as_submitted_queues_one_acknowledgement_per_candidacy(referent):
@@ -159,7 +201,8 @@ def test_import_the_excel_template_as_downloaded_previews_its_example_row(refere
                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
     at.run()
     no_exception(at)
-    assert {m.label: m.value for m in at.metric} == {"À créer": "1", "À mettre à jour": "0", "En erreur": "0"}
+    assert {m.label: m.value for m in at.metric} == {"À créer": "1", "À mettre à jour": "0", "Inchangées": "0",
+                                                     "En erreur": "0"}
     assert [b.label for b in at.main.button] == ["Importer les 1 ligne(s) valide(s)"]
 
 
