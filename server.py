@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 from core.errors import ValidationFailed
 from core.startup import StartupError, prepare
 from routes.auth import ROUTES
+from routes.pages import UnknownPageMiddleware
 from routes.web import ClientAddressMiddleware
 
 # uvicorn (which `streamlit run` runs too) trusts X-Forwarded-For from any loopback peer by
@@ -41,5 +42,7 @@ def show_french_error(_error: Exception) -> bool:
     return True
 
 
-app = st.App("streamlit_app.py", routes=ROUTES, middleware=[Middleware(ClientAddressMiddleware)],
+ROUTE_PATHS = frozenset(route.path.strip("/").split("/")[0] for route in ROUTES)
+app = st.App("streamlit_app.py", routes=ROUTES,
+             middleware=[Middleware(ClientAddressMiddleware), Middleware(UnknownPageMiddleware, other_paths=ROUTE_PATHS)],
              lifespan=lifespan, on_script_error=show_french_error)

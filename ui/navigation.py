@@ -43,10 +43,12 @@ def pages_for(actor: Actor | None) -> dict[str, list[st.Page]]:
     menu = MENUS[actor.role if actor else None]
     home = next(iter(menu.values()))[0]
     sections = {
-        section: [_page(url, default=url == home) for url in urls] for section, urls in menu.items()
+        section: [_home(url) if url == home else _page(url, default=False) for url in urls]
+        for section, urls in menu.items()
     }
     shown = {url for urls in menu.values() for url in urls}
     first = next(iter(sections))
+    sections[first].append(_alias(home, sections[first][0]))
     sections[first] += [
         _page(url, default=False, visibility="hidden") if url == PUBLIC_HOME else _refusal(actor, url)
         for url in PAGES if url not in shown
@@ -60,6 +62,23 @@ PUBLIC_HOME = "accueil"  # open to everyone; where signing out leads
 def _page(url: str, *, default: bool, visibility: str = "visible") -> st.Page:
     script, title, icon = PAGES[url]
     return st.Page(script, title=title, icon=icon, url_path=url, default=default, visibility=visibility)
+
+
+def _home(url: str) -> st.Page:
+    """The role's home, served at « / ». Streamlit would answer its own path (« /pilotage »)
+    with an English « page not found »: the path gets an alias (`_alias`) instead, so the
+    page is registered under another internal path."""
+    script, title, icon = PAGES[url]
+    return st.Page(script, title=title, icon=icon, url_path=f"{url}-accueil", default=True)
+
+
+def _alias(url: str, home: st.Page) -> st.Page:
+    """The home's own path (« /pilotage », where signing in from a refusal may lead): go home."""
+    def go_home() -> None:
+        st.switch_page(home)
+
+    go_home.__name__ = f"alias_{url.replace('-', '_')}"
+    return st.Page(go_home, title=PAGES[url][1], url_path=url, visibility="hidden")
 
 
 def _refusal(actor: Actor | None, url: str) -> st.Page:

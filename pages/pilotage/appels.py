@@ -199,15 +199,16 @@ with st.expander("Nouvel appel" if detail is None else "Modifier l'appel",
         minutes = cols[1].number_input("Durée d'une présentation (minutes) *", min_value=1, max_value=60,
                                        value=current.pitch_minutes)
         kinds = st.multiselect("Types de structures éligibles *", list(STRUCTURE_KINDS), default=list(current.eligible_kinds),
-                               format_func=kind_label, placeholder="Choisir…")
+                               format_func=kind_label, placeholder="Choisir…", select_all=False)
         forms.field_error(CALL, "eligible_kinds")
         departements = st.multiselect("Départements éligibles *", list(DEPARTEMENTS),
                                       default=list(current.eligible_departements),
-                                      format_func=lambda c: f"{c} — {DEPARTEMENTS[c]}", placeholder="Choisir…")
+                                      format_func=lambda c: f"{c} — {DEPARTEMENTS[c]}", placeholder="Choisir…",
+                                      select_all=False)
         forms.field_error(CALL, "eligible_departements")
         invited = st.multiselect("Réseaux invités", list(network_names),
                                  default=[i for i in current.invited_network_ids if i in network_names],
-                                 format_func=network_names.get, placeholder="Choisir…",
+                                 format_func=network_names.get, placeholder="Choisir…", select_all=False,
                                  help="Au moins un réseau pour ouvrir l'appel.")
         forms.field_error(CALL, "invited_networks")
         st.markdown("**Critères d'évaluation \\*** (poids de 1 à 10)")

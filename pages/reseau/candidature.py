@@ -167,7 +167,7 @@ with st.form(FORM, border=False, enter_to_submit=False):
     st.text_input("Site internet", key=key("website"), disabled=not editable)
     forms.field_error(FORM, "website")
     st.multiselect("Secteurs d'activité *", SECTORS, key=key("sectors"), disabled=not editable,
-                   placeholder="Choisir un ou plusieurs secteurs")
+                   placeholder="Choisir un ou plusieurs secteurs", select_all=False)
     forms.field_error(FORM, "sectors")
 
     st.subheader("Contact et présentation")
@@ -229,7 +229,7 @@ if draft or submit:
     st.query_params.pop("appel", None)
     st.rerun()
 
-if view and editable and view.submission.value != "withdrawn":
+if view and view.editable and view.submission.value != "withdrawn":
     with st.expander("Retirer cette candidature"):
         forms.form_error(WITHDRAW)
         reason = st.text_area("Raison du retrait *", key="withdraw_reason", help="1 000 caractères au maximum.")

@@ -83,6 +83,7 @@ limit = settings().import_max_bytes
 # No `type=`: Streamlit would refuse another kind of file in English; read_rows says it in French.
 upload = st.file_uploader(f"Fichier à importer (CSV ou XLSX, {limit // (1024 * 1024)} Mo au plus)",
                           key=f"upload:{st.session_state.get('imports_done', 0)}",
+                          max_upload_size=limit // (1024 * 1024),  # Streamlit says « Limit 5MB », as the label
                           help="Glissez le fichier ici ou cliquez pour le choisir. Partez d'un des modèles "
                                "ci-dessus : une ligne par structure, les colonnes du modèle.")
 mode = st.radio("Enregistrer les lignes valides comme", ["drafts", "submitted"], horizontal=True,

@@ -431,3 +431,8 @@ def test_appels_chosen_edition_stays_when_another_lead_adds_one_meanwhile(lead):
     no_exception(at)
     assert by_label(at.selectbox, "Rencontre").value == first
     assert second != first
+
+
+def test_appels_multiselects_offer_no_english_select_all(lead):
+    at = open_call_page(lead, (make_network("Urtie"),))
+    assert len(at.multiselect) == 3 and all(m.proto.select_all == 0 for m in at.multiselect)

@@ -37,6 +37,7 @@ SUBMIT = "Déposer la candidature"
 DRAFT = "Enregistrer le brouillon"
 SAVE_CHANGES = "Enregistrer les modifications"
 READ_ONLY = "Cette candidature n'est plus modifiable : l'appel est clos."
+KEPT = " Votre saisie, non enregistrée, reste affichée ci-dessous pour que vous puissiez la copier."
 
 TEXTS = {
     "Nom de la structure *": "Bâti'Insert 95",
@@ -374,9 +375,11 @@ def test_candidature_after_closing_is_read_only_and_a_late_save_is_refused(setti
     with read_only() as session:
         candidacy = session.get(Candidacy, candidacy_id)
         assert (candidacy.version, candidacy.structure.name) == (1, "Bâti'Insert 95")
-    assert texts(at.warning) == [READ_ONLY]
-    assert all(w.disabled for w in [*at.text_input, *at.text_area, *at.selectbox, *at.multiselect, *at.checkbox])
-    assert all(b.disabled for b in at.main.button)
+    # refused with core's message; what was typed stays in the fields, to be copied
+    assert texts(at.error) == [escape_md(DeadlinePassed.message)]
+    assert texts(at.warning) == [READ_ONLY + KEPT]
+    assert by_label(at.text_input, "Nom de la structure *").value == "Nom changé trop tard"
+    assert not by_label(at.text_input, "Nom de la structure *").disabled
     assert not at.expander  # no withdrawal once closed
     # whatever the path, core refuses the save
     with pytest.raises(DeadlinePassed):
@@ -399,6 +402,11 @@ def test_candidature_new_form_of_a_closed_call_is_read_only(setting):
     at = click(at, DRAFT)
     no_exception(at)
     assert count(Candidacy) == 0
+    assert texts(at.error) == [escape_md(DeadlinePassed.message)]
+    assert texts(at.warning) == [READ_ONLY + KEPT]
+    assert by_label(at.text_input, "Nom de la structure *").value == "Bâti'Insert 95"
+
+    at = open_form(setting["a"], appel=setting["call"])  # opened afresh after closing
     assert texts(at.warning) == [READ_ONLY]
     assert all(b.disabled for b in at.main.button)
 
@@ -533,3 +541,8 @@ def test_candidature_prefill_from_a_structure_known_only_by_its_identity(setting
     assert by_label(at.selectbox, "Département *").value is None
     assert by_label(at.text_input, "Adresse *").value == ""
     assert by_label(at.multiselect, "Secteurs d'activité *").value == []
+
+
+def test_candidature_multiselect_offers_no_english_select_all(setting):
+    at = open_form(setting["a"], appel=setting["call"])
+    assert at.multiselect and all(m.proto.select_all == 0 for m in at.multiselect)

@@ -1,0 +1,88 @@
+"""Every URL typed by hand gets a French page: each role's own home path, the page a
+refusal leads back to after signing in, and a path that is no page at all."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+
+import pytest
+
+from db.models import Role
+from tests.e2e.test_candidacy_form import sign_in
+from tests.e2e.test_sign_in_flow import TIMEOUT_MS, settled
+from tests.factories import PASSWORD, make_network, make_user
+
+pytestmark = pytest.mark.e2e
+
+HOMES = {Role.PILOTE: ("pilotage", "Tableau de bord"), Role.EVALUATEUR: ("evaluation", "Évaluation"),
+         Role.ADMIN: ("administration", "Administration")}
+
+
+def no_english_dialog(page) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    expect(page.get_by_role("dialog")).to_have_count(0)
+
+
+@pytest.mark.parametrize("role", list(HOMES), ids=[r.value for r in HOMES])
+def test_role_home_path_typed_by_hand_shows_the_home_in_french(browser, server, server_db, role):
+    path, title = HOMES[role]
+    actor = make_user(role, email=f"{role.value}.chemin@exemple.fr")
+    context, page = sign_in(browser, server, actor)
+    try:
+        page.goto(f"{server.base_url}/{path}")
+        settled(page, title)
+        no_english_dialog(page)
+    finally:
+        context.close()
+
+
+def test_referent_home_path_typed_by_hand_shows_the_home(browser, server, server_db):
+    network = make_network("Réseau chemin tapé")
+    actor = make_user(Role.RESEAU, network_id=network, email="reseau.chemin@exemple.fr")
+    context, page = sign_in(browser, server, actor)
+    try:
+        page.goto(f"{server.base_url}/reseau")
+        settled(page, "Réseau chemin tapé")
+        no_english_dialog(page)
+    finally:
+        context.close()
+
+
+def test_signing_in_from_a_refusal_lands_on_the_page_in_french(browser, server, server_db):
+    actor = make_user(Role.PILOTE, email="pilote.refus@exemple.fr")
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(f"{server.base_url}/pilotage")
+        settled(page, "Page non disponible", "Connectez-vous pour accéder à cette page.")
+        page.get_by_test_id("stMain").get_by_role("link", name="Se connecter").click()
+        page.wait_for_url(f"{server.base_url}/connexion?suivant=/pilotage")
+        page.fill("#email", actor.email)
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        settled(page, "Tableau de bord")
+        no_english_dialog(page)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", ["/nimporte-quoi", "/pilotage-accueil", "/Pilotage", "/journal/x"])
+def test_unknown_path_gets_the_french_not_found_page(browser, server, path):
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(f"{server.base_url}{path}", timeout=10)
+    assert answer.value.code == 404
+    assert "Page introuvable" in answer.value.read().decode("utf-8")
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    try:
+        page.goto(f"{server.base_url}{path}")
+        assert page.locator("h1").inner_text() == "Page introuvable"
+        page.get_by_role("link", name="Aller à l'accueil").click()
+        settled(page, "🤝 OpenMap candidatures")
+        no_english_dialog(page)
+    finally:
+        context.close()
