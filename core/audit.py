@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import Enum
@@ -12,36 +13,38 @@ from sqlalchemy.orm import Session
 
 from core.clock import PARIS, utcnow
 from core.permissions import Action, Actor, require
-from db.models import AuditEntry
+from db.models import AuditEntry, Candidacy, Structure
 
+#: Every action the code records, with its French name, the work of the app first (the
+#: journal's filter lists them in this order; tests/core/test_audit.py reads the code to
+#: check that every recorded action is here, and nothing else).
 ACTION_LABELS = {
-    "sign_in": "Connexion",
-    "sign_in_failed": "Échec de connexion",
-    "sign_in_locked": "Connexion bloquée (trop d'échecs)",
-    "sign_out": "Déconnexion",
-    "session_rejected": "Session refusée",
-    "csrf_rejected": "Requête refusée (jeton CSRF)",
-    "link_rejected": "Lien refusé",
-    "account_invited": "Invitation d'un compte",
-    "account_updated": "Modification d'un compte",
-    "password_set": "Mot de passe défini",
-    "password_reset_requested": "Demande de réinitialisation",
-    "network_created": "Création d'un réseau",
-    "network_updated": "Modification d'un réseau",
-    "admin_bootstrapped": "Création de l'administrateur (démarrage)",
-    "edition_created": "Création d'une rencontre",
-    "edition_updated": "Modification d'une rencontre",
+    "candidacy_created": "Création d'une candidature (brouillon)",
+    "candidacy_updated": "Modification d'une candidature",
+    "candidacy_submitted": "Dépôt d'une candidature",
+    "candidacy_withdrawn": "Retrait d'une candidature",
+    "candidacies_imported": "Import d'un fichier de candidatures",
     "call_created": "Création d'un appel",
     "call_updated": "Modification d'un appel",
     "call_opened": "Ouverture d'un appel",
     "call_extended": "Prolongation d'un appel",
     "call_closed": "Clôture d'un appel",
-    "candidacy_created": "Création d'une candidature (brouillon)",
-    "candidacy_updated": "Modification d'une candidature",
-    "candidacy_submitted": "Dépôt d'une candidature",
-    "candidacy_withdrawn": "Retrait d'une candidature",
-    "candidacy_imported": "Candidature importée",
-    "candidacies_imported": "Import d'un fichier de candidatures",
+    "edition_created": "Création d'une rencontre",
+    "edition_updated": "Modification d'une rencontre",
+    "network_created": "Création d'un réseau",
+    "network_updated": "Modification d'un réseau",
+    "account_invited": "Invitation d'un compte",
+    "invitation_resent": "Nouveau lien d'invitation",
+    "account_updated": "Modification d'un compte",
+    "password_set": "Mot de passe défini",
+    "password_reset_requested": "Demande de réinitialisation",
+    "admin_bootstrapped": "Création de l'administrateur (démarrage)",
+    "sign_in": "Connexion",
+    "sign_in_failed": "Échec de connexion",
+    "sign_in_locked": "Connexion bloquée (trop d'échecs)",
+    "sign_out": "Déconnexion",
+    "csrf_rejected": "Requête refusée (jeton CSRF)",
+    "link_rejected": "Lien refusé",
 }
 
 
@@ -102,12 +105,31 @@ class AuditFilter:
     until: date | None = None
 
 
+@dataclass(frozen=True)
+class AuditRow:
+    """An entry with the structure it is about (a candidacy's rows only)."""
+
+    entry: AuditEntry
+    structure_name: str | None = None
+    siret: str | None = None
+
+
 def list_entries(
     session: Session, *, actor: Actor, filters: AuditFilter = AuditFilter(), limit: int = 500
-) -> list[AuditEntry]:
-    """The newest entries matching the filters (dates are Paris days, inclusive)."""
+) -> list[AuditRow]:
+    """The newest entries matching the filters (dates are Paris days, inclusive), in one query.
+
+    The text is looked for in the person, the address, the detail and, for a candidacy's
+    rows, the structure's name (as the candidacy has it, or as the directory does) and SIRET.
+    """
     require(actor, Action.VIEW_AUDIT)
-    query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+    query = (
+        select(AuditEntry, Candidacy.name, Structure.siret)
+        .outerjoin(Candidacy, (AuditEntry.object_type == "candidacy") & (AuditEntry.object_id == Candidacy.id))
+        .outerjoin(Structure, Structure.id == Candidacy.structure_id)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(limit)
+    )
     if filters.actions:
         query = query.where(AuditEntry.action.in_(filters.actions))
     if filters.since:
@@ -116,13 +138,16 @@ def list_entries(
         end = datetime.combine(filters.until + timedelta(days=1), time(), PARIS)
         query = query.where(AuditEntry.at < end)
     if filters.text.strip():
-        needle = filters.text.strip().lower()
-        # autoescape: a "%" or "_" typed by the user is searched for, not a wildcard.
-        query = query.where(
-            or_(
-                func.lower(AuditEntry.actor_label).contains(needle, autoescape=True),
-                func.lower(AuditEntry.detail).contains(needle, autoescape=True),
-                func.lower(AuditEntry.ip_address).contains(needle, autoescape=True),
-            )
-        )
-    return list(session.scalars(query))
+        query = query.where(_text_matches(filters.text.strip()))
+    return [AuditRow(entry, name, siret) for entry, name, siret in session.execute(query)]
+
+
+def _text_matches(text: str):
+    needle = text.lower()
+    # autoescape: a "%" or "_" typed by the user is searched for, not a wildcard.
+    columns = [AuditEntry.actor_label, AuditEntry.detail, AuditEntry.ip_address, Candidacy.name, Structure.name]
+    conditions = [func.lower(column).contains(needle, autoescape=True) for column in columns]
+    digits = re.sub(r"\s", "", text)  # a SIRET as people write it: « 443 061 841 00047 »
+    if digits.isdigit():
+        conditions.append(Structure.siret.contains(digits, autoescape=True))
+    return or_(*conditions)

@@ -130,7 +130,8 @@ def _edition_values(session: Session, data: EditionData, edition_id: int | None)
         ("city", "Ville d'accueil", 120, True), ("description", "Description", 5000, False),
     ):
         try:
-            values[name] = clean_text(getattr(data, name), label=label, required=required, max_length=limit)
+            values[name] = clean_text(getattr(data, name), label=label, required=required, max_length=limit,
+                                      multiline=name == "description")
         except FieldError as error:
             errors[name] = error.message
     if not data.number or data.number < 1:
@@ -198,7 +199,7 @@ def _call_values(data: CallData) -> dict:
         errors["theme_title"] = error.message
     try:
         values["theme_description"] = clean_text(data.theme_description, label="Description", required=False,
-                                                 max_length=5000)
+                                                 max_length=5000, multiline=True)
     except FieldError as error:
         errors["theme_description"] = error.message
     if None in (data.opens_on, data.opens_time):

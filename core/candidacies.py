@@ -48,9 +48,14 @@ from db.models import (
 )
 
 AUDITED = ("submission", "withdrawal_reason", *CANDIDACY_FIELDS)
-SUBMISSION_LABELS = {"draft": "Brouillon", "submitted": "Déposée", "withdrawn": "Retirée"}
-DECISION_LABELS = {"pending": "Déposée", "selected": "Retenue", "waitlisted": "Liste d'attente",
-                   "not_selected": "Non retenue"}
+
+
+def status_label(submission: Submission, published_decision: Deliberation | None) -> str:
+    """What a network reads as its candidacy's status, wherever it is shown: the decision
+    once published (never before), otherwise the submission status."""
+    if submission == Submission.SUBMITTED and published_decision not in (None, Deliberation.PENDING):
+        return published_decision.label
+    return submission.label
 
 
 # ---------------------------------------------------------------- rules
@@ -293,6 +298,11 @@ class CandidacyView:
     network_name: str
     form: CandidacyForm
     editable: bool
+    published_decision: Deliberation | None = None
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.submission, self.published_decision)
 
 
 def get(session: Session, *, actor: Actor, candidacy_id: int, now: datetime | None = None) -> CandidacyView:
@@ -313,6 +323,7 @@ def get(session: Session, *, actor: Actor, candidacy_id: int, now: datetime | No
         id=candidacy.id, call_id=candidacy.call_id, version=candidacy.version, submission=candidacy.submission,
         submitted_at=candidacy.submitted_at, withdrawal_reason=candidacy.withdrawal_reason,
         network_name=candidacy.network.name, form=form, editable=editable,
+        published_decision=candidacy.deliberation if candidacy.publication == Publication.PUBLISHED else None,
     )
 
 
@@ -350,10 +361,7 @@ class CandidacyRow:
 
     @property
     def status_label(self) -> str:
-        """Submission status, or the decision once it has been published (never before)."""
-        if self.submission == Submission.SUBMITTED and self.published_decision is not None:
-            return DECISION_LABELS[self.published_decision.value]
-        return SUBMISSION_LABELS[self.submission.value]
+        return status_label(self.submission, self.published_decision)
 
 
 def list_for_network(session: Session, *, actor: Actor, call_id: int | None = None) -> list[CandidacyRow]:

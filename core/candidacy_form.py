@@ -119,6 +119,8 @@ TEXT_FIELDS: dict[str, tuple[str, int, bool]] = {
     "buyer_offer": ("Ce que la structure propose aux acheteurs", 3000, True),
     "public_references": ("Références de marchés publics", 3000, False),
 }
+# Typed in a text area: they keep the zero-width joiners of emoji (see clean_text).
+MULTILINE_FIELDS = frozenset({"pitch_summary", "buyer_offer", "public_references"})
 
 
 def validate(
@@ -170,7 +172,8 @@ def _field_checks(submit: bool, kinds: frozenset[str] | None,
         return check if submit else partial(_unless_empty, check)
 
     texts = tuple(
-        (name, partial(clean_text, label=label, required=needed and (submit or name == "name"), max_length=limit))
+        (name, partial(clean_text, label=label, required=needed and (submit or name == "name"), max_length=limit,
+                       multiline=name in MULTILINE_FIELDS))
         for name, (label, limit, needed) in TEXT_FIELDS.items()
     )
     return (

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.collation import french_key
 from core.permissions import Action, Actor, require
 from db.models import Candidacy, Network, Submission, call_networks
 
@@ -43,9 +44,11 @@ def breakdowns(session: Session, *, actor: Actor, call_ids: list[int]) -> dict[i
         .outerjoin(Candidacy, (Candidacy.network_id == Network.id) & (Candidacy.call_id == call_networks.c.call_id)
                    & (Candidacy.submission == Submission.SUBMITTED))
         .where(call_networks.c.call_id.in_(call_ids))
-        .group_by(call_networks.c.call_id, Network.name).order_by(Network.name)
+        .group_by(call_networks.c.call_id, Network.name)
     ):
         figures[call_id].by_network[name] = count
+    for figure in figures.values():  # French order, which the database's collation is not
+        figure.by_network = dict(sorted(figure.by_network.items(), key=lambda item: french_key(item[0])))
     for column, attribute in ((Candidacy.kind, "by_kind"), (Candidacy.departement, "by_departement")):
         for call_id, key, count in session.execute(
             select(Candidacy.call_id, column, func.count())

@@ -14,7 +14,7 @@ caller's transaction with a few set-based statements (no ORM object per row), so
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from operator import itemgetter
 
@@ -40,12 +40,15 @@ from core.permissions import Action, Actor, require
 from core.spreadsheet import (
     CHUNK,
     CONSENT_FIELDS,
+    EXAMPLE_SKIPPED,
     HEADER_OF,
     MAX_ROWS,
     ImportRejected,
+    SheetRow,
     canonical_header,
     check_row,
     column_errors,
+    is_example,
     too_many_rows,
 )
 from core.validation import FieldError, clean_siret, excerpt
@@ -112,6 +115,7 @@ class ImportPreview:
     submit: bool
     unchanged: int = 0  # among the updates, rows identical to what is stored
     checked: _Checked | None = field(default=None, repr=False, compare=False)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, why): the template's example row
 
     @property
     def created(self) -> int:
@@ -141,6 +145,7 @@ class ImportResult:
     unchanged: int = 0
     submitted: int = 0  # newly submitted, one acknowledgement queued each
     errors: list[RowReport] = field(default_factory=list)  # the rejected rows, with their errors
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, why): the template's example row
 
 
 def preview(
@@ -154,13 +159,16 @@ def preview(
 ) -> ImportPreview:
     """The report of what `apply` would do with these rows now. Writes nothing.
 
+    The template's example row, if left in, is not planned but listed in `skipped`.
+
     Refuses the whole import like the form: NotAllowed, NotFound (call not open to the
     actor's network), DeadlinePassed (outside the call's window), ImportRejected (too
     many rows).
     """
+    rows, skipped = _without_example(rows)
     plan = _plan(session, actor=actor, call_id=call_id, rows=rows, submit=submit, now=now or utcnow())
     return ImportPreview(
-        rows=[item.report() for item in plan.rows], submit=submit,
+        rows=[item.report() for item in plan.rows], submit=submit, skipped=skipped,
         unchanged=sum(1 for item in plan.rows if item.action == "update" and not item.changed),
         checked=_Checked(call_id=call_id, submit=submit, eligibility=plan.eligibility, rows=rows,
                          results=plan.field_results),
@@ -185,6 +193,7 @@ def apply(
     identical to those of `checked` — a preview of the same call and mode, whose
     eligibility has not changed — is taken from it instead of being redone.
     Row errors do not stop the valid rows; the whole import is refused as in `preview`.
+    Like `preview`, it leaves out the template's example row and lists it in `skipped`.
 
     Side effects, for each created or changed candidacy: its structure created or
     refreshed in the directory (with its sectors), the candidacy created or updated
@@ -195,9 +204,28 @@ def apply(
     network proposed one of the structures meanwhile (nothing is then written).
     """
     now = now or utcnow()
+    rows, skipped = _without_example(rows)
     plan = _plan(session, actor=actor, call_id=call_id, rows=rows, submit=submit, now=now,
                  checked=checked.checked if checked is not None else None)
-    return _write(session, plan, actor=actor, now=now, source=source)
+    return replace(_write(session, plan, actor=actor, now=now, source=source), skipped=skipped)
+
+
+def _without_example(rows: Sequence[Mapping[str, object]]
+                     ) -> tuple[Sequence[Mapping[str, object]], list[tuple[int, str]]]:
+    """The rows without the template's example row, and (line, why) of each one left out.
+
+    Kept rows keep their spreadsheet line (plain mappings get it from their position)."""
+    examples = [is_example(row) for row in rows]
+    if not any(examples):
+        return rows, []
+    kept, skipped = [], []
+    for index, (row, example) in enumerate(zip(rows, examples)):
+        line = getattr(row, "line", None) or index + 2
+        if example:
+            skipped.append((line, EXAMPLE_SKIPPED))
+        else:
+            kept.append(row if getattr(row, "line", None) else SheetRow(row, line))
+    return kept, skipped
 
 
 # ---------------------------------------------------------------- planning

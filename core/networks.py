@@ -41,7 +41,8 @@ def _validated(session: Session, data: NetworkData, *, network_id: int | None) -
     values, errors = {}, {}
     checks = {
         "name": lambda: clean_text(data.name, label="Nom", required=True, max_length=120),
-        "description": lambda: clean_text(data.description, label="Description", required=False, max_length=2000),
+        "description": lambda: clean_text(data.description, label="Description", required=False, max_length=2000,
+                                                  multiline=True),
         "contact_email": lambda: clean_email(data.contact_email) if (data.contact_email or "").strip() else None,
         "website": lambda: clean_url(data.website),
     }

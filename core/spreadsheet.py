@@ -25,7 +25,7 @@ from core.errors import (
 )
 from core.reference import SECTORS, STRUCTURE_KINDS
 from core.settings import settings
-from core.validation import excerpt, matching_key
+from core.validation import clean_siret, excerpt, matching_key
 
 # ---------------------------------------------------------------- columns
 
@@ -88,6 +88,15 @@ EXAMPLE: dict[str, str] = {
     "Accord partage avec les acheteurs": "Oui",
 }
 
+# The example row of both templates, left in a file, is skipped: recognised by its SIRET and
+# structure name. Its SIRET under another name is a row error: a half-overwritten example.
+EXAMPLE_SKIPPED = "ligne d'exemple du modèle, ignorée"
+EXAMPLE_SIRET_REFUSED = (
+    "Ce SIRET est celui de la ligne d'exemple du modèle : remplacez-le par le SIRET de la structure."
+)
+_EXAMPLE_NAME_KEY = matching_key(EXAMPLE["Nom de la structure"])
+_NOT_DIGITS = re.compile(r"[^0-9]")
+
 MAX_ROWS = 20_000
 MAX_LINES = 200_000  # physical lines, empty ones included
 MAX_COLUMNS = 200
@@ -123,7 +132,8 @@ class SheetRow(dict):
 
 
 def template_csv() -> bytes:
-    """The CSV template: UTF-8 with BOM (for Excel), « ; » separated, headers and one example row."""
+    """The CSV template: UTF-8 with BOM (for Excel), « ; » separated, headers and one example
+    row, which the import skips (see `is_example`)."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(COLUMNS)
@@ -134,10 +144,12 @@ def template_csv() -> bytes:
 def template_xlsx() -> bytes:
     """The Excel template: bold headers, sized columns, one example row, text-formatted numbers.
 
-    SIRET, postcode and phone columns are formatted as text (« @ ») so that Excel keeps
+    The example row is in grey italics with a note saying the import ignores it (see
+    `is_example`). SIRET, postcode and phone columns are formatted as text (« @ ») so that Excel keeps
     leading zeros and all 14 digits. A second sheet lists the accepted values.
     """
     from openpyxl import Workbook
+    from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -146,6 +158,7 @@ def template_xlsx() -> bytes:
     sheet = workbook.active
     sheet.title = "Candidatures"
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    example_font = Font(italic=True, color="808080")
     for index, header in enumerate(COLUMNS, start=1):
         letter = get_column_letter(index)
         title = sheet.cell(row=1, column=index, value=header)
@@ -156,12 +169,16 @@ def template_xlsx() -> bytes:
             example.value = int(EXAMPLE[header])
         else:
             example.value = EXAMPLE[header]
+        example.font = example_font
         if header in _TEXT_COLUMNS:
             sheet.column_dimensions[letter].number_format = "@"
             example.number_format = "@"
         long_text = header in ("Résumé", "Offre pour les acheteurs", "Références de marchés publics")
         sheet.column_dimensions[letter].width = 50 if long_text else max(16, min(40, len(header) + 4))
     sheet.freeze_panes = "B2"
+    sheet["A2"].comment = Comment(
+        "Ligne d'exemple : elle est ignorée à l'import. Écrivez vos structures en dessous, ou à sa place.",
+        "OpenMap")
     consent_letters = [get_column_letter(list(COLUMNS).index(h) + 1) for h in COLUMNS if COLUMNS[h] in CONSENT_FIELDS]
     yes_no = DataValidation(type="list", formula1='"Oui,Non"', allow_blank=True)
     kinds = DataValidation(type="list", formula1=f'"{",".join(STRUCTURE_KINDS)}"', allow_blank=True)
@@ -488,6 +505,22 @@ def form_of(row: Mapping[str, object]) -> tuple[CandidacyForm, dict[str, str]]:
     return CandidacyForm(**values), errors
 
 
+def is_example(row: Mapping[str, object]) -> bool:
+    """Whether the row is the templates' example left in the file: its SIRET and structure
+    name are the example's (whatever its other cells, spaces in the SIRET, case, accents)."""
+    siret = _cell_of(row, "SIRET")
+    return (_NOT_DIGITS.sub("", siret) == EXAMPLE["SIRET"]
+            and matching_key(_cell_of(row, "Nom de la structure")) == _EXAMPLE_NAME_KEY)
+
+
+def _cell_of(row: Mapping[str, object], header: str) -> str:
+    """The text of the row's cell for a canonical header, whatever spelling its key has."""
+    value = row.get(header)
+    if value is None:
+        value = next((v for k, v in row.items() if isinstance(k, str) and canonical_header(k) == header), "")
+    return value if isinstance(value, str) else str(value or "")
+
+
 def check_row(
     row: Mapping[str, object],
     *,
@@ -497,7 +530,7 @@ def check_row(
 ) -> CleanCandidacy:
     """Validate one row as the form would; raise ValidationFailed keyed by form field.
 
-    Pure: no database. For any mapping of str to str it raises nothing but
+    The template example's SIRET is refused (see EXAMPLE_SIRET_REFUSED). Pure: no database. For any mapping of str to str it raises nothing but
     ValidationFailed.
     """
     form, errors = form_of(row)
@@ -506,12 +539,16 @@ def check_row(
                          eligible_departements=eligible_departements)
     except ValidationFailed as refused:
         errors = {**refused.errors, **errors}
+        if "siret" not in errors and clean_siret(form.siret) == EXAMPLE["SIRET"]:
+            errors["siret"] = EXAMPLE_SIRET_REFUSED
         if "siret" in errors and _SCIENTIFIC.fullmatch(str(form.siret).strip()):
             errors["siret"] = (
                 f"Le tableur a transformé ce SIRET en nombre arrondi ({excerpt(str(form.siret), 20)}) : "
                 "formatez la colonne SIRET en texte et saisissez à nouveau les 14 chiffres."
             )
         raise ValidationFailed(errors) from None
+    if clean.siret == EXAMPLE["SIRET"]:
+        errors["siret"] = EXAMPLE_SIRET_REFUSED
     if errors:
         raise ValidationFailed(errors)
     return clean

@@ -8,13 +8,11 @@ from datetime import date
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from core.collation import french_key
 from core.permissions import Action, Actor, require
 from core.validation import FieldError, clean_siret
-from db.models import Call, Candidacy, Edition, Network, Structure, Submission
+from db.models import Call, Candidacy, Deliberation, Edition, Network, Structure, Submission
 
-SUBMISSION_LABELS = {"draft": "Brouillon", "submitted": "Déposée", "withdrawn": "Retirée"}
-DECISION_LABELS = {"pending": "En attente", "selected": "Retenue", "waitlisted": "Liste d'attente",
-                   "not_selected": "Non retenue"}
 
 
 @dataclass(frozen=True)
@@ -67,9 +65,9 @@ class PastCandidacy:
 
     @property
     def outcome(self) -> str:
-        if self.submission == "submitted":
-            return DECISION_LABELS[self.deliberation]
-        return SUBMISSION_LABELS[self.submission]
+        if self.submission == Submission.SUBMITTED:
+            return Deliberation(self.deliberation).label
+        return Submission(self.submission).label
 
     @property
     def label(self) -> str:
@@ -93,18 +91,25 @@ class DirectoryEntry:
 
 
 def directory(session: Session, *, actor: Actor, search: str = "", limit: int = 500) -> list[DirectoryEntry]:
-    """Structures matching the search (name, SIRET, city), each with its candidacies
-    across editions; a constant number of queries whatever the number of rows."""
+    """The first `limit` structures matching the search (name, SIRET, city) in French
+    alphabetical order (core.collation), each with its candidacies across editions; a
+    constant number of queries whatever the number of rows."""
     require(actor, Action.MANAGE_CALLS)
-    query = select(Structure).options(selectinload(Structure.sectors)).order_by(Structure.name).limit(limit)
+    matches = select(Structure.id, Structure.name)
     text = search.strip().lower()
     if text:
         # autoescape: a "%" or "_" typed by the user is searched for, not a wildcard.
-        query = query.where(or_(func.lower(Structure.name).contains(text, autoescape=True),
-                                Structure.siret.contains(text.replace(" ", ""), autoescape=True),
-                                func.lower(Structure.city).contains(text, autoescape=True)))
-    structures = list(session.scalars(query))
-    history = _history(session, [s.id for s in structures])
+        matches = matches.where(or_(func.lower(Structure.name).contains(text, autoescape=True),
+                                    Structure.siret.contains(text.replace(" ", ""), autoescape=True),
+                                    func.lower(Structure.city).contains(text, autoescape=True)))
+    # The database's collation is not French (« Brie » before « Bâti'Insert »): order and
+    # cut here, on ids and names only, then load the chosen rows.
+    ordered = sorted(session.execute(matches), key=lambda row: french_key(row.name))[:limit]
+    ids = [row.id for row in ordered]
+    loaded = session.scalars(select(Structure).where(Structure.id.in_(ids)).options(selectinload(Structure.sectors)))
+    by_id = {s.id: s for s in loaded}
+    structures = [by_id[i] for i in ids]
+    history = _history(session, ids)
     return [
         DirectoryEntry(id=s.id, siret=s.siret, name=s.name, kind=s.kind.value, departement=s.departement,
                        city=s.city, sectors=[x.label for x in s.sectors], candidacies=history.get(s.id, []))

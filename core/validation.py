@@ -35,9 +35,25 @@ class FieldError(ValueError):
 # --------------------------------------------------------------------------- helpers
 
 
+# Bidi controls (Arabic letter mark, left-to-right and right-to-left marks, embeddings,
+# overrides and isolates) reorder the text that follows them: « SIRET 12345 » shows reversed.
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+# Zero-width space, non-joiner and joiner, word joiner, byte order mark: invisible, they
+# make two identical-looking names differ and break a number in two.
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+_DROP_INVISIBLE = dict.fromkeys(map(ord, BIDI_CONTROLS + ZERO_WIDTH))
+# Multi-line text keeps the two joiners: they draw emoji sequences (woman + ZWJ + girl) and
+# shape some scripts, and cannot reorder anything; the other zero-width characters are
+# copy-paste residue there too.
+_DROP_INVISIBLE_KEEP_JOINERS = dict.fromkeys(map(ord, BIDI_CONTROLS + ZERO_WIDTH.replace("\u200c\u200d", "")))
+
+
 def _stripped(value: str | None) -> str:
-    """The value without surrounding whitespace; "" for None."""
-    return (value or "").strip()
+    """The value without bidi controls, zero-width characters and surrounding whitespace; "" for None.
+
+    For single-line values (numbers, addresses, codes): what is left is what the user sees.
+    """
+    return (value or "").translate(_DROP_INVISIBLE).strip()
 
 
 @functools.lru_cache(maxsize=2048)  # kinds, départements and sectors repeat from row to row
@@ -64,6 +80,13 @@ def excerpt(text: str, limit: int = 40) -> str:
     return visible if len(visible) <= limit else visible[: limit - 1].rstrip() + "…"
 
 
+def _character(ch: str) -> str:
+    """A character quoted for a message: « x », or its code point when it would not show."""
+    if unicodedata.category(ch)[0] in "CMZ":  # controls, formats, combining marks, spaces
+        return f"le caractère invisible U+{ord(ch):04X}"
+    return f"« {ch} »"
+
+
 def _count(number: int) -> str:
     """An integer written the French way, thousands separated by a narrow space."""
     return f"{number:,}".replace(",", "\u202f")
@@ -77,18 +100,27 @@ _NUMBER_SPACES = re.compile(r"[ \u00a0\u202f\u2009]")
 # --------------------------------------------------------------------------- SIRET
 
 
+# What people and documents put between the digits of a SIRET: any space, dots, hyphens
+# and dashes (hyphen, non-breaking hyphen, figure dash, en and em dashes, minus sign),
+# slashes, and the soft hyphen a word processor may leave.
+_SIRET_SEPARATORS = re.compile(r"[\s./\-\u00ad\u2010-\u2015\u2212]")
+
+
 def clean_siret(value: str | None) -> str:
     """Return the SIRET as 14 digits, or raise FieldError.
 
-    Accepts spaces, no-break spaces, dots and hyphens between digits (« 732 829 320
-    00074 »). The checksum is checked by python-stdnum, which knows the La Poste
-    exception (SIREN 356 000 000).
+    Accepts spaces of any kind, dots, hyphens, dashes and slashes between digits
+    (« 732 829 320 00074 », « 732–829–320–00074 »), and drops invisible characters
+    (zero-width, bidi controls). Anything else is named in the message; a wrong number
+    of digits is counted. The checksum is checked by python-stdnum, which knows the
+    La Poste exception (SIREN 356 000 000).
     """
-    digits = re.sub(r"[\s.\-]", "", _stripped(value))
+    digits = _SIRET_SEPARATORS.sub("", _stripped(value))
     if not digits:
         raise FieldError("Le SIRET est obligatoire.")
-    if not re.fullmatch(r"[0-9]+", digits):
-        raise FieldError("Le SIRET doit comporter 14 chiffres.")
+    other = next((ch for ch in digits if ch not in "0123456789"), None)
+    if other is not None:
+        raise FieldError(f"Le SIRET contient un caractère qui n'est pas un chiffre : {_character(other)}.")
     if len(digits) == 9:
         # Networks often know the company (SIREN) rather than the establishment.
         raise FieldError(
@@ -96,7 +128,8 @@ def clean_siret(value: str | None) -> str:
             "Ajoutez les 5 chiffres du NIC de l'établissement."
         )
     if len(digits) != 14:
-        raise FieldError("Le SIRET doit comporter 14 chiffres.")
+        found = f"{_count(len(digits))} chiffre{'s' if len(digits) > 1 else ''}"
+        raise FieldError(f"Le SIRET doit comporter 14 chiffres : ce numéro en compte {found}.")
     # All zeros passes the Luhn check but is no company: usually a placeholder.
     if not stdnum_siret.is_valid(digits) or digits.startswith("000000000"):
         raise FieldError(
@@ -261,6 +294,9 @@ _ASCII_URL_NOISE = re.compile(r"[\x00-\x20\x7f]")
 # scheme://host/path with nothing else (no credentials, port, query or fragment)
 _SIMPLE_URL = re.compile(r"(?P<scheme>[Hh][Tt][Tt][Pp][Ss]?)://(?P<host>[A-Za-z0-9.-]+)(?P<path>/[A-Za-z0-9._~%!$&'()*+,;=/-]*)?")
 _ASCII_HOST = re.compile(r"(?:(?!-)[A-Za-z0-9-]{1,63}(?<!-)\.)+(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+# Characters RFC 3986 leaves out of URLs (browsers percent-encode them): a « " » or « < »
+# in a « site » is an attempt to break out of the HTML attribute or tag it lands in.
+_URL_FORBIDDEN = re.compile(r'["<>\\^`{|}]')
 _URL_INVALID = "Cette adresse de site internet n'est pas valide (par exemple https://www.exemple.fr)."
 
 
@@ -279,12 +315,16 @@ def clean_url(value: str | None, *, required: bool = False) -> str | None:
     too_long = f"L'adresse du site internet est trop longue ({_URL_MAX_LENGTH} caractères au maximum)."
     if len(text) > _URL_MAX_LENGTH:
         raise FieldError(too_long)
-    if text.isascii() and not _ASCII_URL_NOISE.search(text):
+    if text.isascii() and not _ASCII_URL_NOISE.search(text) and not _URL_FORBIDDEN.search(text):
         pass  # the common case, checked at C speed; the loops below give the precise message
     elif any(ch.isspace() for ch in text):
         raise FieldError("L'adresse du site internet ne doit pas contenir d'espace.")
-    elif any(unicodedata.category(ch)[0] == "C" for ch in text):
-        raise FieldError(_URL_INVALID)
+    elif invisible := next((ch for ch in text if unicodedata.category(ch)[0] == "C"), None):
+        raise FieldError(f"L'adresse du site internet contient {_character(invisible)} : retapez-la.")
+    elif forbidden := _URL_FORBIDDEN.search(text):
+        raise FieldError(
+            f"L'adresse du site internet contient un caractère interdit dans une adresse : {_character(forbidden[0])}."
+        )
     if "://" not in text:
         text = "https://" + text
     if len(text) > _URL_MAX_LENGTH:
@@ -334,20 +374,30 @@ def _valid_host(host: str) -> bool:
 # --------------------------------------------------------------------------- text, numbers
 
 # C0 controls and DEL, except tab, line feed and carriage return which are legitimate
-# in multi-line text. PostgreSQL refuses NUL, and the others are invisible noise
+# in multi-line text (carriage returns then become line feeds). PostgreSQL refuses NUL, and the others are invisible noise
 # coming from copy-paste; lone surrogates cannot be encoded at all.
 _TEXT_NOISE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
-def clean_text(value: str | None, *, label: str, required: bool, max_length: int) -> str | None:
+_LINE_ENDINGS = re.compile(r"\r\n?")
+
+
+def clean_text(
+    value: str | None, *, label: str, required: bool, max_length: int, multiline: bool = False
+) -> str | None:
     """Return the text stripped of surrounding whitespace, or None when empty and optional.
 
     The text is otherwise kept as typed (inner spaces and line breaks included), except
-    that it is put in Unicode NFC form and invisible control characters are removed.
-    Raises FieldError when required and empty, or when longer than `max_length`
-    characters. `label` names the field in the message, e.g. « Nom de la structure ».
+    that it is put in Unicode NFC form, line endings become « \\n » (a CR LF from a CSV
+    file counts as one character, as in the form), and invisible characters are removed:
+    controls, bidi controls (which would reorder what a reader sees) and zero-width
+    characters, except that multi-line fields (`multiline=True`) keep the zero-width
+    joiner and non-joiner of emoji sequences and some scripts. Raises FieldError when required and empty, or when longer than
+    `max_length` characters. `label` names the field in the message, e.g. « Nom de la structure ».
     """
-    text = unicodedata.normalize("NFC", _TEXT_NOISE.sub("", value or "")).strip()
+    text = _LINE_ENDINGS.sub("\n", value or "")
+    text = _TEXT_NOISE.sub("", text).translate(_DROP_INVISIBLE_KEEP_JOINERS if multiline else _DROP_INVISIBLE)
+    text = unicodedata.normalize("NFC", text).strip()
     if not text:
         if required:
             raise FieldError(f"Le champ « {label} » est obligatoire.")
@@ -399,29 +449,60 @@ def _range_message(min_value: int | None, max_value: int | None) -> str | None:
 # --------------------------------------------------------------------------- structure kind
 
 
-def _kind_lookup() -> dict[str, str]:
-    """Matching key → code, for « EI », « Entreprise d'insertion », « EI — Entreprise d'insertion »."""
-    lookup: dict[str, str] = {}
-    for code, label in STRUCTURE_KINDS.items():
-        for spelling in (code, label, kind_label(code)):
-            lookup[matching_key(spelling)] = code
-    return lookup
+# Words that public data sets add, drop or swap in the kinds' labels: « Atelier chantier
+# d'insertion », « Ateliers et chantiers d'insertion », « Établissement ou service… ».
+_KIND_FILLER_WORDS = frozenset({"et", "ou", "d", "de", "des", "du", "l", "la", "le", "les", "pour", "par"})
 
 
-_KIND_BY_KEY = _kind_lookup()
+def _kind_words(text: str) -> tuple[str, ...]:
+    """The meaningful words of a kind's spelling, lower-case, unaccented and singular.
+
+    « Ateliers et chantiers d'insertion (ACI) » → ("atelier", "chantier", "insertion", "aci").
+    No word of the nine labels ends in « s » in the singular, nor does any code.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    words = re.findall(r"[^\W_]+", plain)
+    return tuple(word.removesuffix("s") if len(word) > 3 else word for word in words
+                 if word not in _KIND_FILLER_WORDS)
+
+
+_KIND_BY_KEY = {matching_key(code): code for code in STRUCTURE_KINDS}  # « EI », « E.I. », « e i »
+_KIND_BY_WORDS = {_kind_words(label): code for code, label in STRUCTURE_KINDS.items()}
+
+
+@functools.lru_cache(maxsize=256)  # an import repeats a handful of spellings
+def _kind_code(text: str) -> str | None:
+    """The kind a spelling names: its code, its label, or both with the code first or
+    last, in brackets or after a dash (« Entreprise d'insertion (EI) », « EI - Entreprise
+    d'insertion »); None when unknown or when code and label disagree."""
+    code = _KIND_BY_KEY.get(matching_key(text))
+    if code is not None:
+        return code
+    words = _kind_words(text)
+    code = _KIND_BY_WORDS.get(words)
+    if code is not None or len(words) < 2:
+        return code
+    for named, rest in ((words[0], words[1:]), (words[-1], words[:-1])):
+        code = _KIND_BY_KEY.get(named)
+        if code is not None and _KIND_BY_WORDS.get(rest) == code:
+            return code
+    return None
 
 
 def clean_kind(value: str | None, allowed: Collection[str] | None = None) -> str:
     """Return a code of core.reference.STRUCTURE_KINDS, or raise FieldError.
 
-    Accepts the code (any case), the French label (case and accents ignored) or both
-    as shown in the UI (« EI — Entreprise d'insertion »). When `allowed` is given, the
-    code must be in it (an empty collection allows nothing).
+    Accepts the code (any case), the French label however public data sets spell it
+    (case, accents, punctuation, plurals and the small words « et », « ou », « de »…
+    ignored), or both, the code before or after the label (« EI — Entreprise
+    d'insertion », « Ateliers et chantiers d'insertion (ACI) »). When `allowed` is
+    given, the code must be in it (an empty collection allows nothing).
     """
     text = _stripped(value)
     if not text:
         raise FieldError("Le type de structure est obligatoire.")
-    code = _KIND_BY_KEY.get(matching_key(text))
+    code = _kind_code(text)
     if code is None:
         raise FieldError(f"Type de structure inconnu. Choisissez parmi : {', '.join(STRUCTURE_KINDS)}.")
     if allowed is not None and code not in allowed:

@@ -92,28 +92,47 @@ class CallState(str, enum.Enum):
     CLOSED = "closed"
 
 
-class Submission(str, enum.Enum):
+class Labelled(str, enum.Enum):
+    """A status users see: its French label lives with it (`_labels`, value → label)."""
+
+    @property
+    def label(self) -> str:
+        return type(self)._labels[self.value]
+
+    @classmethod
+    def labels(cls) -> dict[str, str]:
+        """value → French label, in declaration order (filters, exports, the audit log)."""
+        return dict(cls._labels)
+
+
+class Submission(Labelled):
     DRAFT = "draft"
     SUBMITTED = "submitted"
     WITHDRAWN = "withdrawn"
+    _labels = enum.nonmember({"draft": "Brouillon", "submitted": "Déposée", "withdrawn": "Retirée"})
 
 
-class Deliberation(str, enum.Enum):
+class Deliberation(Labelled):
     PENDING = "pending"
     SELECTED = "selected"
     WAITLISTED = "waitlisted"
     NOT_SELECTED = "not_selected"
+    _labels = enum.nonmember({"pending": "En attente de décision", "selected": "Retenue",
+                              "waitlisted": "Liste d'attente", "not_selected": "Non retenue"})
 
 
-class Publication(str, enum.Enum):
+class Publication(Labelled):
     UNPUBLISHED = "unpublished"
     PUBLISHED = "published"
+    _labels = enum.nonmember({"unpublished": "Non publiée", "published": "Publiée"})
 
 
-class Confirmation(str, enum.Enum):
+class Confirmation(Labelled):
     PENDING = "pending"
     CONFIRMED = "confirmed"
     DECLINED = "declined"
+    _labels = enum.nonmember({"pending": "En attente de confirmation", "confirmed": "Confirmée",
+                              "declined": "Déclinée"})
 
 
 class TokenPurpose(str, enum.Enum):

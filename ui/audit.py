@@ -1,4 +1,9 @@
-"""Audit entries in French: what object, and what changed (« champ : avant → après »)."""
+"""Audit entries in French: what object, and what changed (« champ : avant → après »).
+
+Field names and status values come out in the words the rest of the app uses for them
+(the labels are imported from where each capability defines them); a value without a
+French name is shown as stored.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,21 @@ import re
 from datetime import date, datetime, time
 from typing import Any
 
+from core.calls import STATE_LABELS
 from core.clock import format_date, format_datetime, format_time
+from core.permissions import ROLE_LABELS
+from core.reference import kind_label
 from core.spreadsheet import HEADER_OF
+from db.models import Confirmation, Deliberation, Publication, Submission
 
 OBJECT_LABELS = {"user": "compte", "network": "réseau", "candidacy": "candidature", "call": "appel",
                  "edition": "rencontre"}
 
+# A candidacy's fields, as the form and the spreadsheet name them.
+CANDIDACY_LABELS = {field: header.lower() if field != "siret" else header for field, header in HEADER_OF.items()}
+
 FIELD_LABELS = {
-    **{field: header.lower() if field != "siret" else header for field, header in HEADER_OF.items()},
+    **CANDIDACY_LABELS,
     "name": "nom", "email": "e-mail", "full_name": "nom", "role": "rôle", "network_id": "réseau (n°)", "active": "actif",
     "description": "description", "contact_email": "e-mail de contact", "number": "numéro", "title": "titre",
     "event_date": "date", "start_time": "début", "end_time": "fin", "venue": "lieu",
@@ -22,6 +34,21 @@ FIELD_LABELS = {
     "pitch_minutes": "durée d'une présentation (minutes)", "eligible_kinds": "types de structures éligibles",
     "eligible_departements": "départements éligibles", "invited_networks": "réseaux invités (n°)",
     "criteria": "critères", "submission": "dépôt", "withdrawal_reason": "raison du retrait",
+    "deliberation": "délibération", "publication": "publication", "confirmation": "confirmation",
+    # the summary row of an import (core.importing)
+    "created": "candidatures créées", "updated": "candidatures modifiées", "unchanged": "candidatures inchangées",
+    "rejected": "lignes en erreur", "submitted": "candidatures déposées", "submit": "dépôt à l'import",
+    "rows": "lignes du fichier", "source": "fichier",
+}
+
+# Stored value → French, per field; "kind" is the structure's type (its code and name).
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "submission": Submission.labels(),
+    "deliberation": Deliberation.labels(),
+    "publication": Publication.labels(),
+    "confirmation": Confirmation.labels(),
+    "role": {role.value: label for role, label in ROLE_LABELS.items()},
+    "state": STATE_LABELS,
 }
 
 
@@ -33,14 +60,38 @@ def object_label(object_type: str | None, object_id: int | None) -> str:
     return f"{label} n° {object_id}" if object_id is not None else label
 
 
+def structure_label(name: str | None, siret: str | None) -> str:
+    """« Bâti'Insert 95 (SIRET 73282932000074) » for a candidacy's rows; nothing for the others."""
+    if not name:
+        return ""
+    return f"{name} (SIRET {siret})" if siret else name
+
+
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TIME = re.compile(r"\d{2}:\d{2}(:\d{2})?")
 
 
-def field_label(key: str) -> str:
+def _field(key: str) -> str:
     # A candidacy's copy of its structure is stored as "structure.<field>".
-    return FIELD_LABELS.get(key.removeprefix("structure."), key)
+    return key.removeprefix("structure.")
+
+
+def field_label(key: str) -> str:
+    field = _field(key)
+    if field != key and field in CANDIDACY_LABELS:
+        return CANDIDACY_LABELS[field]
+    return FIELD_LABELS.get(field, key)
+
+
+def field_value(key: str, value: Any) -> str:
+    """A stored value of the field `key` in French: its status label, its structure type, or value_text."""
+    field = _field(key)
+    if isinstance(value, str) and value in VALUE_LABELS.get(field, {}):
+        return VALUE_LABELS[field][value]
+    if field == "kind" and isinstance(value, str) and value:
+        return kind_label(value)
+    return value_text(value)
 
 
 def value_text(value: Any) -> str:
@@ -71,10 +122,16 @@ def _moment(text: str) -> str | None:
 
 
 def changes(before: dict | None, after: dict | None) -> str:
-    """Only what differs, « champ : avant → après », one change after the other."""
-    before, after = before or {}, after or {}
+    """Only what differs, « champ : avant → après », one change after the other.
+
+    With nothing before (a creation, an import's summary), the values given, « champ : valeur ».
+    """
+    if before is None:
+        return " ; ".join(f"{field_label(k)} : {field_value(k, v)}" for k, v in (after or {}).items()
+                          if value_text(v) != "—")
+    after = after or {}
     keys = [*before, *(k for k in after if k not in before)]
     return " ; ".join(
-        f"{field_label(k)} : {value_text(before.get(k))} → {value_text(after.get(k))}"
+        f"{field_label(k)} : {field_value(k, before.get(k))} → {field_value(k, after.get(k))}"
         for k in keys if before.get(k) != after.get(k)
     )

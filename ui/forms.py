@@ -63,11 +63,26 @@ def submit(form: str, action: Callable[[], T], *, record: str | None = None) -> 
 
 
 MD_SPECIALS = "\\`*_{}[]()#+-.!|<>~$:=&"
+# Streamlit's frontend turns « :material/home: », « :streamlit: » and « :smile: » into an icon,
+# a logo or an emoji in the text it has already parsed, where « \: » is a plain colon again.
+# Every such shortcode starts with a colon and one of these characters: a word joiner
+# (invisible, no line break) between the two breaks them all.
+_SHORTCODE_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+-")
+# Bidi controls reorder what follows them (« SIRET 12345 » read reversed); core drops them
+# from new input, this drops those of older data and of messages quoting it.
+_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 
 
 def escape_md(text: str | None) -> str:
-    """User text made inert for st.markdown (no emphasis, links, HTML, entities, LaTeX or
-    headings or code blocks). Its lines, without their indentation, are joined by hard line
-    breaks and its blank lines dropped, so it stays one paragraph whatever a line starts with."""
-    escaped = "".join(f"\\{c}" if c in MD_SPECIALS else c for c in (text or ""))
+    """User text made inert for st.markdown (no emphasis, links, HTML, entities, LaTeX,
+    headings, code blocks, icon or emoji shortcodes, bidi reordering). Its lines, without
+    their indentation, are joined by hard line breaks and its blank lines dropped, so it
+    stays one paragraph whatever a line starts with."""
+    raw = (text or "").translate(_BIDI_CONTROLS)
+    pieces = []
+    for i, c in enumerate(raw):
+        pieces.append(f"\\{c}" if c in MD_SPECIALS else c)
+        if c == ":" and raw[i + 1:i + 2] in _SHORTCODE_START:
+            pieces.append("\u2060")
+    escaped = "".join(pieces)
     return "  \n".join(line.lstrip() for line in escaped.splitlines() if line.strip())

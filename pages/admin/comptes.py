@@ -1,17 +1,21 @@
 """Accounts: invite a person (the link is shown to pass on), list accounts, change one."""
 
+import pandas as pd
 import streamlit as st
 
 from core import accounts, networks
+from core.clock import PARIS
 from core.permissions import ROLE_LABELS, Action, can, invitable_roles
 from db.engine import read_only, unit_of_work
 from db.models import Role
 from ui import forms
 from ui.format import when
 from ui.session import require_actor
+from ui.tables import show_table
 
 INVITE = "invitation"
 EDIT = "modification_compte"
+RESEND = "renvoi_invitation"
 
 actor = require_actor()
 st.title("Comptes")
@@ -64,16 +68,37 @@ def status(row) -> str:
     return "Invitation en attente" if row.pending else "Actif"
 
 
-st.dataframe(
-    [
-        {
-            "Nom": r.full_name, "E-mail": r.email, "Rôle": ROLE_LABELS[r.role],
-            "Réseau": r.network_name or "", "Statut": status(r), "Dernière connexion": when(r.last_sign_in_at),
-        }
-        for r in rows
-    ],
-    hide_index=True, width="stretch",
+show_table(
+    pd.DataFrame({
+        "Nom": pd.Series([r.full_name for r in rows], dtype="string"),
+        "E-mail": pd.Series([r.email for r in rows], dtype="string"),
+        "Rôle": pd.Series([ROLE_LABELS[r.role] for r in rows], dtype="string"),
+        "Réseau": pd.Series([r.network_name for r in rows], dtype="string"),
+        "Statut": pd.Series([status(r) for r in rows], dtype="string"),
+        "Dernière connexion": pd.to_datetime([r.last_sign_in_at for r in rows], utc=True).tz_convert(PARIS),
+    }),
+    file_stem="comptes",
+    column_config={"Dernière connexion": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm")},
 )
+
+# ------------------------------------------------------------------ pending invitations
+# Those this person may send again: an address already invited is refused by the form above.
+pending = {r.id: r for r in rows if r.pending and r.active and r.role in roles}
+if pending:
+    st.subheader("Invitations en attente")
+    forms.form_error(RESEND)
+    chosen_pending = st.selectbox("Invitation en attente", list(pending),
+                                  format_func=lambda i: f"{pending[i].full_name} — {pending[i].email}")
+    # Keyed by account: if the list changes before the click lands, no other account gets the link.
+    if st.button("Renvoyer le lien d'invitation", icon=":material/forward_to_inbox:", key=f"resend:{chosen_pending}"):
+        def resend():
+            with unit_of_work() as session:
+                return accounts.resend_invitation(session, actor=actor, user_id=chosen_pending)
+        link = forms.submit(RESEND, resend)
+        st.success(f"Nouveau lien d'invitation pour {forms.escape_md(link.email)}, valable jusqu'au "
+                   f"{when(link.expires_at)} ; le lien envoyé avant ne fonctionne plus. Transmettez-le "
+                   "(il est aussi placé dans la file d'envoi des e-mails) :")
+        st.code(link.url, language=None)
 
 # ------------------------------------------------------------------ edit (administrators)
 if can(actor, Action.MANAGE_ACCOUNTS) and rows:
@@ -108,7 +133,8 @@ if can(actor, Action.MANAGE_ACCOUNTS) and rows:
         st.session_state["account_saved"] = f"Compte de {forms.escape_md(account.email)} enregistré."
         st.rerun()
 
-    if st.button("Créer un lien de réinitialisation du mot de passe", icon=":material/key:"):
+    if st.button("Créer un lien de réinitialisation du mot de passe", icon=":material/key:",
+                 key=f"reset:{account.id}"):
         with unit_of_work() as session:
             link = accounts.issue_password_reset(session, actor=actor, user_id=account.id)
         st.info(f"Lien de réinitialisation pour {forms.escape_md(link.email)}, valable jusqu'au {when(link.expires_at)} :")

@@ -1,5 +1,6 @@
 """Networks: list, create, edit."""
 
+import pandas as pd
 import streamlit as st
 
 from core import networks
@@ -7,6 +8,7 @@ from core.networks import NetworkData
 from db.engine import read_only, unit_of_work
 from ui import forms
 from ui.session import require_actor
+from ui.tables import show_table
 
 CREATE = "creation_reseau"
 EDIT = "modification_reseau"
@@ -20,13 +22,15 @@ notice = st.session_state.pop("network_notice", None)
 if notice:
     st.success(notice)
 
-st.dataframe(
-    [
-        {"Réseau": r.name, "Contact": r.contact_email or "", "Site": r.website or "",
-         "Comptes": r.account_count, "Actif": "Oui" if r.active else "Non"}
-        for r in rows
-    ],
-    hide_index=True, width="stretch",
+show_table(
+    pd.DataFrame({
+        "Réseau": pd.Series([r.name for r in rows], dtype="string"),
+        "Contact": pd.Series([r.contact_email for r in rows], dtype="string"),
+        "Site": pd.Series([r.website for r in rows], dtype="string"),
+        "Comptes": pd.Series([r.account_count for r in rows], dtype="Int64"),
+        "Actif": pd.Series([r.active for r in rows], dtype="boolean"),
+    }),
+    file_stem="reseaux", empty="Aucun réseau pour le moment : créez le premier ci-dessous.",
 )
 
 

@@ -1,5 +1,6 @@
 """Project lead dashboard: the calls, and at a glance what arrived in the current ones."""
 
+import pandas as pd
 import streamlit as st
 
 from core import calls, dashboard
@@ -8,6 +9,23 @@ from db.engine import read_only
 from ui.calls import calls_table
 from ui.forms import escape_md
 from ui.session import require_actor
+from ui.tables import download_buttons, show_table
+
+TITLES = {"Réseau": "Par réseau", "Type": "Par type de structure", "Département": "Par département"}
+# Least widths: three tables side by side fit at 1,400 px, and share out any extra room.
+COUNTS = {heading: st.column_config.TextColumn(width=170) for heading in TITLES} | {
+    "Déposées": st.column_config.NumberColumn(format="%d", width=90)}
+
+
+def counts_frame(heading: str, counts: dict[str, int]) -> pd.DataFrame:
+    return pd.DataFrame({heading: list(counts), "Déposées": pd.Series(list(counts.values()), dtype="int64")})
+
+
+def export_frame(parts: dict[str, dict[str, int]]) -> pd.DataFrame:
+    """The three breakdowns of a call as one table, for its export."""
+    rows = [(TITLES[heading], key, count) for heading, counts in parts.items() for key, count in counts.items()]
+    return pd.DataFrame(rows, columns=["Répartition", "Valeur", "Candidatures déposées"])
+
 
 actor = require_actor()
 st.title("Tableau de bord")
@@ -30,19 +48,13 @@ for call in current:
         cols[0].metric("Candidatures déposées", figure.submitted)
         cols[1].metric("Brouillons en cours", figure.drafts)
         cols[2].metric("Présentations prévues", call.pitch_slots)
-        cols = st.columns(3)
-        with cols[0]:
-            st.markdown("**Par réseau**")
-            st.dataframe({"Réseau": list(figure.by_network), "Déposées": list(figure.by_network.values())},
-                         hide_index=True, width="stretch")
-        with cols[1]:
-            st.markdown("**Par type de structure**")
-            st.dataframe({"Type": list(figure.by_kind), "Déposées": list(figure.by_kind.values())},
-                         hide_index=True, width="stretch")
-        with cols[2]:
-            st.markdown("**Par département**")
-            st.dataframe({"Département": list(figure.by_departement),
-                          "Déposées": list(figure.by_departement.values())}, hide_index=True, width="stretch")
+        parts = {"Réseau": figure.by_network, "Type": figure.by_kind, "Département": figure.by_departement}
+        for column, (heading, counts) in zip(st.columns(3), parts.items()):
+            with column:
+                st.markdown(f"**{TITLES[heading]}**")
+                show_table(counts_frame(heading, counts), file_stem=None, column_config=COUNTS,
+                           empty="Aucune candidature déposée.")
+        download_buttons(export_frame(parts), f"repartition-rencontre-{call.edition_number}-appel-{call.id}")
 
 st.subheader("Tous les appels")
-calls_table(rows)
+calls_table(rows, file_stem="appels")

@@ -1,5 +1,6 @@
 """Directory of structures: every structure ever proposed, with its candidacies across editions."""
 
+import pandas as pd
 import streamlit as st
 
 from core import structures
@@ -7,24 +8,55 @@ from core.reference import kind_label
 from db.engine import read_only
 from ui.forms import escape_md
 from ui.session import require_actor
+from ui.tables import show_table
+
+LIMIT = 500
+# Least widths (px), about 900 in all: the table fits beside the sidebar at 1,400 px, and
+# with width="stretch" Streamlit shares out any extra room between the columns.
+COLUMNS = {
+    "Structure": st.column_config.TextColumn(width=220),
+    "Type": st.column_config.TextColumn(width=55, help="EI, ACI, EA… (le détail de la structure donne le libellé)"),
+    "Dépt": st.column_config.TextColumn(width=50),
+    "Ville": st.column_config.TextColumn(width=115),
+    "SIRET": st.column_config.TextColumn(width=120),
+    "Candidatures": st.column_config.NumberColumn(width=95, format="%d", help="Déposées, toutes rencontres"),
+    "A déjà présenté": st.column_config.CheckboxColumn(width=110),
+    "Secteurs": st.column_config.ListColumn(width=130),
+}
+HISTORY_COLUMNS = {
+    "Rencontre": st.column_config.NumberColumn(format="n° %d", width=90),
+    "Date": st.column_config.DateColumn(format="DD/MM/YYYY", width=100),
+    "Thème": st.column_config.TextColumn(width=330),
+    "Réseau": st.column_config.TextColumn(width=180),
+    "Issue": st.column_config.TextColumn(width=120),
+}
+
+
+def directory_frame(entries: list[structures.DirectoryEntry]) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        [[e.name, e.kind, e.departement, e.city, e.siret, len(e.candidacies), e.has_pitched, e.sectors]
+         for e in entries],
+        columns=list(COLUMNS),
+    )
+    return frame.astype({"Candidatures": "int64", "A déjà présenté": "bool"})
+
+
+def history_frame(entry: structures.DirectoryEntry) -> pd.DataFrame:
+    return pd.DataFrame(
+        [[c.edition_number, c.event_date, c.theme_title, c.network_name, c.outcome] for c in entry.candidacies],
+        columns=list(HISTORY_COLUMNS),
+    )
+
 
 actor = require_actor()
 st.title("Annuaire des structures")
 search = st.text_input("Rechercher (nom, SIRET, ville)", placeholder="ex. Bâti, 732829320, Argenteuil")
 with read_only() as session:
-    entries = structures.directory(session, actor=actor, search=search)
-st.caption(f"{len(entries)} structure(s).")
-st.dataframe(
-    [
-        {
-            "Structure": e.name, "Type": e.kind, "Dépt": e.departement or "",
-            "A déjà présenté": "Oui" if e.has_pitched else "", "Candidatures": len(e.candidacies),
-            "Ville": e.city or "", "SIRET": e.siret, "Secteurs": " ; ".join(e.sectors),
-        }
-        for e in entries
-    ],
-    hide_index=True, width="stretch",
-)
+    entries = structures.directory(session, actor=actor, search=search, limit=LIMIT)
+st.caption(f"{len(entries)} structure(s)." if len(entries) < LIMIT else
+           f"Les {LIMIT} premières structures par ordre alphabétique : précisez la recherche pour voir les autres.")
+show_table(directory_frame(entries), file_stem="annuaire-structures", column_config=COLUMNS,
+           empty="Aucune structure ne correspond à cette recherche.")
 
 if entries:
     by_id = {e.id: e for e in entries}
@@ -35,9 +67,5 @@ if entries:
         st.subheader(escape_md(entry.name))
         st.caption(escape_md(f"{kind_label(entry.kind)} · SIRET {entry.siret} · {entry.city or ''} "
                              f"({entry.departement or '—'})"))
-        if entry.candidacies:
-            st.dataframe([{"Rencontre": f"n° {c.edition_number}", "Thème": c.theme_title, "Réseau": c.network_name,
-                           "Issue": c.outcome} for c in entry.candidacies],
-                         hide_index=True, width="stretch")
-        else:
-            st.info("Aucune candidature déposée pour cette structure.")
+        show_table(history_frame(entry), file_stem=f"candidatures-{entry.siret}", column_config=HISTORY_COLUMNS,
+                   empty="Aucune candidature déposée pour cette structure.")

@@ -2,6 +2,7 @@
 
 from datetime import time, timedelta
 
+import pandas as pd
 import streamlit as st
 
 from core import calls, networks
@@ -10,9 +11,11 @@ from core.clock import format_date, format_time, to_paris, utcnow
 from core.departements import DEPARTEMENTS
 from core.reference import ILE_DE_FRANCE, STRUCTURE_KINDS, kind_label
 from db.engine import read_only, unit_of_work
+from db.models import CallState
 from ui import forms
 from ui.format import when
 from ui.session import require_actor, still_signed_in
+from ui.tables import show_table
 
 EDITION = "rencontre"
 CALL = "appel"
@@ -129,8 +132,12 @@ if call_id != NEW:
             return
         with read_only() as session:
             counts = calls.submission_counts(session, actor=actor, call_id=call_id)
-        st.dataframe([{"Réseau": c.network_name, "Brouillons": c.drafts, "Déposées": c.submitted,
-                       "Retirées": c.withdrawn} for c in counts], hide_index=True, width="stretch")
+        show_table(pd.DataFrame({
+            "Réseau": pd.Series([c.network_name for c in counts], dtype="string"),
+            "Brouillons": pd.Series([c.drafts for c in counts], dtype="Int64"),
+            "Déposées": pd.Series([c.submitted for c in counts], dtype="Int64"),
+            "Retirées": pd.Series([c.withdrawn for c in counts], dtype="Int64"),
+        }), file_stem=f"candidatures-par-reseau-{call_id}", empty="Aucun réseau invité à cet appel.")
         st.caption(f"Mis à jour à {format_time(utcnow())}.")
 
     live_counts()
@@ -149,10 +156,10 @@ if call_id != NEW:
         st.rerun()
 
     # Only a draft is opened; an open or closed call is extended (« Prolonger » reopens a closed one).
-    if detail.state.value == "draft" and cols[0].button("Ouvrir l'appel", type="primary"):
+    if detail.state == CallState.DRAFT and cols[0].button("Ouvrir l'appel", type="primary"):
         transition(lambda s: calls.open_call(s, actor=actor, call_id=call_id, expected_version=detail.version),
                    "Appel ouvert aux réseaux invités.")
-    if detail.state.value != "draft":
+    if detail.state != CallState.DRAFT:
         with cols[1].popover("Prolonger", icon=":material/update:"):
             new_day = st.date_input("Nouvelle date de clôture *", value=detail.data.closes_on + timedelta(days=7),
                                     format="DD/MM/YYYY")

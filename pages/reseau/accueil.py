@@ -1,12 +1,14 @@
 """Network referent home: open calls with the time left, and the network's candidacies."""
 
+import pandas as pd
 import streamlit as st
 
 from core import calls, candidacies
-from core.clock import format_datetime, utcnow
+from core.clock import PARIS, format_datetime, utcnow
 from db.engine import read_only
 from ui.forms import escape_md
 from ui.session import require_actor
+from ui.tables import show_table
 
 actor = require_actor()
 st.title(escape_md(actor.network_name))
@@ -14,6 +16,17 @@ now = utcnow()
 with read_only() as session:
     invited = calls.calls_for_network(session, actor=actor)
     mine = candidacies.list_for_network(session, actor=actor)
+
+
+def candidacy_table(rows) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Structure": pd.Series([r.structure_name for r in rows], dtype="string"),
+        "SIRET": pd.Series([r.siret for r in rows], dtype="string"),
+        "Type": pd.Series([r.kind for r in rows], dtype="string"),
+        "Département": pd.Series([r.departement for r in rows], dtype="string"),
+        "Statut": pd.Series([r.status_label for r in rows], dtype="string"),
+        "Modifiée le": pd.to_datetime([r.updated_at for r in rows], utc=True).tz_convert(PARIS),
+    })
 
 
 def time_left(call) -> str:
@@ -37,11 +50,8 @@ for call in invited:
             st.markdown({"upcoming": f"Ouvre le {format_datetime(call.opens_at)}.", "closed": "**Clos.**"}[phase])
         rows = [c for c in mine if c.call_id == call.id]
         if rows:
-            st.dataframe(
-                [{"Structure": r.structure_name, "SIRET": r.siret, "Type": r.kind, "Département": r.departement or "",
-                  "Statut": r.status_label, "Modifiée le": format_datetime(r.updated_at)} for r in rows],
-                hide_index=True, width="stretch",
-            )
+            show_table(candidacy_table(rows), file_stem=f"candidatures-appel-{call.id}", column_config={
+                "Modifiée le": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm")})
             for r in rows:
                 st.page_link("pages/reseau/candidature.py", label=escape_md(f"{r.structure_name} — {r.status_label}"),
                              icon=":material/edit:", query_params={"id": r.id})

@@ -9,6 +9,7 @@ from core.departements import DEPARTEMENTS
 from core.errors import DomainError
 from core.reference import SECTORS, STRUCTURE_KINDS, kind_label
 from db.engine import read_only, unit_of_work
+from db.models import Submission
 from ui import forms
 from ui.session import require_actor
 
@@ -115,7 +116,7 @@ notice = st.session_state.pop("candidacy_notice", None)
 if notice:
     st.success(notice)
 if view:
-    status = candidacies.SUBMISSION_LABELS[view.submission.value]
+    status = view.status_label
     st.info(f"Statut : **{status}**" + (f" — retirée : {forms.escape_md(view.withdrawal_reason)}"
                                         if view.withdrawal_reason else ""))
 phase = call.phase(utcnow())
@@ -206,12 +207,12 @@ with st.form(FORM, border=False, enter_to_submit=False):
                 key=key("consent_sharing"), disabled=not editable)
     forms.field_error(FORM, "consent_sharing")
 
-    submitted_already = view is not None and view.submission.value == "submitted"
+    submitted_already = view is not None and view.submission == Submission.SUBMITTED
     buttons = st.columns(2)
     draft = buttons[0].form_submit_button("Enregistrer le brouillon", disabled=not editable or submitted_already)
     submit = buttons[1].form_submit_button(
         "Enregistrer les modifications" if submitted_already else
-        ("Déposer de nouveau" if view and view.submission.value == "withdrawn" else "Déposer la candidature"),
+        ("Déposer de nouveau" if view and view.submission == Submission.WITHDRAWN else "Déposer la candidature"),
         type="primary", disabled=not editable)
 
 if draft or submit:
@@ -229,7 +230,7 @@ if draft or submit:
     st.query_params.pop("appel", None)
     st.rerun()
 
-if view and view.editable and view.submission.value != "withdrawn":
+if view and view.editable and view.submission != Submission.WITHDRAWN:
     with st.expander("Retirer cette candidature"):
         forms.form_error(WITHDRAW)
         reason = st.text_area("Raison du retrait *", key="withdraw_reason", help="1 000 caractères au maximum.")

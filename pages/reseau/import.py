@@ -11,6 +11,7 @@ from db.engine import read_only, unit_of_work
 from ui.choices import sticky_selectbox
 from ui.forms import escape_md
 from ui.session import require_actor
+from ui.tables import show_table
 
 ACTIONS = {"create": "À créer", "update": "À mettre à jour", "error": "En erreur"}
 PREVIEW_KEYS = ("import_checked_for", "import_rows", "import_report")
@@ -37,16 +38,12 @@ def report_frames(report: importing.ImportPreview) -> tuple[pd.DataFrame, pd.Dat
     return rows, errors
 
 
-def show_table(frame: pd.DataFrame, *, stem: str) -> None:
-    st.dataframe(frame, hide_index=True, width="stretch")
-
-
 def show_report(rows: pd.DataFrame, errors: pd.DataFrame, *, stem: str) -> None:
     if len(errors):
         st.subheader("Erreurs à corriger")
-        show_table(errors, stem=f"{stem}-erreurs")
+        show_table(errors, file_stem=f"{stem}-erreurs")
     with st.expander(f"Détail des {len(rows)} lignes"):
-        show_table(rows, stem=f"{stem}-lignes")
+        show_table(rows, file_stem=f"{stem}-lignes")
 
 actor = require_actor()
 st.title("Importer des candidatures")
@@ -121,12 +118,16 @@ summary[0].metric("À créer", report.created)
 summary[1].metric("À mettre à jour", report.updated - report.unchanged)
 summary[2].metric("Inchangées", report.unchanged)
 summary[3].metric("En erreur", report.rejected)
+for line, message in report.skipped:
+    st.info(escape_md(f"Ligne {line} : {message}."))
 row_table, error_table = report_frames(report)
 show_report(row_table, error_table, stem="apercu-import")
 
 valid = report.created + report.updated
 if valid == 0:
-    st.warning("Aucune ligne valide à importer : corrigez le fichier puis déposez-le de nouveau.")
+    st.warning("Aucune ligne à importer : remplissez le modèle avec vos structures (la ligne d'exemple est ignorée)."
+               if report.skipped and not report.rows else
+               "Aucune ligne valide à importer : corrigez le fichier puis déposez-le de nouveau.")
     st.stop()
 label = f"Importer les {valid} ligne(s) valide(s)" + (f" et ignorer les {report.rejected} en erreur" if report.rejected else "")
 if st.button(label, type="primary", icon=":material/upload:"):
@@ -142,7 +143,7 @@ if st.button(label, type="primary", icon=":material/upload:"):
     st.session_state["import_outcome"] = {
         "message": escape_md(
             f"Import terminé : {done.created} candidature(s) créée(s), {done.updated} mise(s) à jour, "
-            f"{done.unchanged} inchangée(s), {done.rejected} ligne(s) ignorée(s)."),
+            f"{done.unchanged} inchangée(s), {done.rejected + len(done.skipped)} ligne(s) ignorée(s)."),
         "rows": row_table, "errors": error_table,
     }
     st.rerun()

@@ -11,8 +11,10 @@ from sqlalchemy import func, select, text
 
 from core import accounts
 from core.errors import (
+    DomainError,
     InvalidLink,
     NotAllowed,
+    NotFound,
     SignInFailed,
     StaleEdit,
     TooManyAttempts,
@@ -375,16 +377,97 @@ def test_invite_link_expires_after_seven_days(db):
     use_link(issued.url, now=start + timedelta(days=6, hours=23))
 
 
-def test_invite_again_pending_user_invalidates_the_first_link(db):
+def test_invite_again_pending_user_is_refused_and_keeps_the_first_link(db):
     admin = make_user(Role.ADMIN)
-    first = invite(admin)
-    second = invite(admin, role=Role.PILOTE)
-    assert second.user_id == first.user_id and second.url != first.url
-    assert user_row(first.user_id).role == Role.PILOTE
+    sent = datetime(2030, 3, 1, 8, 0, tzinfo=timezone.utc)
+    first = invite(admin, now=sent)
+    errors = field_errors(invite, admin, "NOUVELLE.personne@exemple.fr", role=Role.PILOTE, full_name="Autre Nom",
+                          now=sent + timedelta(days=1))
+    assert errors == {"email": (
+        "Une invitation est déjà en attente pour cette adresse (envoyée le 1er mars 2030 à 09 h 00). "
+        "Pour envoyer un nouveau lien, utilisez « Renvoyer le lien d'invitation » sous « Invitations en attente ».")}
+    user = user_row(first.user_id)
+    assert (user.full_name, user.role) == ("Nouvelle Personne", Role.EVALUATEUR)
+    assert len(outbox()) == 1 and len(audit_rows("account_invited")) == 1
+    use_link(first.url, now=sent + timedelta(days=1))  # the first link still works
+
+
+def test_invite_again_pending_user_names_the_latest_link_sent(db):
+    admin = make_user(Role.ADMIN)
+    first = invite(admin, now=datetime(2030, 3, 1, 8, 0, tzinfo=timezone.utc))
+    resend(admin, first.user_id, now=datetime(2030, 3, 4, 15, 30, tzinfo=timezone.utc))
+    errors = field_errors(invite, admin, first.email)
+    assert "(envoyée le 4 mars 2030 à 16 h 30)" in errors["email"]
+
+
+# ---------------------------------------------------------------- sending an invitation again
+
+
+def resend(actor, user_id, *, now=None):
+    with unit_of_work() as session:
+        return accounts.resend_invitation(session, actor=actor, user_id=user_id, now=now)
+
+
+def test_resend_invitation_sends_a_fresh_link_and_ends_the_first(db):
+    admin = make_user(Role.ADMIN)
+    network_id = make_network("Réseau Essonne")
+    first = invite(admin, role=Role.RESEAU, network_id=network_id)
+    again = resend(admin, first.user_id)
+    assert (again.user_id, again.email) == (first.user_id, first.email) and again.url != first.url
     with pytest.raises(InvalidLink):
         use_link(first.url)
-    use_link(second.url)
-    assert len(outbox()) == 2
+    invitation, resent = outbox()
+    assert resent.id == again.outbox_id and resent.template_key == "invitation" == invitation.template_key
+    assert again.url in resent.body_text and "Réseau Essonne" in resent.body_text
+    [entry] = audit_rows("invitation_resent")
+    assert (entry.actor_id, entry.object_type, entry.object_id) == (admin.user_id, "user", first.user_id)
+    user = user_row(first.user_id)
+    assert (user.full_name, user.role, user.network_id) == ("Nouvelle Personne", Role.RESEAU, network_id)
+    use_link(again.url)
+
+
+def test_resend_invitation_of_an_account_with_a_password_is_refused(db):
+    admin = make_user(Role.ADMIN)
+    person = make_user(Role.EVALUATEUR)
+    with pytest.raises(DomainError) as caught:
+        resend(admin, person.user_id)
+    assert caught.value.message == (
+        "Ce compte a déjà choisi son mot de passe : créez plutôt un lien de réinitialisation du mot de passe.")
+    assert outbox() == []
+
+
+def test_resend_invitation_of_a_deactivated_account_is_refused(db):
+    admin = make_user(Role.ADMIN)
+    issued = invite(admin)
+    update(admin, issued.user_id, version=1, role=Role.EVALUATEUR, active=False)
+    with pytest.raises(DomainError) as caught:
+        resend(admin, issued.user_id)
+    assert caught.value.message == "Ce compte est désactivé : réactivez-le avant de renvoyer l'invitation."
+    assert len(outbox()) == 1
+
+
+def test_resend_invitation_by_pilote_of_a_reviewer_is_allowed(db):
+    issued = invite(make_user(Role.ADMIN))
+    assert resend(make_user(Role.PILOTE), issued.user_id).email == issued.email
+
+
+def test_resend_invitation_by_pilote_of_staff_is_not_allowed(db):
+    issued = invite(make_user(Role.ADMIN), role=Role.ADMIN)
+    with pytest.raises(NotAllowed):
+        resend(make_user(Role.PILOTE), issued.user_id)
+    use_link(issued.url)
+
+
+@pytest.mark.parametrize("role", [Role.RESEAU, Role.EVALUATEUR])
+def test_resend_invitation_by_reseau_or_evaluateur_is_not_allowed(db, role):
+    issued = invite(make_user(Role.ADMIN))
+    with pytest.raises(NotAllowed):
+        resend(make_user(role), issued.user_id)
+
+
+def test_resend_invitation_of_an_unknown_account_is_not_found(db):
+    with pytest.raises(NotFound):
+        resend(make_user(Role.ADMIN), 987654)
 
 
 def test_invite_existing_account_with_password_is_refused_on_email(db):

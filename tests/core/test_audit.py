@@ -1,16 +1,23 @@
 """The audit log: what record() stores and how list_entries() filters and orders it."""
 
+import ast
+import re
 from datetime import date, datetime, timezone
 from enum import Enum
+from pathlib import Path
 
 import pytest
+from stdnum import luhn
 
-from core import audit
+from core import audit, candidacies
 from core.audit import AuditFilter
 from core.errors import NotAllowed
 from db.engine import read_only, unit_of_work
 from db.models import Role
-from tests.factories import make_user
+from tests.factories import complete_form, make_call, make_network, make_user
+from tests.querycount import statements_of
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def add(action="sign_in", *, at: datetime, actor_label="someone@exemple.fr", detail=None, ip="192.0.2.1") -> int:
@@ -24,7 +31,7 @@ def add(action="sign_in", *, at: datetime, actor_label="someone@exemple.fr", det
 
 def ids(actor, **filters) -> list[int]:
     with read_only() as session:
-        return [e.id for e in audit.list_entries(session, actor=actor, filters=AuditFilter(**filters))]
+        return [row.entry.id for row in audit.list_entries(session, actor=actor, filters=AuditFilter(**filters))]
 
 
 def utc(*args) -> datetime:
@@ -48,7 +55,7 @@ def test_record_stores_who_what_and_plain_before_after(admin):
         session.flush()
         entry_id = entry.id
     with read_only() as session:
-        [entry] = [e for e in audit.list_entries(session, actor=admin) if e.id == entry_id]
+        [entry] = [row.entry for row in audit.list_entries(session, actor=admin) if row.entry.id == entry_id]
         assert (entry.actor_id, entry.actor_label, entry.action, entry.object_type, entry.object_id) == (
             admin.user_id, admin.email, "account_updated", "user", 12)
         assert entry.before == {"role": "pilote", "when": "2030-01-02"}
@@ -74,7 +81,7 @@ def test_list_entries_newest_first_then_by_id(admin):
 def test_list_entries_limit_keeps_the_newest(admin):
     entries = [add(at=utc(2030, 3, day, 9)) for day in range(1, 6)]
     with read_only() as session:
-        got = [e.id for e in audit.list_entries(session, actor=admin, limit=2)]
+        got = [row.entry.id for row in audit.list_entries(session, actor=admin, limit=2)]
     assert got == [entries[4], entries[3]]
 
 
@@ -153,8 +160,103 @@ def test_list_entries_without_view_audit_is_not_allowed(db, role):
         audit.list_entries(session, actor=make_user(role))
 
 
-def test_action_labels_are_french_for_the_actions_core_records(db):
-    for action in ("sign_in", "sign_in_failed", "sign_in_locked", "sign_out", "csrf_rejected", "link_rejected",
-                   "account_invited", "account_updated", "password_set", "password_reset_requested",
-                   "network_created", "network_updated", "admin_bootstrapped"):
-        assert audit.ACTION_LABELS[action]
+# An audit action is written object_verb ("candidacy_submitted"): lower case, at least one "_".
+AUDIT_ACTION = re.compile(r"[a-z]+(_[a-z]+)+")
+
+
+def recorded_actions() -> set[str]:
+    """Every audit action the code writes, read from its source: the strings given as `action=`
+    to a call (audit.record and its wrappers), assigned to a variable `action`, or put under an
+    "action" key (the import's bulk-inserted rows)."""
+    found = set()
+    for path in [*ROOT.glob("core/**/*.py"), *ROOT.glob("routes/**/*.py"), ROOT / "server.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            values = []
+            if isinstance(node, ast.Call):
+                values = [k.value for k in node.keywords if k.arg == "action"]
+            elif isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "action" for t in node.targets):
+                values = [node.value]
+            elif isinstance(node, ast.Dict):
+                values = [v for k, v in zip(node.keys, node.values)
+                          if isinstance(k, ast.Constant) and k.value == "action"]
+            found |= {c.value for value in values for c in ast.walk(value)
+                      if isinstance(c, ast.Constant) and isinstance(c.value, str) and AUDIT_ACTION.fullmatch(c.value)}
+    return found
+
+
+def test_action_labels_are_exactly_the_actions_the_code_records():
+    recorded = recorded_actions()
+    # The walk finds the direct calls, the wrappers, the conditional names and the bulk rows.
+    assert {"sign_in", "csrf_rejected", "call_closed", "edition_created", "candidacy_created",
+            "candidacy_submitted", "candidacies_imported"} <= recorded
+    assert sorted(recorded - set(audit.ACTION_LABELS)) == [], "recorded actions without a French label"
+    assert sorted(set(audit.ACTION_LABELS) - recorded) == [], "labels of actions nothing records"
+    assert all(label and label[0].isupper() for label in audit.ACTION_LABELS.values())
+
+
+# ---------------------------------------------------------------- the structure a candidacy row is about
+
+
+@pytest.fixture
+def candidacy_rows(db):
+    """Two candidacies saved through the use case, each leaving its audit row, and an unrelated sign-in."""
+    network = make_network()
+    referent = make_user(Role.RESEAU, network_id=network)
+    call = make_call(networks=(network,))
+    with unit_of_work() as session:
+        bati = candidacies.save(session, actor=referent, call_id=call, form=complete_form(), submit=False)
+        ecole = candidacies.save(session, actor=referent, call_id=call, submit=True, form=complete_form(
+            siret="44306184100047", name="École du Numérique Solidaire", website="www.ecole.exemple.fr"))
+    add(at=utc(2030, 3, 1, 9), actor_label="autre@exemple.fr")
+    return {"bati": bati, "ecole": ecole}
+
+
+def structure_ids(admin, text) -> list[int]:
+    with read_only() as session:
+        return [row.entry.object_id for row in audit.list_entries(session, actor=admin, filters=AuditFilter(text=text))]
+
+
+def test_list_entries_text_finds_candidacy_rows_by_structure_name(admin, candidacy_rows):
+    assert structure_ids(admin, "bâti'insert") == [candidacy_rows["bati"]]
+    assert structure_ids(admin, "ÉCOLE DU NUM") == [candidacy_rows["ecole"]]
+
+
+@pytest.mark.parametrize("typed", ["44306184100047", "443 061 841 00047", "443061841"])
+def test_list_entries_text_finds_candidacy_rows_by_siret(admin, candidacy_rows, typed):
+    assert structure_ids(admin, typed) == [candidacy_rows["ecole"]]
+
+
+def test_list_entries_names_the_structure_of_candidacy_rows(admin, candidacy_rows):
+    with read_only() as session:
+        rows = audit.list_entries(session, actor=admin)
+    about = {row.entry.action: (row.structure_name, row.siret) for row in rows}
+    assert about == {"candidacy_created": ("Bâti'Insert 95", "73282932000074"),
+                     "candidacy_submitted": ("École du Numérique Solidaire", "44306184100047"),
+                     "sign_in": (None, None)}
+
+
+def test_list_entries_runs_one_query_whatever_the_number_of_rows(db, admin):
+    network = make_network()
+    referent = make_user(Role.RESEAU, network_id=network)
+    call = make_call(networks=(network,))
+
+    def propose(count: int, start: int) -> None:
+        with unit_of_work() as session:
+            for i in range(start, start + count):
+                candidacies.save(session, actor=referent, call_id=call, submit=False,
+                                 form=complete_form(siret=valid_siret(i), name=f"Structure {i}"))
+
+    def search() -> None:
+        with read_only() as session:
+            assert audit.list_entries(session, actor=admin, filters=AuditFilter(text="structure"))
+
+    propose(2, 0)
+    few = statements_of(db, search)
+    propose(20, 2)
+    assert statements_of(db, search) == few <= 2  # the query (and SQLite's BEGIN)
+
+
+def valid_siret(i: int) -> str:
+    siren = f"{10000000 + i:08d}"
+    siren += luhn.calc_check_digit(siren)
+    return siren + "0001" + luhn.calc_check_digit(siren + "0001")

@@ -112,6 +112,32 @@ def test_validate_text_over_its_limit_is_refused_on_that_field(name):
     assert getattr(clean, name) == "x" * limit
 
 
+MULTI_LINE = {"pitch_summary", "buyer_offer", "public_references"}
+FAMILY = "\U0001f469\u200d\U0001f467"  # one emoji drawn from two, joined by U+200D
+
+
+@pytest.mark.parametrize("name", sorted(TEXT_FIELDS))
+def test_validate_text_fields_drop_bidi_controls_and_single_line_ones_zero_width_characters(name):
+    clean = validate(complete_form(**{name: f"SIRET \u202e12345\u202c {FAMILY}\u200b"}), submit=True)
+    expected = f"SIRET 12345 {FAMILY}" if name in MULTI_LINE else "SIRET 12345 \U0001f469\U0001f467"
+    assert getattr(clean, name) == expected
+
+
+def test_validate_summary_line_breaks_count_once_whatever_their_ending():
+    lines = ["x" * 299] * 5  # 1,495 characters + 4 line breaks = the limit, 1,500
+    for ending in ("\n", "\r\n", "\r"):
+        clean = validate(complete_form(pitch_summary=ending.join(lines)), submit=True)
+        assert clean.pitch_summary == "\n".join(lines)
+
+
+@pytest.mark.parametrize("field", ["siret", "postcode", "contact_phone", "contact_email", "website"])
+def test_validate_numbers_and_addresses_drop_invisible_characters(field):
+    typed = {"siret": "7328\u200b2932000074", "postcode": "\u202e95100", "contact_phone": "01\u200b39 00 00 00",
+             "contact_email": "samia@bati-insert.exemple.fr\u200f", "website": "www.bati\u2060-insert.exemple.fr"}
+    assert getattr(validate(complete_form(**{field: typed[field]}), submit=True), field) == getattr(
+        validate(complete_form(), submit=True), field)
+
+
 def test_validate_name_of_201_characters_is_refused():
     errors = errors_of(complete_form(name="é" * 201), submit=False)
     assert errors.keys() == {"name"} and "200" in errors["name"] and "201" in errors["name"]

@@ -29,3 +29,11 @@ def test_call_breakdown_counts_submitted_by_kind_and_departement(db):
 def test_call_breakdown_is_for_the_project_lead_only(db, role):
     with pytest.raises(NotAllowed), read_only() as session:
         dashboard.breakdowns(session, actor=make_user(role), call_ids=[make_call()])
+
+
+def test_call_breakdown_lists_networks_in_french_order(db):
+    networks = [make_network(name) for name in ("Zèbre", "Écoles", "Brie", "eco", "Bâti'Insert")]
+    call_id = make_call(networks=tuple(networks))
+    with read_only() as session:
+        figures = dashboard.breakdowns(session, actor=make_user(Role.PILOTE), call_ids=[call_id])[call_id]
+    assert list(figures.by_network) == ["Bâti'Insert", "Brie", "eco", "Écoles", "Zèbre"]

@@ -16,7 +16,7 @@ from stdnum import luhn
 
 from core import candidacies, importing, spreadsheet
 from core.errors import DeadlinePassed, NotAllowed, NotFound, ValidationFailed
-from core.spreadsheet import COLUMNS, EXAMPLE, ImportRejected, read_rows
+from core.spreadsheet import COLUMNS, EXAMPLE, EXAMPLE_SKIPPED, ImportRejected, read_rows
 from db.engine import read_only, unit_of_work
 from db.models import (
     AuditEntry,
@@ -43,9 +43,14 @@ def siret(n: int) -> str:
     return body + luhn.calc_check_digit(body)
 
 
+# A structure's own SIRET: the template's is the example's, which the import skips or refuses.
+STRUCTURE_SIRET = siret(999)
+
+
 def row(**changes) -> dict[str, str]:
-    """The template's example row, with some cells changed (keys are headers or field names)."""
-    values = dict(EXAMPLE)
+    """The template's example row with a structure's own SIRET, and some cells changed
+    (keys are headers or field names)."""
+    values = {**EXAMPLE, "SIRET": STRUCTURE_SIRET}
     by_field = {name: header for header, name in COLUMNS.items()}
     for key, value in changes.items():
         values[by_field.get(key, key)] = value
@@ -122,9 +127,64 @@ def test_template_xlsx_round_trips_and_formats_numbers_as_text():
 
 
 def test_template_example_row_is_valid_for_an_open_call(setting):
-    report = do_preview(setting["a"], setting["call"], read_rows("modele.xlsx", spreadsheet.template_xlsx()),
-                        submit=True)
+    example = {**EXAMPLE, "SIRET": STRUCTURE_SIRET}  # with a structure's own SIRET
+    report = do_preview(setting["a"], setting["call"], [example], submit=True)
     assert [(r.line, r.action, r.errors) for r in report.rows] == [(2, "create", [])]
+
+
+@pytest.mark.parametrize("template", ["csv", "xlsx"])
+def test_template_example_row_left_in_the_file_is_skipped_with_a_report_line(setting, template):
+    content = spreadsheet.template_csv() if template == "csv" else spreadsheet.template_xlsx()
+    rows = read_rows(f"modele.{template}", content)
+    report = do_preview(setting["a"], setting["call"], rows, submit=True)
+    assert report.rows == [] and report.skipped == [(2, "ligne d'exemple du modèle, ignorée")]
+    result = do_apply(setting["a"], setting["call"], rows, submit=True)
+    assert (result.created, result.rejected, result.skipped) == (0, 0, [(2, "ligne d'exemple du modèle, ignorée")])
+    assert count(Candidacy) == 0 and count(Structure) == 0 and count(OutboxMessage) == 0
+
+
+def test_template_example_row_above_real_rows_is_skipped_and_the_others_imported(setting):
+    example = {**EXAMPLE, "Résumé": "Résumé retouché", "Ville": "Bezons"}  # same SIRET and name: still the example
+    rows = read_rows("f.csv", csv_file([example, row(siret=siret(1), name="Première")]))
+    report = do_preview(setting["a"], setting["call"], rows, submit=True)
+    assert [(r.line, r.action) for r in report.rows] == [(3, "create")] and [line for line, _ in report.skipped] == [2]
+    with unit_of_work() as session:
+        result = importing.apply(session, actor=setting["a"], call_id=setting["call"], rows=rows, submit=True,
+                                 now=BEFORE_CLOSING, checked=report)
+    assert (result.created, [line for line, _ in result.skipped]) == (1, [2])
+    assert do_apply(setting["a"], setting["call"], [dict(r) for r in rows]).skipped == [(2, EXAMPLE_SKIPPED)]
+    with read_only() as session:
+        assert [s.siret for s in session.scalars(select(Structure))] == [siret(1)]
+
+
+def test_template_example_siret_under_another_name_is_a_row_error(setting):
+    rows = [{**EXAMPLE, "Nom de la structure": "Ma structure"}, {**EXAMPLE, "SIRET": "732 829 320 00074",
+                                                                  "Nom de la structure": "Autre"}]
+    report = do_preview(setting["a"], setting["call"], rows, submit=True)
+    assert report.skipped == [] and [r.action for r in report.rows] == ["error", "error"]
+    assert {column for r in report.rows for column, _ in r.errors} == {"SIRET"}
+    assert "ligne d'exemple du modèle" in report.rows[0].errors[0][1]
+
+
+def test_template_xlsx_marks_its_example_row():
+    sheet = load_workbook(io.BytesIO(spreadsheet.template_xlsx())).worksheets[0]
+    assert "ignorée à l'import" in sheet["A2"].comment.text
+    assert sheet["B2"].font.i
+
+
+@pytest.mark.parametrize("ending", ["\r\n", "\r"])
+def test_csv_summary_line_breaks_count_as_in_the_form_and_xlsx(setting, ending):
+    summary = "\n".join(["x" * 299] * 5)  # 1,500 characters, the limit, with 4 line breaks
+    content = csv_file([row(pitch_summary=summary.replace("\n", ending))])
+    assert ending.encode() + b"xxx" in content
+    from_xlsx = read_rows("f.xlsx", xlsx_file([list(COLUMNS), list(row(pitch_summary=summary).values())]))
+    for rows in (read_rows("f.csv", content), from_xlsx):
+        report = do_preview(setting["a"], setting["call"], rows, submit=True)
+        assert [(r.action, r.errors) for r in report.rows] == [("create", [])]
+    result = do_apply(setting["a"], setting["call"], read_rows("f.csv", content), submit=True)
+    assert result.created == 1
+    with read_only() as session:
+        assert session.scalar(select(Candidacy)).pitch_summary == summary
 
 
 def test_read_rows_reads_windows_1252_accents():
@@ -140,7 +200,7 @@ def test_read_rows_reads_utf8_with_and_without_bom_and_any_separator():
     for encoding in ("utf-8-sig", "utf-8"):
         for delimiter in (";", ",", "\t"):
             [read] = read_rows("f.csv", csv_file([row()], encoding=encoding, delimiter=delimiter))
-            assert read == EXAMPLE
+            assert read == row()
 
 
 def test_read_rows_matches_headers_whatever_case_accents_and_spaces():
@@ -316,10 +376,10 @@ def test_reimporting_the_same_file_updates_and_never_duplicates(setting):
 
 def test_import_updates_a_candidacy_saved_with_the_form(setting):
     with unit_of_work() as session:
-        candidacy_id = candidacies.save(session, actor=setting["a"], call_id=setting["call"], form=complete_form(),
-                                        submit=False, now=BEFORE_CLOSING)
-    result = do_apply(setting["a"], setting["call"], [row(siret="732 829 320 00074", city="Bezons",
-                                                          postcode="95870")])
+        candidacy_id = candidacies.save(session, actor=setting["a"], call_id=setting["call"],
+                                        form=complete_form(siret=STRUCTURE_SIRET), submit=False, now=BEFORE_CLOSING)
+    spaced = f"{STRUCTURE_SIRET[:3]} {STRUCTURE_SIRET[3:6]} {STRUCTURE_SIRET[6:9]} {STRUCTURE_SIRET[9:]}"
+    result = do_apply(setting["a"], setting["call"], [row(siret=spaced, city="Bezons", postcode="95870")])
     assert (result.created, result.updated) == (0, 1)
     with read_only() as session:
         [candidacy] = session.scalars(select(Candidacy)).all()
@@ -328,7 +388,7 @@ def test_import_updates_a_candidacy_saved_with_the_form(setting):
 
 def test_empty_cells_keep_what_the_directory_knows(setting):
     do_apply(setting["a"], setting["call"], [row()])
-    do_apply(setting["a"], setting["call"], [{"SIRET": EXAMPLE["SIRET"], "Nom de la structure": "Bâti'Insert 95",
+    do_apply(setting["a"], setting["call"], [{"SIRET": STRUCTURE_SIRET, "Nom de la structure": "Bâti'Insert 95",
                                               "Type de structure": "EI"}])
     with read_only() as session:
         structure = session.scalar(select(Structure))
@@ -336,7 +396,7 @@ def test_empty_cells_keep_what_the_directory_knows(setting):
 
 
 def test_same_siret_twice_in_a_file_refuses_the_second_row(setting):
-    rows = read_rows("f.csv", csv_file([row(), row(siret=siret(7)), row(siret="732 829 320 00074", name="Bis")]))
+    rows = read_rows("f.csv", csv_file([row(), row(siret=siret(7)), row(siret=f" {STRUCTURE_SIRET} ", name="Bis")]))
     result = do_apply(setting["a"], setting["call"], rows)
     assert (result.created, result.rejected) == (2, 1)
     [refused] = result.errors
@@ -354,7 +414,7 @@ def test_structure_proposed_by_another_network_is_a_row_error_naming_it(setting)
     result = do_apply(setting["b"], setting["call"], rows, submit=True)
     assert (result.created, result.rejected) == (1, 1)
     with read_only() as session:
-        mine = session.scalar(select(Candidacy).join(Structure).where(Structure.siret == EXAMPLE["SIRET"]))
+        mine = session.scalar(select(Candidacy).join(Structure).where(Structure.siret == STRUCTURE_SIRET))
         assert mine.network_id == setting["a"].network_id and mine.version == 1
         assert mine.structure.name == "Nom donné par Urtie"
 

@@ -173,6 +173,20 @@ def test_directory_entries_are_sorted_by_name_with_sectors(pilote):
     assert entries[0].sectors == ["Bâtiment et travaux publics", "Restauration"]  # reference order
 
 
+def test_directory_entries_are_sorted_the_french_way(pilote):
+    for name in ("Zèbre", "Écoles", "Brie", "eco", "Bâti'Insert"):
+        make_structure(name)
+    assert [e.name for e in directory(pilote)] == ["Bâti'Insert", "Brie", "eco", "Écoles", "Zèbre"]
+
+
+def test_directory_limit_keeps_the_first_names_in_french_order(pilote):
+    for name in ("Zèbre", "Écoles", "Abeille"):
+        make_structure(name)
+    with read_only() as session:
+        entries = structures.directory(session, actor=pilote, limit=2)
+    assert [e.name for e in entries] == ["Abeille", "Écoles"]
+
+
 @pytest.mark.parametrize("role", [Role.EVALUATEUR, Role.RESEAU, Role.ADMIN])
 def test_directory_by_non_pilote_is_not_allowed(db, role):
     make_structure("Connue")

@@ -63,9 +63,42 @@ def test_clean_siret_empty_says_required(raw):
     assert message_of(clean_siret, raw) == "Le SIRET est obligatoire."
 
 
-@pytest.mark.parametrize("raw", ["7328293200007", "732829320000741", "7328293200007A", "SIRET", "٧٣٢٨٢٩٣٢٠٠٠٠٧٤"])
-def test_clean_siret_wrong_length_or_not_digits_says_fourteen_digits(raw):
-    assert message_of(clean_siret, raw) == "Le SIRET doit comporter 14 chiffres."
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "732–829–320–00074",  # en dashes
+        "732—829—320—00074",  # em dashes
+        "732−829−320−00074",  # minus signs
+        "732‑829‑320‑00074",  # non-breaking hyphens
+        "732/829/320/00074",
+        "732\u202f829\u2009320 00074",  # narrow no-break and thin spaces
+        "7328\u200b2932000074",  # pasted zero-width space
+        "\ufeff73282932000074\u200e",  # byte order mark, left-to-right mark
+        "\u202e73282932000074\u202c",  # right-to-left override
+        "732\u00ad829\u2060320\u200d00074",  # soft hyphen, word joiner, zero-width joiner
+    ],
+)
+def test_clean_siret_common_separators_and_invisible_characters_are_accepted(raw):
+    assert clean_siret(raw) == "73282932000074"
+
+
+@pytest.mark.parametrize(
+    ("raw", "found"),
+    [("7328293200007", "13 chiffres"), ("732 829 320 000 741", "15 chiffres"), ("7", "1 chiffre")],
+)
+def test_clean_siret_wrong_length_says_how_many_digits_were_found(raw, found):
+    message = message_of(clean_siret, raw)
+    assert message.startswith("Le SIRET doit comporter 14 chiffres") and found in message
+
+
+@pytest.mark.parametrize(
+    ("raw", "named"),
+    [("7328293200007A", "« A »"), ("SIRET", "« S »"), ("732829320OOO74", "« O »"),
+     ("732,829,320,00074", "« , »"), ("٧٣٢٨٢٩٣٢٠٠٠٠٧٤", "« ٧ »"), ("73282932000074\x07", "U+0007")],
+)
+def test_clean_siret_other_character_is_named(raw, named):
+    message = message_of(clean_siret, raw)
+    assert message.startswith("Le SIRET contient un caractère qui n'est pas un chiffre") and named in message
 
 
 def test_clean_siret_siren_only_explains_nic_is_missing():
@@ -301,6 +334,29 @@ def test_clean_url_with_space_says_so():
     assert "espace" in message_of(clean_url, "www.mon site.fr")
 
 
+@pytest.mark.parametrize(
+    ("raw", "named"),
+    [('https://x.fr/"><script>', '« " »'), ("https://x.fr/<script>", "« < »"), ("https://x.fr/a>b", "« > »"),
+     ("https://x.fr/a\\b", "« \\ »"), ("https://x.fr/a^b", "« ^ »"), ("https://x.fr/a`b", "« ` »"),
+     ("https://x.fr/{a}", "« { »"), ("https://x.fr/a|b", "« | »"), ("https://x.fr/a}", "« } »"),
+     ("https://x.fr/?q=<b>", "« < »"), ("exemple.fr/#\"x", '« " »')],
+)
+def test_clean_url_character_that_has_no_place_in_a_url_is_named(raw, named):
+    message = message_of(clean_url, raw)
+    assert message.startswith("L'adresse du site internet contient un caractère interdit") and named in message
+
+
+@pytest.mark.parametrize("raw", ["https://x.fr/a\x07b", "https://x.fr/a\x7fb", "https://x.fr/\x00"])
+def test_clean_url_control_character_is_refused_by_its_code(raw):
+    message = message_of(clean_url, raw)
+    assert "caractère invisible" in message and "U+00" in message
+
+
+@pytest.mark.parametrize("raw", ["https://exe\u200bmple.fr", "\u202ehttps://exemple.fr", "exemple.fr\ufeff"])
+def test_clean_url_invisible_characters_are_dropped(raw):
+    assert clean_url(raw) == "https://exemple.fr"
+
+
 def test_clean_url_too_long_says_limit():
     assert "300" in message_of(clean_url, "https://exemple.fr/" + "a" * 290)
 
@@ -345,7 +401,49 @@ def test_clean_text_decomposed_accents_are_composed():
     assert clean_text(decomposed, label="Nom", required=True, max_length=5) == "Régie"
 
 
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+
+
+@pytest.mark.parametrize("control", list(BIDI_CONTROLS))
+def test_clean_text_bidi_controls_are_removed_single_and_multi_line(control):
+    for multiline in (False, True):
+        assert clean_text(f"SIRET {control}12345", label="Nom", required=True, max_length=20,
+                          multiline=multiline) == "SIRET 12345"
+
+
+@pytest.mark.parametrize("invisible", list(ZERO_WIDTH))
+def test_clean_text_zero_width_characters_are_removed_from_single_line_fields(invisible):
+    assert clean_text(f"Bâti{invisible}Insert{invisible}", label="Nom", required=True, max_length=20) == "BâtiInsert"
+
+
+def test_clean_text_multi_line_keeps_emoji_joiners():
+    family = "\U0001f469\u200d\U0001f467"  # one emoji, drawn from two
+    assert clean_text(f"Équipe {family}", label="Résumé", required=True, max_length=20, multiline=True) == (
+        f"Équipe {family}")
+    assert clean_text("a\u200bb\ufeff\u2060", label="Résumé", required=True, max_length=5, multiline=True) == "ab"
+
+
+@pytest.mark.parametrize("raw", ["un\r\ndeux\r\ntrois", "un\rdeux\rtrois", "un\ndeux\r\ntrois"])
+def test_clean_text_line_endings_become_line_feeds_before_counting(raw):
+    assert clean_text(raw, label="Résumé", required=True, max_length=13, multiline=True) == "un\ndeux\ntrois"
+
+
 # --------------------------------------------------------------------------- integer
+
+
+@pytest.mark.parametrize(
+    ("function", "raw", "expected"),
+    [
+        (clean_postcode, "\u202e95100\u200b", "95100"),
+        (clean_phone, "01\u200b39\u202e00 00 00", "01 39 00 00 00"),
+        (clean_email, "samia\u200b@exemple.fr\u200f", "samia@exemple.fr"),
+        (clean_departement, "\u202d95\ufeff", "95"),
+        (clean_kind, "E\u200bI", "EI"),
+    ],
+)
+def test_single_line_inputs_drop_bidi_controls_and_zero_width_characters(function, raw, expected):
+    assert function(raw) == expected
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("12", 12), (" 12 ", 12), ("1 200", 1200), ("012", 12), ("0", 0)])
@@ -401,6 +499,50 @@ def test_clean_int_negative_accepted_when_allowed():
 )
 def test_clean_kind_valid_returns_code(raw, expected):
     assert clean_kind(raw) == expected
+
+
+# How public data sets (the inclusion market-place's list of structures, among others) and
+# people spell the nine kinds.
+KIND_SPELLINGS = {
+    "EI": ["Entreprise d'insertion (EI)", "Entreprise d'insertion", "Entreprises d'insertion", "(EI) Entreprise d'insertion",
+           "EI - Entreprise d'insertion", "ENTREPRISE D’INSERTION (EI)", "entreprise d insertion", "E.I.",
+           "Entreprise d'insertion - EI"],
+    "ACI": ["Atelier chantier d'insertion (ACI)", "Atelier chantier d'insertion", "Ateliers et chantiers d'insertion",
+            "Atelier et chantier d'insertion (ACI)", "Ateliers chantiers d'insertion", "ACI (Atelier et chantier d'insertion)",
+            "Atelier & chantier d'insertion", "Ateliers et Chantiers d'Insertion (ACI)", "aci"],
+    "AI": ["Association intermédiaire (AI)", "Associations intermédiaires", "association intermediaire", "AI"],
+    "ETTI": ["Entreprise de travail temporaire d'insertion (ETTI)", "Entreprises de travail temporaire d'insertion",
+             "ETTI - Entreprise de Travail Temporaire d'Insertion", "Entreprise travail temporaire insertion"],
+    "EITI": ["Entreprise d'insertion par le travail indépendant (EITI)", "Entreprises d'insertion par le travail indépendant",
+             "EITI", "entreprise d'insertion par le travail independant"],
+    "GEIQ": ["Groupement d'employeurs pour l'insertion et la qualification (GEIQ)",
+             "Groupements d'employeurs pour l'insertion et la qualification", "GEIQ",
+             "Groupement d’Employeurs pour l’Insertion et la Qualification"],
+    "EA": ["Entreprise adaptée (EA)", "Entreprise Adaptée (EA)", "Entreprises adaptées", "EA - Entreprise adaptée", "EA"],
+    "EATT": ["Entreprise adaptée de travail temporaire (EATT)", "Entreprises adaptées de travail temporaire", "EATT",
+             "EATT — Entreprise adaptée de travail temporaire"],
+    "ESAT": ["Etablissement et service d'aide par le travail (ESAT)", "ESAT",
+             "Établissement ou service d'aide par le travail", "Etablissement et service d'aide par le travail",
+             "Établissements et services d'aide par le travail", "ESAT - Établissement et service d'aide par le travail",
+             "Établissement de service d'aide par le travail"],
+}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [(spelling, code) for code, spellings in KIND_SPELLINGS.items() for spelling in spellings]
+)
+def test_clean_kind_public_data_spellings_are_accepted(raw, expected):
+    assert clean_kind(raw) == expected
+
+
+def test_clean_kind_every_kind_has_spellings_in_the_table():
+    assert KIND_SPELLINGS.keys() == STRUCTURE_KINDS.keys()
+
+
+@pytest.mark.parametrize("raw", ["EA (Entreprise d'insertion)", "Entreprise d'insertion (ESAT)", "Entreprise (EI)",
+                                 "Entreprise d'insertion adaptée", "Atelier d'insertion"])
+def test_clean_kind_code_and_label_that_disagree_are_refused(raw):
+    assert message_of(clean_kind, raw).startswith("Type de structure inconnu")
 
 
 def test_clean_kind_empty_says_required():

@@ -3,6 +3,8 @@
 from sqlalchemy import func, select
 
 from core import accounts
+from core.clock import format_datetime
+from core.errors import InvalidLink
 from db.engine import read_only, unit_of_work
 from db.models import OneTimeToken, Role, TokenPurpose, User
 from tests.factories import make_network, make_session_token
@@ -171,3 +173,73 @@ def test_comptes_edit_saved_meanwhile_by_a_colleague_is_refused_as_stale(as_role
     with read_only() as session:
         user = session.get(User, reviewer.user_id)
         assert (user.role, user.active, user.version) == (Role.PILOTE, True, 2)
+
+
+
+# ------------------------------------------------------------------ an address already invited
+
+
+def invited_by(actor, email: str, *, role: Role = Role.EVALUATEUR, name: str = "Alice Martin") -> str:
+    """Invite through core as `actor`; the link sent."""
+    with unit_of_work() as session:
+        return accounts.invite(session, actor=actor, email=email, full_name=name, role=role).url
+
+
+def link_usable(url: str) -> bool:
+    with read_only() as session:
+        try:
+            accounts.peek_link(session, url.rsplit("/", 1)[1])
+        except InvalidLink:
+            return False
+    return True
+
+
+def test_comptes_invite_an_address_already_invited_is_refused_next_to_the_field(as_role):
+    admin = as_role(Role.ADMIN)
+    first = invited_by(admin, "alice@exemple.fr")
+    at = open_app(admin, PAGE)
+    at = invite(at, name="Alice Autre", email="Alice@exemple.fr", role=Role.PILOTE)
+    no_exception(at)
+    with read_only() as session:
+        sent = session.scalar(select(OneTimeToken.created_at))
+    assert message_after(at.form[0], "Adresse e-mail") == red(
+        f"Une invitation est déjà en attente pour cette adresse (envoyée le {format_datetime(sent)}). "
+        "Pour envoyer un nouveau lien, utilisez « Renvoyer le lien d'invitation » sous « Invitations en attente ».")
+    assert not at.code and not at.success
+    with read_only() as session:
+        user = session.scalar(select(User).where(User.email == "alice@exemple.fr"))
+        assert (user.full_name, user.role) == ("Alice Martin", Role.EVALUATEUR)
+    assert link_usable(first)
+
+
+def test_comptes_resend_a_pending_invitation_shows_a_fresh_link(as_role):
+    admin = as_role(Role.ADMIN)
+    first = invited_by(admin, "alice@exemple.fr")
+    at = open_app(admin, PAGE)
+    assert "Invitations en attente" in texts(at.subheader)
+    pending = by_label(at.selectbox, "Invitation en attente")
+    assert pending.options == ["Alice Martin — alice@exemple.fr"]
+    at = by_label(at.button, "Renvoyer le lien d'invitation").click().run()
+    no_exception(at)
+    [success] = texts(at.success)
+    assert success.startswith(f"Nouveau lien d'invitation pour {escape_md('alice@exemple.fr')}, valable jusqu'au ")
+    [link] = texts(at.code)
+    assert link != first and link_usable(link) and not link_usable(first)
+
+
+def test_comptes_project_lead_resends_only_the_invitations_it_may_send(as_role):
+    admin = as_role(Role.ADMIN)
+    invited_by(admin, "future.admin@exemple.fr", role=Role.ADMIN, name="Future Admin")
+    reviewer_link = invited_by(admin, "denis@exemple.fr", name="Denis Évalue")
+    at = open_app(as_role(Role.PILOTE), PAGE)
+    no_exception(at)
+    assert by_label(at.selectbox, "Invitation en attente").options == ["Denis Évalue — denis@exemple.fr"]
+    at = by_label(at.button, "Renvoyer le lien d'invitation").click().run()
+    no_exception(at)
+    assert len(at.code) == 1 and not link_usable(reviewer_link)
+
+
+def test_comptes_without_pending_invitation_has_no_resend_section(as_role):
+    at = open_app(as_role(Role.ADMIN), PAGE)
+    assert "Invitations en attente" not in texts(at.subheader)
+    assert not [b for b in at.button if b.label == "Renvoyer le lien d'invitation"]

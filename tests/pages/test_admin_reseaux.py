@@ -95,7 +95,7 @@ def test_reseaux_edit_a_network(as_role):
     with read_only() as session:
         row = session.get(Network, network)
         assert (row.name, row.active, row.version) == ("Réseau Nord-Est", False, 2)
-    assert at.dataframe[0].value.set_index("Réseau").loc["Réseau Nord-Est", "Actif"] == "Non"
+    assert at.dataframe[0].value.set_index("Réseau").loc["Réseau Nord-Est", "Actif"].item() is False
 
 
 def test_reseaux_edit_saved_meanwhile_by_a_colleague_is_refused_as_stale(as_role):

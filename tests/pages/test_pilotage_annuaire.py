@@ -4,6 +4,7 @@ already pitched, and list pages whose number of SQL statements does not grow wit
 
 from __future__ import annotations
 
+import tomllib
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -13,7 +14,7 @@ from core import candidacies
 from db.engine import unit_of_work
 from db.models import Candidacy, Deliberation, Role
 from tests.factories import make_call, make_edition, make_network, make_user
-from tests.pages.conftest import by_label, no_exception, open_app, texts
+from tests.pages.conftest import ROOT, by_label, no_exception, open_app, texts
 from tests.pages.test_query_counts import statements_on
 from tests.pages.test_reseau_candidature import complete_form, siret_for
 from ui.forms import escape_md
@@ -61,9 +62,8 @@ def test_annuaire_lists_every_structure_with_who_has_already_pitched(directory):
     assert texts(at.caption)[0] == "3 structure(s)."
     rows = table(at)
     assert sorted(rows.index) == ["Bâti'Insert 95", "Jardins de Cocagne", "Propreté Solidaire"]
-    assert rows.loc["Bâti'Insert 95", "A déjà présenté"] == "Oui"
-    assert rows.loc["Jardins de Cocagne", "A déjà présenté"] == ""
-    assert rows.loc["Propreté Solidaire", "A déjà présenté"] == ""
+    assert rows["A déjà présenté"].to_dict() == {"Bâti'Insert 95": True, "Jardins de Cocagne": False,
+                                                  "Propreté Solidaire": False}
     assert rows.loc["Bâti'Insert 95", "Candidatures"] == 2
     assert rows.loc["Bâti'Insert 95", "SIRET"] == siret_for(1)
 
@@ -81,8 +81,10 @@ def test_annuaire_lists_every_structure_with_who_has_already_pitched(directory):
 def test_annuaire_search_filters_by_name_siret_or_city(directory, typed, found):
     at = search(open_app(directory, PAGE), typed)
     no_exception(at)
-    assert sorted(at.dataframe[0].value.get("Structure", [])) == found
+    assert sorted(at.dataframe[0].value["Structure"] if at.dataframe else []) == found
     assert texts(at.caption)[0] == f"{len(found)} structure(s)."
+    if not found:
+        assert texts(at.info) == ["Aucune structure ne correspond à cette recherche."]
 
 
 def test_annuaire_detail_of_a_structure_lists_its_candidacies_across_editions(directory):
@@ -92,8 +94,36 @@ def test_annuaire_detail_of_a_structure_lists_its_candidacies_across_editions(di
     no_exception(at)
     assert texts(at.subheader) == [escape_md("Bâti'Insert 95")]
     history = at.dataframe[1].value
-    assert sorted(history["Rencontre"]) == ["n° 1", "n° 2"]
-    assert sorted(history["Issue"]) == ["En attente", "Retenue"]
+    assert list(history["Rencontre"]) == [2, 1]  # numbers, newest first
+    assert list(history["Issue"]) == [Deliberation.PENDING.label, Deliberation.SELECTED.label]
+    assert list(history["Date"]) == [date(2027, 3, 18), date(2025, 3, 20)]
+
+
+def test_annuaire_table_is_typed(directory):
+    frame = open_app(directory, PAGE).dataframe[0].value
+    assert str(frame["A déjà présenté"].dtype) == "bool"
+    assert str(frame["Candidatures"].dtype) == "int64"
+    assert frame.set_index("Structure").loc["Jardins de Cocagne", "Secteurs"] == ["Bâtiment et travaux publics"]
+
+
+def test_annuaire_lists_names_in_french_order(sqlite_db):
+    network = make_network()
+    referent = make_user(Role.RESEAU, network_id=network)
+    call_id = make_call(networks=(network,))
+    for n, name in enumerate(("Zèbre", "Écoles", "Brie", "eco", "Bâti'Insert"), start=1):
+        propose(referent, call_id, n, name=name)
+    at = open_app(make_user(Role.PILOTE), PAGE)
+    assert list(at.dataframe[0].value["Structure"]) == ["Bâti'Insert", "Brie", "eco", "Écoles", "Zèbre"]
+
+
+def test_annuaire_offers_the_apps_exports_not_streamlits(directory):
+    at = open_app(directory, PAGE)
+    buttons = at.get("download_button")
+    assert [b.proto.label for b in buttons] == ["Télécharger (Excel)", "Télécharger (CSV)"]
+    assert all(b.proto.deferred_file_id for b in buttons)  # built on click (content: tests/e2e/test_exports.py)
+    # Streamlit's own « Download as CSV » copies formulas as they are: switched off for the app.
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["disableDataExport"] is True
 
 
 def test_annuaire_is_not_reachable_by_a_network_referent(sqlite_db):

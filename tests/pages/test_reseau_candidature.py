@@ -546,3 +546,20 @@ def test_candidature_prefill_from_a_structure_known_only_by_its_identity(setting
 def test_candidature_multiselect_offers_no_english_select_all(setting):
     at = open_form(setting["a"], appel=setting["call"])
     assert at.multiselect and all(m.proto.select_all == 0 for m in at.multiselect)
+
+
+@pytest.mark.parametrize("published, shown", [(False, "Déposée"), (True, "Retenue")])
+def test_candidature_status_reads_the_same_in_the_list_and_on_the_page(setting, published, shown):
+    from db.models import Deliberation, Publication
+
+    candidacy_id = save_through_core(setting["a"], setting["call"], complete_form())
+    with unit_of_work() as session:
+        candidacy = session.get(Candidacy, candidacy_id)
+        candidacy.deliberation = Deliberation.SELECTED
+        candidacy.publication = Publication.PUBLISHED if published else Publication.UNPUBLISHED
+    home = open_app(setting["a"])
+    assert list(home.dataframe[0].value["Statut"]) == [shown]
+    assert [link.proto.label for link in home.get("page_link") if "Bâti" in link.proto.label] == [
+        escape_md(f"Bâti'Insert 95 — {shown}")]
+    page = open_form(setting["a"], id=candidacy_id)
+    assert texts(page.info) == [f"Statut : **{shown}**"]

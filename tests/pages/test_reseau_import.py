@@ -205,6 +205,9 @@ def test_import_the_excel_template_as_downloaded_imports_nothing(referent):
     assert {m.label: m.value for m in at.metric} == {"À créer": "0", "À mettre à jour": "0", "Inchangées": "0",
                                                      "En erreur": "0"}
     assert not [b for b in at.main.button if b.label.startswith("Importer")]
+    assert texts(at.info) == [escape_md("Ligne 2 : ligne d'exemple du modèle, ignorée.")]
+    assert texts(at.warning) == [
+        "Aucune ligne à importer : remplissez le modèle avec vos structures (la ligne d'exemple est ignorée)."]
     assert count(Candidacy) == 0
 
 

@@ -1,0 +1,61 @@
+"""escape_md against what Streamlit's frontend does to markdown text after parsing it.
+
+Streamlit 1.67 (static/js/StreamlitMarkdown.*.js) first rewrites « :material/ » into
+« :material_ » in the source, parses the markdown (so « \\: » is already a plain colon),
+then replaces, in every text node, « :material_name: » by an icon, « :streamlit: » by its
+logo and « :smile: », « :+1: » by emoji (remark-emoji). `shown` models those steps; the
+real browser check is tests/e2e/test_markdown_shortcodes.py.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ui.forms import escape_md
+
+# JavaScript's \w is ASCII only.
+SHORTCODES = re.compile(r":material_[A-Za-z0-9_]+:|:streamlit:|:\+1:|:-1:|:[A-Za-z0-9_-]+:")
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def shown(source: str) -> str:
+    """The text nodes' content, as Streamlit's shortcode plugins see it."""
+    source = source.replace(":material/", ":material_")
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", source)  # CommonMark backslash escapes
+
+
+def visible(text: str) -> str:
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
+@pytest.mark.parametrize("text", [
+    ":material/home:", "Régie :material/warning: 93", ":smile:", "Bâti :tada: Insert", ":+1:", ":-1:",
+    ":streamlit:", "a::material/x::b", "x:y:z", "10:30:45",
+])
+def test_escape_md_shortcodes_stay_text(text):
+    assert SHORTCODES.search(shown(escape_md(text))) is None
+    assert visible(shown(escape_md(text))) == text  # reads the same, only an invisible joiner added
+
+
+def test_escape_md_leaves_ordinary_colons_alone():
+    assert escape_md("Ligne 2 : texte") == "Ligne 2 \\: texte"
+    assert escape_md("https://exemple.fr") == "https\\://exemple\\.fr"
+
+
+def test_escape_md_drops_bidi_controls():
+    assert escape_md("SIRET \u202e12345\u202c") == "SIRET 12345"
+    assert escape_md("".join(BIDI_CONTROLS) + "a") == "a"
+
+
+@given(st.text(alphabet=":material/hoe+-_1 \u202e", max_size=40), st.text(alphabet=":smile ", max_size=8))
+def test_escape_md_any_text_opens_no_shortcode_even_beside_app_text(text, app_text):
+    # A shortcode the app writes itself (« :tada: ») must not make the user's text render one.
+    source = escape_md(text)
+    assert SHORTCODES.search(shown(source)) is None
+    assert not any(ch in BIDI_CONTROLS for ch in source)
+    assert SHORTCODES.findall(shown(app_text + " " + source)) == SHORTCODES.findall(app_text + " ")
