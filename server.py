@@ -11,6 +11,7 @@ import uvicorn.config
 from starlette.middleware import Middleware
 
 from core.errors import ValidationFailed
+from core.logs import InvalidLogLevel, configure_logging
 from core.startup import StartupError, prepare
 from routes.auth import ROUTES
 from routes.pages import UnknownPageMiddleware
@@ -27,9 +28,10 @@ uvicorn.config.ProxyHeadersMiddleware = lambda app, **_options: app
 @asynccontextmanager
 async def lifespan(_app):
     try:
+        configure_logging()  # first, so that everything after it logs in the configured format
         prepare()
-    except (StartupError, ValidationFailed) as error:
-        detail = error.args[0] if isinstance(error, StartupError) else "; ".join(error.errors.values())
+    except (InvalidLogLevel, StartupError, ValidationFailed) as error:
+        detail = "; ".join(error.errors.values()) if isinstance(error, ValidationFailed) else error.args[0]
         print(f"OpenMap ne peut pas démarrer : {detail}", file=sys.stderr, flush=True)
         raise SystemExit(1) from None
     yield
@@ -44,5 +46,6 @@ def show_french_error(_error: Exception) -> bool:
 
 ROUTE_PATHS = frozenset(route.path.strip("/").split("/")[0] for route in ROUTES)
 app = st.App("streamlit_app.py", routes=ROUTES,
-             middleware=[Middleware(ClientAddressMiddleware), Middleware(UnknownPageMiddleware, other_paths=ROUTE_PATHS)],
+             middleware=[Middleware(ClientAddressMiddleware),
+                         Middleware(UnknownPageMiddleware, other_paths=ROUTE_PATHS)],
              lifespan=lifespan, on_script_error=show_french_error)

@@ -28,7 +28,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as time_of_day
 from pathlib import Path
 
 from sqlalchemy import event
@@ -61,7 +62,7 @@ PLACES = (
 )
 FIRST_NAMES = ("Samia", "Jean", "Awa", "Karim", "Lucie", "Mehdi", "Chloé", "Ousmane", "Inès", "Théo")
 LAST_NAMES = ("Benali", "Martin", "Diallo", "Haddad", "Lefèvre", "Nguyen", "Moreau", "Traoré", "Petit", "Roux")
-NOW = datetime(2027, 1, 15, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2027, 1, 15, 10, 0, tzinfo=UTC)
 
 OK, BELOW = "OK", "EN DESSOUS DE L'OBJECTIF"
 
@@ -141,7 +142,7 @@ class Database:
             user = User(email="referent@exemple.fr", full_name="Référente du banc", role=Role.RESEAU,
                         network_id=network.id)
             edition = Edition(number=1, title="Rencontre du banc d'essai", event_date=date(2027, 3, 18),
-                              start_time=datetime(2027, 1, 1, 9).time(), end_time=datetime(2027, 1, 1, 12).time())
+                              start_time=time_of_day(9, 0), end_time=time_of_day(12, 0))
             session.add_all([user, edition])
             session.flush()
             call = Call(edition_id=edition.id, theme_title="Thème du banc d'essai", state=CallState.OPEN,
@@ -206,7 +207,7 @@ def measure_validation(rows: list[dict[str, str]], db: Database, repeat: int) ->
         best = dict.fromkeys(measures, float("inf"))
         for _ in range(repeat):
             for name, run in measures.items():
-                best[name] = min(best[name], best_of(1, lambda: run(start, start + 500)))
+                best[name] = min(best[name], best_of(1, lambda run=run, start=start: run(start, start + 500)))
         for name in measures:
             timings[name] += best[name]
     return timings

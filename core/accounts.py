@@ -10,6 +10,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -27,10 +28,11 @@ from core.errors import (
     StaleEdit,
     TooManyAttempts,
     ValidationFailed,
+    clean_fields,
 )
 from core.permissions import ROLE_LABELS, Action, Actor, can, invitable_roles, require
 from core.settings import settings
-from core.validation import FieldError, clean_email, clean_text
+from core.validation import clean_email, clean_text
 from db.models import (
     FailedSignIn,
     Network,
@@ -401,15 +403,7 @@ class IssuedLink:
     outbox_id: int
 
 
-def _field_errors(**checks) -> dict[str, str]:
-    return {field: message for field, message in checks.items() if message}
-
-
-def _clean(func, value, **kwargs):
-    try:
-        return func(value, **kwargs), None
-    except FieldError as error:
-        return None, error.message
+INVITE_CHECKS = {"email": clean_email, "full_name": partial(clean_text, label="Nom", required=True, max_length=120)}
 
 
 def invite(
@@ -434,11 +428,11 @@ def invite(
     require(actor, Action.INVITE_ACCOUNT)
     if role not in invitable_roles(actor):
         raise NotAllowed("Vous ne pouvez pas inviter un compte avec ce rôle.")
-    clean_address, email_error = _clean(clean_email, email)
-    clean_name, name_error = _clean(clean_text, full_name, label="Nom", required=True, max_length=120)
+    values, errors = clean_fields(INVITE_CHECKS, {"email": email, "full_name": full_name})
     network, network_error = _network_for_role(session, role, network_id)
-    errors = _field_errors(email=email_error, full_name=name_error, network_id=network_error)
-    clean_address = (clean_address or "").lower()
+    if network_error:
+        errors["network_id"] = network_error
+    clean_address, clean_name = values.get("email", "").lower(), values.get("full_name")
     existing = session.scalar(select(User).where(User.email == clean_address)) if clean_address else None
     if existing is not None and existing.password_hash is not None:
         errors.setdefault("email", "Un compte existe déjà avec cette adresse e-mail.")
@@ -668,7 +662,8 @@ def update_account(
     """
     require(actor, Action.MANAGE_ACCOUNTS)
     now = now or utcnow()
-    user = session.get(User, user_id)
+    # Locked until commit so that the version check holds against a concurrent save (PostgreSQL).
+    user = session.get(User, user_id, with_for_update=True)
     if user is None:
         raise NotFound("Compte introuvable.")
     if user.version != expected_version:
@@ -695,10 +690,10 @@ def update_account(
 
 def ensure_admin(session: Session, *, email: str, password: str, full_name: str = "Administrateur") -> bool:
     """Create an active administrator unless an account has that e-mail. True if created."""
-    address, error = _clean(clean_email, email)
-    if error:
-        raise ValidationFailed({"email": error})
-    address = address.lower()
+    values, errors = clean_fields({"email": clean_email}, {"email": email})
+    if errors:
+        raise ValidationFailed(errors)
+    address = values["email"].lower()
     if session.scalar(select(User.id).where(User.email == address)) is not None:
         return False
     check_password_strength(password, email=address)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -11,9 +12,9 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.clock import paris_to_utc, to_paris, utcnow
 from core.departements import DEPARTEMENTS
-from core.errors import NotFound, StaleEdit, ValidationFailed
+from core.errors import NotFound, StaleEdit, ValidationFailed, clean_fields
 from core.permissions import Action, Actor, can, require
-from core.validation import FieldError, clean_text
+from core.validation import clean_text
 from db.models import (
     Call,
     CallDepartement,
@@ -122,18 +123,17 @@ class EditionData:
     description: str = ""
 
 
-def _edition_values(session: Session, data: EditionData, edition_id: int | None) -> dict:
-    errors: dict[str, str] = {}
-    values: dict = {}
+EDITION_CHECKS = {
+    name: partial(clean_text, label=label, required=required, max_length=limit, multiline=name == "description")
     for name, label, limit, required in (
         ("title", "Titre", 200, True), ("venue", "Lieu", 200, False), ("address", "Adresse", 300, False),
         ("city", "Ville d'accueil", 120, True), ("description", "Description", 5000, False),
-    ):
-        try:
-            values[name] = clean_text(getattr(data, name), label=label, required=required, max_length=limit,
-                                      multiline=name == "description")
-        except FieldError as error:
-            errors[name] = error.message
+    )
+}
+
+
+def _edition_values(session: Session, data: EditionData, edition_id: int | None) -> dict:
+    values, errors = clean_fields(EDITION_CHECKS, vars(data))
     if not data.number or data.number < 1:
         errors["number"] = "Indiquez le numéro de la rencontre (1, 2, 3…)."
     elif session.scalar(select(Edition.id).where(Edition.number == data.number, Edition.id != (edition_id or 0))):
@@ -190,18 +190,14 @@ class CallData:
     criteria: tuple[tuple[str, int], ...] = DEFAULT_CRITERIA
 
 
+CALL_CHECKS = {
+    "theme_title": partial(clean_text, label="Thème", required=True, max_length=200),
+    "theme_description": partial(clean_text, label="Description", required=False, max_length=5000, multiline=True),
+}
+
+
 def _call_values(data: CallData) -> dict:
-    errors: dict[str, str] = {}
-    values: dict = {}
-    try:
-        values["theme_title"] = clean_text(data.theme_title, label="Thème", required=True, max_length=200)
-    except FieldError as error:
-        errors["theme_title"] = error.message
-    try:
-        values["theme_description"] = clean_text(data.theme_description, label="Description", required=False,
-                                                 max_length=5000, multiline=True)
-    except FieldError as error:
-        errors["theme_description"] = error.message
+    values, errors = clean_fields(CALL_CHECKS, vars(data))
     if None in (data.opens_on, data.opens_time):
         errors["opens_at"] = "Indiquez la date et l'heure d'ouverture."
     if None in (data.closes_on, data.closes_time):

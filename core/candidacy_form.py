@@ -7,11 +7,12 @@ every required field and both consents.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
+from types import MappingProxyType
 
-from core.errors import ValidationFailed
+from core.errors import ValidationFailed, clean_fields
 from core.validation import (
     FieldError,
     check_postcode_departement,
@@ -135,13 +136,7 @@ def validate(
     `eligible_*` restrict kinds and départements to those the call accepts.
     """
     checks = _field_checks(submit, _frozen(eligible_kinds), _frozen(eligible_departements))
-    values: dict[str, object] = {}
-    errors: dict[str, str] = {}
-    for name, check in checks:
-        try:
-            values[name] = check(getattr(form, name))
-        except FieldError as error:
-            errors[name] = error.message
+    values, errors = clean_fields(checks, vars(form))
     if values.get("postcode") and values.get("departement"):
         try:
             check_postcode_departement(values["postcode"], values["departement"])
@@ -165,8 +160,8 @@ def _frozen(codes: Collection[str] | None) -> frozenset[str] | None:
 
 @lru_cache(maxsize=64)
 def _field_checks(submit: bool, kinds: frozenset[str] | None,
-                  departements: frozenset[str] | None) -> tuple[tuple[str, Callable], ...]:
-    """(field, check) for every field, built once per mode and eligibility: an import
+                  departements: frozenset[str] | None) -> Mapping[str, Callable]:
+    """The check of every field, built once per mode and eligibility: an import
     validates thousands of rows with the same checks."""
     def optional(check: Callable) -> Callable:
         return check if submit else partial(_unless_empty, check)
@@ -176,7 +171,7 @@ def _field_checks(submit: bool, kinds: frozenset[str] | None,
                        multiline=name in MULTILINE_FIELDS))
         for name, (label, limit, needed) in TEXT_FIELDS.items()
     )
-    return (
+    return MappingProxyType(dict((  # read-only: the cache shares it
         ("siret", clean_siret),
         *texts,
         ("kind", partial(clean_kind, allowed=kinds)),
@@ -187,7 +182,7 @@ def _field_checks(submit: bool, kinds: frozenset[str] | None,
         ("insertion_workforce", partial(clean_int, min_value=0, max_value=100000, required=False)),
         ("contact_email", optional(clean_email)),
         ("contact_phone", optional(clean_phone)),
-    )
+    )))
 
 
 def _unless_empty(check: Callable, raw):

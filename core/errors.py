@@ -1,4 +1,15 @@
-"""Domain errors, each named for the rule it protects, each with a French message."""
+"""Domain errors, each named for the rule it protects, each with a French message.
+
+Also `clean_fields`, the one way a use case turns raw fields into clean values and the
+French message of every field refused, to raise them together in one ValidationFailed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from core.validation import FieldError
 
 
 class DomainError(Exception):
@@ -20,6 +31,22 @@ class ValidationFailed(DomainError):
     def __init__(self, errors: dict[str, str]):
         self.errors = dict(errors)
         super().__init__()
+
+
+def clean_fields(checks: Mapping[str, Callable[[Any], Any]], raw: Mapping[str, Any]) -> tuple[dict, dict[str, str]]:
+    """Run each field's check on `raw[field]`: (clean values, French message of each refused field).
+
+    A refused field is absent from the values. The caller adds its cross-field and database
+    rules to the messages, then raises `ValidationFailed(errors)` if there are any, so the
+    user sees every error at once and nothing is written.
+    """
+    values, errors = {}, {}
+    for field, check in checks.items():
+        try:
+            values[field] = check(raw[field])
+        except FieldError as error:
+            errors[field] = error.message
+    return values, errors
 
 
 class NotAllowed(DomainError):

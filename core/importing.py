@@ -9,6 +9,8 @@ same file twice never duplicates.
 
 Reading the file is core.spreadsheet's. `preview` writes nothing; `apply` writes in the
 caller's transaction with a few set-based statements (no ORM object per row), so that ten thousand rows take seconds.
+What a row's save writes — its columns, audit row and acknowledgement — is worked out by
+core.candidacies' one write path (`plan_save`, `SaveRecords`), the form's.
 """
 
 from __future__ import annotations
@@ -16,20 +18,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from operator import itemgetter
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import audit, candidacies, mail
-from core.candidacy_form import (
-    CANDIDACY_FIELDS,
-    SNAPSHOT_FIELDS,
-    STRUCTURE_FIELDS,
-    CleanCandidacy,
-)
-from core.clock import format_datetime, utcnow
+from core import audit, candidacies
+from core.candidacies import CONTENT_FIELDS, DIRECTORY_FIELDS, Change, Stored
+from core.candidacy_form import SNAPSHOT_FIELDS, CleanCandidacy
+from core.clock import utcnow
 from core.errors import (
     DuplicateCandidacy,
     NotAllowed,
@@ -52,16 +49,11 @@ from core.spreadsheet import (
     too_many_rows,
 )
 from core.validation import FieldError, clean_siret, excerpt
+from db.bulk import collector_paused, execute_many
 from db.models import (
-    AuditEntry,
     Call,
     Candidacy,
-    Confirmation,
-    Deliberation,
-    MailStatus,
     Network,
-    OutboxMessage,
-    Publication,
     Sector,
     Structure,
     StructureKind,
@@ -98,7 +90,7 @@ class _Checked:
         if (call_id, submit, eligibility, len(rows)) != (self.call_id, self.submit, self.eligibility,
                                                          len(self.rows)):
             return None
-        if any(mine is not theirs and mine != theirs for mine, theirs in zip(self.rows, rows)):
+        if any(mine is not theirs and mine != theirs for mine, theirs in zip(self.rows, rows, strict=True)):
             return None
         return self.results
 
@@ -195,11 +187,12 @@ def apply(
     Row errors do not stop the valid rows; the whole import is refused as in `preview`.
     Like `preview`, it leaves out the template's example row and lists it in `skipped`.
 
-    Side effects, for each created or changed candidacy: its structure created or
-    refreshed in the directory (with its sectors), the candidacy created or updated
-    (version + 1), one audit row with before/after; one acknowledgement queued per
-    newly submitted candidacy (same idempotency key as the form). Plus one summary audit
-    row « candidacies_imported ». A row identical to what is stored writes nothing.
+    Side effects, for each created or changed candidacy, those of the form's save (the same
+    core.candidacies functions work them out): its structure created or refreshed in the
+    directory (with its sectors), the candidacy created or updated (version + 1), one audit
+    row with before/after; one acknowledgement queued per newly submitted candidacy. Plus
+    one summary audit row « candidacies_imported ». A row identical to what is stored
+    writes nothing.
     Raises StaleEdit if a candidacy changed meanwhile, DuplicateCandidacy if another
     network proposed one of the structures meanwhile (nothing is then written).
     """
@@ -219,7 +212,7 @@ def _without_example(rows: Sequence[Mapping[str, object]]
     if not any(examples):
         return rows, []
     kept, skipped = [], []
-    for index, (row, example) in enumerate(zip(rows, examples)):
+    for index, (row, example) in enumerate(zip(rows, examples, strict=True)):
         line = getattr(row, "line", None) or index + 2
         if example:
             skipped.append((line, EXAMPLE_SKIPPED))
@@ -237,7 +230,7 @@ class _Existing:
 
     structure: dict
     sectors: list[str]
-    candidacy: dict | None
+    candidacy: Stored | None
     network_name: str | None
 
 
@@ -250,11 +243,8 @@ class _Planned:
     clean: CleanCandidacy | None = None
     errors: dict[str, str] = field(default_factory=dict)
     existing: _Existing | None = None
-    newly_submitted: bool = False
-    before: dict | None = None
-    after: dict | None = None
+    change: Change | None = None  # what saving the row writes to its candidacy (core.candidacies.plan_save)
     structure_values: dict | None = None
-    candidacy_values: dict | None = None  # candidacy columns to write, structure snapshot included
     structure_changed: bool = False
     sectors_changed: bool = False
 
@@ -268,7 +258,7 @@ class _Planned:
     def changed(self) -> bool:
         """Whether saving the row changes anything: always for a creation."""
         return self.action == "create" or (self.action == "update" and (
-            self.before != self.after or self.structure_changed or self.sectors_changed))
+            self.change.before != self.change.after or self.structure_changed or self.sectors_changed))
 
     def report(self) -> RowReport:
         return RowReport(line=self.line, siret=self.siret, name=self.name, action=self.action,
@@ -304,7 +294,7 @@ def _plan(session: Session, *, actor: Actor, call_id: int, rows: Sequence[Mappin
     if results is None:
         results = [_field_result(row, submit, kinds, departements) for row in rows]
     planned: list[_Planned] = []
-    for index, (row, (clean, errors)) in enumerate(zip(rows, results)):
+    for index, (row, (clean, errors)) in enumerate(zip(rows, results, strict=True)):
         line = getattr(row, "line", None) or index + 2
         if clean is not None:
             item = _Planned(line=line, siret=clean.siret, name=clean.name, row=row, clean=clean)
@@ -331,16 +321,16 @@ def _plan(session: Session, *, actor: Actor, call_id: int, rows: Sequence[Mappin
         candidacy = item.existing.candidacy if item.existing else None
         if candidacy is None:
             continue
-        if candidacy["network_id"] != actor.network_id:
+        if candidacy.network_id != actor.network_id:
             item.errors["siret"] = (
                 f"Cette structure a déjà été proposée pour cet appel par le réseau {item.existing.network_name}."
             )
-        elif candidacy["submission"] == Submission.WITHDRAWN:
+        elif candidacy.submission == Submission.WITHDRAWN:
             item.errors["siret"] = (
                 "La candidature de cette structure a été retirée : l'import ne la modifie pas. "
                 "Modifiez-la depuis la liste des candidatures si besoin."
             )
-        elif candidacy["submission"] == Submission.SUBMITTED and not submit and not item.errors:
+        elif candidacy.submission == Submission.SUBMITTED and not submit and not item.errors:
             # A submitted candidacy stays submitted, so it must stay complete, as in the form.
             item.clean, errors = _field_result(item.row, True, kinds, departements)
             item.errors.update(errors)
@@ -349,7 +339,7 @@ def _plan(session: Session, *, actor: Actor, call_id: int, rows: Sequence[Mappin
         if item.errors:
             item.clean = None
         else:
-            _settle(item, submit=submit)
+            _settle(item, submit=submit, now=now)
     return _Plan(call=call, network=session.get(Network, actor.network_id), rows=planned, submit=submit,
                  eligibility=eligibility, field_results=results)
 
@@ -376,9 +366,9 @@ def _siret_or_raw(raw: str) -> str:
         return raw
 
 
-_STRUCTURE_READ = ("id", *STRUCTURE_FIELDS, "contact_name", "contact_email", "contact_phone")
-_CANDIDACY_READ = ("id", "network_id", "version", "submission", "submitted_at", "withdrawal_reason",
-                   *CANDIDACY_FIELDS, *SNAPSHOT_FIELDS, "sectors")
+_STRUCTURE_READ = ("id", *DIRECTORY_FIELDS)
+_CANDIDACY_READ = ("id", "network_id", "version", "submission", "submitted_at", "withdrawn_at",
+                   "withdrawal_reason", *CONTENT_FIELDS)
 
 
 def _load_existing(session: Session, *, call_id: int, sirets: list[str]) -> dict[str, _Existing]:
@@ -403,10 +393,15 @@ def _load_existing(session: Session, *, call_id: int, sirets: list[str]) -> dict
             structure["kind"] = _enum_value(structure["kind"])
             candidacy = None
             if row["c_id"] is not None:
-                candidacy = {name: row[f"c_{name}"] for name in _CANDIDACY_READ}
-                candidacy["submission"] = Submission(_enum_value(candidacy["submission"]))
-                candidacy["kind"] = _enum_value(candidacy["kind"])
-                candidacy["sectors"] = list(candidacy["sectors"] or [])
+                content = {name: row[f"c_{name}"] for name in CONTENT_FIELDS}
+                content["kind"] = _enum_value(content["kind"])
+                content["sectors"] = list(content["sectors"] or [])
+                candidacy = Stored(
+                    id=row["c_id"], network_id=row["c_network_id"], version=row["c_version"],
+                    siret=structure["siret"], submission=Submission(_enum_value(row["c_submission"])),
+                    submitted_at=row["c_submitted_at"], withdrawn_at=row["c_withdrawn_at"],
+                    withdrawal_reason=row["c_withdrawal_reason"], content=content,
+                )
             found[structure["siret"]] = _Existing(structure=structure, sectors=[], candidacy=candidacy,
                                                   network_name=row["network_name"])
     by_id = {item.structure["id"]: item for item in found.values()}
@@ -432,36 +427,27 @@ def _chunks(values: list, size: int = CHUNK) -> Iterator[list]:
         yield values[start:start + size]
 
 
-def _settle(item: _Planned, *, submit: bool) -> None:
-    """Work out the row's before/after states, exactly as the form's save() would leave them.
+def _settle(item: _Planned, *, submit: bool, now: datetime) -> None:
+    """Work out what saving the row writes, with the form's rules (core.candidacies).
 
-    Empty cells keep what is known: for the directory, its entry; for a candidacy the
-    network already has, its own values (a partial file never erases a draft).
+    Empty cells keep what is known: for the directory, its entry; for a new candidacy,
+    the directory's; for a candidacy the network already has, its own values (a partial
+    file never erases a draft).
     """
     clean, existing = item.clean, item.existing
     old_structure = existing.structure if existing else None
-    structure = _merged_structure(old_structure, clean)
-    sectors = list(clean.sectors) or (existing.sectors if existing else [])
+    structure = candidacies.merged_structure(old_structure, clean)
     item.structure_values = structure
-    item.structure_changed = old_structure is None or any(
-        structure[k] != old_structure[k] for k in structure if k != "id")
+    item.structure_changed = old_structure is None or any(structure[k] != old_structure[k] for k in structure)
     item.sectors_changed = bool(clean.sectors) and (existing is None or list(clean.sectors) != existing.sectors)
-    old = existing.candidacy if existing else None
-    if old is None:
-        item.newly_submitted = submit
-        submission = Submission.SUBMITTED if submit else Submission.DRAFT
-        withdrawal_reason = None
-        item.candidacy_values = {**clean.candidacy_values(), **_snapshot(structure), "sectors": sectors}
+    stored = existing.candidacy if existing else None
+    if stored is None:
+        sectors = list(clean.sectors) or (existing.sectors if existing else [])
+        content = {**clean.candidacy_values(), **_snapshot(structure), "sectors": sectors}
     else:
-        keep_submitted = old["submission"] == Submission.SUBMITTED
-        item.newly_submitted = submit and not keep_submitted
-        submission = Submission.SUBMITTED if (submit or keep_submitted) else old["submission"]
-        withdrawal_reason = old["withdrawal_reason"]
-        item.before = _state(submission=old["submission"], withdrawal_reason=withdrawal_reason,
-                             candidacy=old, siret=item.siret)
-        item.candidacy_values = _merged_candidacy(old, clean, item.row)
-    item.after = _state(submission=submission, withdrawal_reason=withdrawal_reason,
-                        candidacy=item.candidacy_values, siret=item.siret)
+        content = _merged_candidacy(stored.content, clean, item.row)
+    item.change = candidacies.plan_save(content=content, siret=item.siret, stored=stored, submit=submit,
+                                        now=now)
 
 
 def _snapshot(structure: Mapping) -> dict:
@@ -469,7 +455,7 @@ def _snapshot(structure: Mapping) -> dict:
 
 
 def _merged_candidacy(old: Mapping, clean: CleanCandidacy, row: Mapping[str, object]) -> dict:
-    """The candidacy after the row: typed values win; empty cells keep the stored ones."""
+    """The candidacy's content after the row: typed values win; empty cells keep the stored ones."""
     typed = {**clean.candidacy_values(), **_snapshot(clean.structure_values()), "sectors": list(clean.sectors)}
     merged = {name: value if value not in (None, "", []) else old[name] for name, value in typed.items()}
     for name in CONSENT_FIELDS:  # « Non » withdraws consent; an empty or absent cell keeps it
@@ -478,59 +464,39 @@ def _merged_candidacy(old: Mapping, clean: CleanCandidacy, row: Mapping[str, obj
     return merged
 
 
-def _merged_structure(old: dict | None, clean: CleanCandidacy) -> dict:
-    """The directory entry after the row: typed values win, empty cells keep what was known."""
-    values = clean.structure_values()
-    if old is None:
-        merged = dict(values)
-        merged.update(contact_name=clean.contact_name, contact_email=clean.contact_email,
-                      contact_phone=clean.contact_phone)
-        return merged
-    merged = dict(old)
-    merged.update({name: value for name, value in values.items() if value is not None})
-    merged["contact_name"] = clean.contact_name or old["contact_name"]
-    merged["contact_email"] = clean.contact_email or old["contact_email"]
-    merged["contact_phone"] = clean.contact_phone or old["contact_phone"]
-    return merged
-
-
-def _state(*, submission: Submission, withdrawal_reason, candidacy: Mapping, siret: str) -> dict:
-    """The audit snapshot, with the same keys as core.candidacies.audit_state."""
-    state = {"submission": submission.value, "withdrawal_reason": withdrawal_reason}
-    for name in CANDIDACY_FIELDS:
-        state[name] = candidacy[name]
-    state["structure.siret"] = siret
-    for name in SNAPSHOT_FIELDS:
-        state[f"structure.{name}"] = candidacy[name]
-    state["structure.sectors"] = list(candidacy["sectors"] or [])
-    return state
-
-
 # ---------------------------------------------------------------- writing
 
 
 def _write(session: Session, plan: _Plan, *, actor: Actor, now: datetime, source: str | None = None) -> ImportResult:
     """Write a plan in a handful of executemany statements (see `apply`)."""
+    with collector_paused():
+        return _write_plan(session, plan, actor=actor, now=now, source=source)
+
+
+def _write_plan(session: Session, plan: _Plan, *, actor: Actor, now: datetime, source: str | None) -> ImportResult:
     to_write = [item for item in plan.rows if item.action != "error" and item.changed]
     creates = [item for item in to_write if item.action == "create"]
     updates = [item for item in to_write if item.action == "update"]
     try:
         structure_ids = _write_structures(session, to_write, now=now)
         _write_sectors(session, to_write, structure_ids)
-        candidacy_ids = _write_candidacies(session, plan, creates, updates, structure_ids, actor=actor, now=now)
+        candidacy_ids = _write_candidacies(session, plan, creates, updates, structure_ids, actor=actor)
     except IntegrityError as error:
         raise DuplicateCandidacy(
             "Une autre personne a proposé une de ces structures pendant l'import : rien n'a été enregistré. "
             "Relancez l'import pour voir le rapport à jour."
         ) from error
-    _write_audit(session, to_write, candidacy_ids, actor=actor, detail=_source_detail(source))
-    submitted = [item for item in to_write if item.newly_submitted]
-    _queue_acknowledgements(session, plan, submitted, candidacy_ids, actor=actor, now=now)
+    records = candidacies.SaveRecords(session, actor=actor, call=plan.call, network=plan.network,
+                                      detail=_source_detail(source))
+    for item in to_write:
+        records.add(item.change, candidacy_id=candidacy_ids[item.siret], siret=item.siret)
+    records.write()
     result = ImportResult(
         created=len(creates), updated=len(updates),
         rejected=sum(1 for item in plan.rows if item.action == "error"),
         unchanged=sum(1 for item in plan.rows if item.action == "update" and not item.changed),
-        submitted=len(submitted), errors=[item.report() for item in plan.rows if item.errors],
+        submitted=sum(1 for item in to_write if item.change.newly_submitted),
+        errors=[item.report() for item in plan.rows if item.errors],
     )
     audit.record(
         session, actor=actor, action="candidacies_imported", object_type="call", object_id=plan.call.id,
@@ -549,55 +515,6 @@ def _source_detail(source: str | None) -> str | None:
     return f"Import du fichier « {excerpt(source, 80)} »" if source else None
 
 
-def _executemany(session: Session, statement, rows: list[dict]) -> int:
-    """Run one INSERT or UPDATE for many parameter sets through the driver's executemany; return the rowcount.
-
-    The statement is compiled once and each column's own bind processor (UTC datetimes,
-    enums, JSON, booleans) applied to the values — what SQLAlchemy does too, minus its
-    per-row parameter assembly, which is a large share of a 10,000-row import. Every
-    parameter the statement needs must be given: column defaults are not filled in.
-    """
-    if not rows:
-        return 0
-    connection = session.connection()
-    dialect = connection.dialect
-    keys = list(rows[0])
-    compiled = statement.compile(dialect=dialect, column_keys=keys, for_executemany=True)
-    missing = set(compiled.binds) - set(keys)
-    if missing:  # a column with a default was added to the model: give it a value here
-        raise TypeError(f"missing bulk parameters {sorted(missing)} for {statement.table.name}")
-    names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
-    processors = [
-        (index, _same_value_once(process))
-        for index, name in enumerate(names)
-        if (process := compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
-    ]
-    pick = itemgetter(*names)
-    params: list = []
-    for row in rows:
-        values = list(pick(row)) if len(names) > 1 else [pick(row)]
-        for index, process in processors:
-            values[index] = process(values[index])
-        params.append(tuple(values) if compiled.positional else dict(zip(names, values)))
-    return connection.exec_driver_sql(compiled.string, params).rowcount
-
-
-def _same_value_once(process):
-    """The processor, remembering its last result: `now`, enums and ids repeat on every row."""
-    last_value, last_result = object(), None
-
-    def run(value):
-        nonlocal last_value, last_result
-        if value is last_value:
-            return last_result
-        result = process(value)
-        if not isinstance(value, (dict, list)):  # never trust the identity of a mutable value
-            last_value, last_result = value, result
-        return result
-
-    return run
-
-
 def _write_structures(session: Session, items: list[_Planned], *, now: datetime) -> dict[str, int]:
     """Create new structures, refresh changed ones; return SIRET → structure id for every item."""
     ids = {item.siret: item.existing.structure["id"] for item in items if item.existing is not None}
@@ -605,15 +522,14 @@ def _write_structures(session: Session, items: list[_Planned], *, now: datetime)
     new = [item for item in items if item.existing is None]
     # Plain executemany, then the ids by SIRET (unique): SQLite cannot batch an INSERT … RETURNING
     # whose rows must come back in order, and would run one statement per row.
-    _executemany(session, insert(table), [
+    execute_many(session, insert(table), [
         {**_structure_params(item.structure_values), "created_at": now, "updated_at": now, "version": 1}
         for item in new
     ])
     for chunk in _chunks([item.siret for item in new]):
-        ids.update({siret: structure_id for siret, structure_id in session.execute(
-            select(table.c.siret, table.c.id).where(table.c.siret.in_(chunk)))})
+        ids.update(session.execute(select(table.c.siret, table.c.id).where(table.c.siret.in_(chunk))).all())
     changed = [item for item in items if item.existing is not None and item.structure_changed]
-    _executemany(session, update(table).where(table.c.id == bindparam("b_id")), [
+    execute_many(session, update(table).where(table.c.id == bindparam("b_id")), [
         {**_structure_params(item.structure_values, with_siret=False), "updated_at": now,
          "b_id": item.existing.structure["id"]}
         for item in changed
@@ -622,8 +538,7 @@ def _write_structures(session: Session, items: list[_Planned], *, now: datetime)
 
 
 def _structure_params(values: dict, *, with_siret: bool = True) -> dict:
-    names = (*STRUCTURE_FIELDS, "contact_name", "contact_email", "contact_phone")
-    params = {name: values[name] for name in names if with_siret or name != "siret"}
+    params = {name: values[name] for name in DIRECTORY_FIELDS if with_siret or name != "siret"}
     params["kind"] = StructureKind(params["kind"])
     return params
 
@@ -632,32 +547,25 @@ def _write_sectors(session: Session, items: list[_Planned], structure_ids: dict[
     items = [item for item in items if item.sectors_changed]
     if not items:
         return
-    sector_ids = {label: sector_id for label, sector_id in session.execute(
-        select(Sector.__table__.c.label, Sector.__table__.c.id))}
+    sector_ids = dict(session.execute(select(Sector.__table__.c.label, Sector.__table__.c.id)).all())
     stale = [structure_ids[item.siret] for item in items if item.existing is not None]
     for chunk in _chunks(stale):
         session.execute(structure_sectors.delete().where(structure_sectors.c.structure_id.in_(chunk)))
-    _executemany(session, insert(structure_sectors), [
+    execute_many(session, insert(structure_sectors), [
         {"structure_id": structure_ids[item.siret], "sector_id": sector_ids[label]}
         for item in items for label in item.clean.sectors if label in sector_ids
     ])
 
 
 def _write_candidacies(session: Session, plan: _Plan, creates: list[_Planned], updates: list[_Planned],
-                       structure_ids: dict[str, int], *, actor: Actor, now: datetime) -> dict[str, int]:
-    """Insert the new candidacies, update the changed ones; return SIRET → candidacy id."""
+                       structure_ids: dict[str, int], *, actor: Actor) -> dict[str, int]:
+    """Insert the new candidacies, update the changed ones with the columns their save
+    planned; return SIRET → candidacy id."""
     table = Candidacy.__table__
-    ids = {item.siret: item.existing.candidacy["id"] for item in updates}
-    _executemany(session, insert(table), [
-        {
-            "call_id": plan.call.id, "structure_id": structure_ids[item.siret], "network_id": actor.network_id,
-            **item.candidacy_values,
-            "submission": Submission.SUBMITTED if item.newly_submitted else Submission.DRAFT,
-            "submitted_at": now if item.newly_submitted else None,
-            "deliberation": Deliberation.PENDING, "publication": Publication.UNPUBLISHED,
-            "confirmation": Confirmation.PENDING, "created_by_id": actor.user_id,
-            "created_at": now, "updated_at": now, "version": 1,
-        }
+    ids = {item.siret: item.existing.candidacy.id for item in updates}
+    execute_many(session, insert(table), [
+        {"call_id": plan.call.id, "structure_id": structure_ids[item.siret], "network_id": actor.network_id,
+         "created_by_id": actor.user_id, **item.change.columns}
         for item in creates
     ])
     siret_of = {structure_ids[item.siret]: item.siret for item in creates}
@@ -666,70 +574,13 @@ def _write_candidacies(session: Session, plan: _Plan, creates: list[_Planned], u
                                                                table.c.structure_id.in_(chunk))
         ids.update({siret_of[structure_id]: candidacy_id for structure_id, candidacy_id in session.execute(query)})
     params = [
-        {
-            **item.candidacy_values,
-            "submission": Submission.SUBMITTED if item.newly_submitted else item.existing.candidacy["submission"],
-            "submitted_at": now if item.newly_submitted else item.existing.candidacy["submitted_at"],
-            "updated_at": now, "version": item.existing.candidacy["version"] + 1,
-            "b_id": item.existing.candidacy["id"], "b_version": item.existing.candidacy["version"],
-        }
+        {**item.change.columns, "b_id": item.existing.candidacy.id, "b_version": item.existing.candidacy.version}
         for item in updates
     ]
     statement = update(table).where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
-    if _executemany(session, statement, params) != len(params):
+    if execute_many(session, statement, params) != len(params):
         raise StaleEdit(
             "Des candidatures ont été modifiées par quelqu'un d'autre pendant l'import : rien n'a été "
             "enregistré. Relancez l'import pour voir le rapport à jour."
         )
     return ids
-
-
-def _write_audit(session: Session, items: list[_Planned], candidacy_ids: dict[str, int], *, actor: Actor,
-                 detail: str | None) -> None:
-    """One audit row per created or changed candidacy, with the same before/after as the form's."""
-    at = utcnow()
-    _executemany(session, insert(AuditEntry.__table__), [
-        {
-            "at": at, "actor_id": actor.user_id, "actor_label": actor.email,
-            "action": "candidacy_submitted" if item.newly_submitted else (
-                "candidacy_updated" if item.before is not None else "candidacy_created"),
-            "object_type": "candidacy", "object_id": candidacy_ids[item.siret], "network_id": actor.network_id,
-            "ip_address": actor.ip_address, "before": item.before, "after": item.after, "detail": detail,
-        }
-        for item in items
-    ])
-
-
-def _queue_acknowledgements(session: Session, plan: _Plan, items: list[_Planned], candidacy_ids: dict[str, int],
-                            *, actor: Actor, now: datetime) -> None:
-    """One outbox message per newly submitted candidacy, keyed as core.candidacies does."""
-    if not items:
-        return
-    keys = {item.siret: f"submission-ack:{candidacy_ids[item.siret]}:{now.isoformat()}" for item in items}
-    outbox = OutboxMessage.__table__
-    already: set[str] = set()
-    # A candidacy created by this import has a new id: only resubmissions can collide.
-    for chunk in _chunks([keys[item.siret] for item in items if item.action == "update"]):
-        already.update(session.scalars(select(outbox.c.idempotency_key).where(outbox.c.idempotency_key.in_(chunk))))
-    render = mail.renderer(session, "submission_ack")
-    network = plan.network
-    to_address = network.contact_email or actor.email
-    cc = actor.email if actor.email != to_address else None
-    common = {
-        "network": network.name, "theme": plan.call.theme_title, "edition": plan.call.edition.title,
-        "submitted_at": format_datetime(now), "closes_at": format_datetime(plan.call.closes_at),
-        "referent": actor.full_name,
-    }
-    created_at = utcnow()
-    params = []
-    for item in items:
-        if keys[item.siret] in already:
-            continue
-        subject, body = render({**common, "structure": item.clean.name, "siret": item.clean.siret})
-        params.append({
-            "idempotency_key": keys[item.siret], "template_key": "submission_ack", "to_address": to_address,
-            "cc_addresses": cc, "subject": subject, "body_text": body, "status": MailStatus.QUEUED,
-            "attempts": 0, "user_id": None, "candidacy_id": candidacy_ids[item.siret], "created_at": created_at,
-            "last_error": None, "sent_at": None,
-        })
-    _executemany(session, insert(outbox), params)

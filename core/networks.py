@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.errors import NotFound, StaleEdit, ValidationFailed
-from core.permissions import Action, Actor, require
-from core.validation import FieldError, clean_email, clean_text, clean_url
+from core.errors import NotAllowed, NotFound, StaleEdit, ValidationFailed, clean_fields
+from core.permissions import Action, Actor, can, require
+from core.validation import clean_email, clean_text, clean_url
 from db.models import Network, User
 
 FIELDS = ["name", "description", "contact_email", "website", "active"]
+# Who may see the networks: who manages them, invites their referents or invites them to a call.
+LISTING_RIGHTS = (Action.MANAGE_NETWORKS, Action.INVITE_ACCOUNT, Action.MANAGE_CALLS)
 
 
 @dataclass(frozen=True)
@@ -37,20 +40,16 @@ class NetworkRow:
     version: int
 
 
+CHECKS = {
+    "name": partial(clean_text, label="Nom", required=True, max_length=120),
+    "description": partial(clean_text, label="Description", required=False, max_length=2000, multiline=True),
+    "contact_email": lambda raw: clean_email(raw) if (raw or "").strip() else None,
+    "website": clean_url,
+}
+
+
 def _validated(session: Session, data: NetworkData, *, network_id: int | None) -> dict:
-    values, errors = {}, {}
-    checks = {
-        "name": lambda: clean_text(data.name, label="Nom", required=True, max_length=120),
-        "description": lambda: clean_text(data.description, label="Description", required=False, max_length=2000,
-                                                  multiline=True),
-        "contact_email": lambda: clean_email(data.contact_email) if (data.contact_email or "").strip() else None,
-        "website": lambda: clean_url(data.website),
-    }
-    for field, check in checks.items():
-        try:
-            values[field] = check()
-        except FieldError as error:
-            errors[field] = error.message
+    values, errors = clean_fields(CHECKS, vars(data))
     if "name" in values:
         clash = session.scalar(
             select(Network.id).where(func.lower(Network.name) == values["name"].lower(), Network.id != (network_id or 0))
@@ -77,7 +76,8 @@ def create_network(session: Session, *, actor: Actor, data: NetworkData) -> int:
 def update_network(session: Session, *, actor: Actor, network_id: int, expected_version: int, data: NetworkData) -> None:
     """Edit a network; refused as stale if someone saved it since `expected_version`."""
     require(actor, Action.MANAGE_NETWORKS)
-    network = session.get(Network, network_id)
+    # Locked until commit so that the version check holds against a concurrent save (PostgreSQL).
+    network = session.get(Network, network_id, with_for_update=True)
     if network is None:
         raise NotFound("Réseau introuvable.")
     if network.version != expected_version:
@@ -93,8 +93,11 @@ def update_network(session: Session, *, actor: Actor, network_id: int, expected_
                      object_id=network.id, network_id=network.id, before=before, after=after)
 
 
-def list_networks(session: Session, *, actor: Actor | None = None, active_only: bool = False) -> list[NetworkRow]:
-    """Networks with their number of accounts, in one query."""
+def list_networks(session: Session, *, actor: Actor, active_only: bool = False) -> list[NetworkRow]:
+    """Networks with their number of accounts, in one query; NotAllowed unless the actor
+    manages networks, invites accounts or manages calls."""
+    if not any(can(actor, right) for right in LISTING_RIGHTS):
+        raise NotAllowed()
     accounts = (
         select(User.network_id, func.count(User.id).label("n")).group_by(User.network_id).subquery()
     )

@@ -41,11 +41,13 @@ BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2
 # Zero-width space, non-joiner and joiner, word joiner, byte order mark: invisible, they
 # make two identical-looking names differ and break a number in two.
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
-_DROP_INVISIBLE = dict.fromkeys(map(ord, BIDI_CONTROLS + ZERO_WIDTH))
+# Regular expressions, not str.translate: translate with a mapping costs ~10 µs on a
+# 150-character accented text, ten times a regex search, on every field of every row.
+_DROP_INVISIBLE = re.compile(f"[{BIDI_CONTROLS}{ZERO_WIDTH}]")
 # Multi-line text keeps the two joiners: they draw emoji sequences (woman + ZWJ + girl) and
 # shape some scripts, and cannot reorder anything; the other zero-width characters are
 # copy-paste residue there too.
-_DROP_INVISIBLE_KEEP_JOINERS = dict.fromkeys(map(ord, BIDI_CONTROLS + ZERO_WIDTH.replace("\u200c\u200d", "")))
+_DROP_INVISIBLE_KEEP_JOINERS = re.compile(f"[{BIDI_CONTROLS}{ZERO_WIDTH.replace(chr(0x200c) + chr(0x200d), '')}]")
 
 
 def _stripped(value: str | None) -> str:
@@ -53,7 +55,7 @@ def _stripped(value: str | None) -> str:
 
     For single-line values (numbers, addresses, codes): what is left is what the user sees.
     """
-    return (value or "").translate(_DROP_INVISIBLE).strip()
+    return _DROP_INVISIBLE.sub("", value or "").strip()
 
 
 @functools.lru_cache(maxsize=2048)  # kinds, départements and sectors repeat from row to row
@@ -377,6 +379,9 @@ def _valid_host(host: str) -> bool:
 # in multi-line text (carriage returns then become line feeds). PostgreSQL refuses NUL, and the others are invisible noise
 # coming from copy-paste; lone surrogates cannot be encoded at all.
 _TEXT_NOISE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# The noise and the invisible characters in one pass: each field of each imported row goes through it.
+_TEXT_DROP = re.compile(_TEXT_NOISE.pattern[:-1] + _DROP_INVISIBLE.pattern[1:])
+_TEXT_DROP_KEEP_JOINERS = re.compile(_TEXT_NOISE.pattern[:-1] + _DROP_INVISIBLE_KEEP_JOINERS.pattern[1:])
 
 
 _LINE_ENDINGS = re.compile(r"\r\n?")
@@ -395,8 +400,10 @@ def clean_text(
     joiner and non-joiner of emoji sequences and some scripts. Raises FieldError when required and empty, or when longer than
     `max_length` characters. `label` names the field in the message, e.g. « Nom de la structure ».
     """
-    text = _LINE_ENDINGS.sub("\n", value or "")
-    text = _TEXT_NOISE.sub("", text).translate(_DROP_INVISIBLE_KEEP_JOINERS if multiline else _DROP_INVISIBLE)
+    text = value or ""
+    if "\r" in text:
+        text = _LINE_ENDINGS.sub("\n", text)
+    text = (_TEXT_DROP_KEEP_JOINERS if multiline else _TEXT_DROP).sub("", text)
     text = unicodedata.normalize("NFC", text).strip()
     if not text:
         if required:

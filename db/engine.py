@@ -3,11 +3,18 @@
 SQLite (the embedded default) gets WAL, a busy timeout and foreign keys, and its
 write transactions start with BEGIN IMMEDIATE so two writers queue instead of
 failing half-way. Read-only sessions start a deferred transaction.
+
+A read-only session refuses every write with `ReadOnlySession` instead of dropping it
+silently: ORM changes when flushed or left pending at the end, and any SQL write sent on
+its connection (ORM, Core or raw SQL), so a use case handed the wrong session cannot lose
+its writes. (PostgreSQL's own READ ONLY transactions would also refuse the row locks that
+shared checks take, e.g. an import preview.)
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,8 +25,10 @@ from sqlalchemy.orm import Session, sessionmaker
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "openmap.sqlite3"
 
+
 _engine: Engine | None = None
 _sessions: sessionmaker[Session] | None = None
+_read_sessions: sessionmaker[Session] | None = None
 
 
 def database_url() -> str:
@@ -69,26 +78,34 @@ def _unicode_lower(value):
 
 
 def get_engine() -> Engine:
-    global _engine, _sessions
     if _engine is None:
-        _engine = make_engine(database_url())
-        _sessions = sessionmaker(_engine, expire_on_commit=False)
+        _bind(make_engine(database_url()))
     return _engine
 
 
 def set_engine(engine: Engine) -> None:
     """Point this process at another engine (tests, manage.py --database)."""
-    global _engine, _sessions
+    _bind(engine)
+
+
+def _bind(engine: Engine) -> None:
+    global _engine, _sessions, _read_sessions
     _engine = engine
     _sessions = sessionmaker(engine, expire_on_commit=False)
+    # Listeners on this derived engine see only the read-only sessions' statements.
+    read_engine = engine.execution_options(read_only=True)
+    event.listen(read_engine, "before_cursor_execute", _refuse_write_statement)
+    _read_sessions = sessionmaker(read_engine, expire_on_commit=False)
+    event.listen(_read_sessions, "before_flush", _refuse_flush)
 
 
 def reset_engine() -> None:
-    global _engine, _sessions
+    global _engine, _sessions, _read_sessions
     if _engine is not None:
         _engine.dispose()
     _engine = None
     _sessions = None
+    _read_sessions = None
 
 
 @contextmanager
@@ -101,8 +118,30 @@ def unit_of_work() -> Iterator[Session]:
 
 @contextmanager
 def read_only() -> Iterator[Session]:
-    """A read transaction; nothing it does is committed."""
-    engine = get_engine()
+    """A read transaction; nothing it does is committed, and any write raises ReadOnlySession."""
+    get_engine()
     # Closing (not rolling back) ends the transaction and keeps loaded objects readable.
-    with Session(engine.execution_options(read_only=True), expire_on_commit=False) as session:
+    with _read_sessions() as session:
         yield session
+        session.flush()  # a change left pending would otherwise vanish without a word
+
+
+class ReadOnlySession(RuntimeError):
+    """A write was attempted in a read_only() session: a programming error."""
+
+    def __init__(self, what: str):
+        super().__init__(f"write attempted in a read_only() session ({what}): run this use case in unit_of_work()")
+
+
+_WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|MERGE|UPSERT|REPLACE|CREATE|ALTER|DROP|TRUNCATE)\b",
+                              re.IGNORECASE)
+
+
+def _refuse_flush(session, _flush_context, _instances) -> None:
+    pending = sorted({type(o).__name__ for o in (*session.new, *session.dirty, *session.deleted)})
+    raise ReadOnlySession(f"pending changes to {', '.join(pending)}")
+
+
+def _refuse_write_statement(_conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+    if _WRITE_STATEMENT.match(statement):
+        raise ReadOnlySession(statement.split(None, 1)[0].upper())

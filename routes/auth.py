@@ -6,6 +6,7 @@ page or a redirect; the session cookie is set only here.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from sqlalchemy import text
@@ -16,6 +17,7 @@ from starlette.routing import Route
 
 from core import accounts, audit
 from core.errors import InvalidLink, TooManyAttempts, ValidationFailed
+from core.logs import email_ref
 from db.engine import read_only, unit_of_work
 from db.models import TokenPurpose
 from routes.web import (
@@ -27,6 +29,8 @@ from routes.web import (
     page,
     set_cookie,
 )
+
+log = logging.getLogger(__name__)
 
 CSRF_MESSAGE = "Votre formulaire a expiré ou ne vient pas de ce site. Rechargez la page et réessayez."
 NOTICES = {
@@ -47,6 +51,7 @@ def _signed_in(url: str, token: str) -> RedirectResponse:
 
 
 def _record_csrf_rejection(request: Request, path: str) -> None:
+    log.warning("form refused (CSRF): path=%s ip=%s", path, client_ip(request))
     with unit_of_work() as session:
         audit.record(session, actor=None, action="csrf_rejected", ip_address=client_ip(request), detail=path)
 
@@ -96,6 +101,8 @@ def _sign_in_submit(request: Request, form) -> Response:
             # another account): end it with the sign-in, so one browser holds one session.
             accounts.sign_out(session, request.cookies.get(SESSION_COOKIE))
     if outcome.error:
+        log.warning("sign-in refused: %s email_ref=%s ip=%s", type(outcome.error).__name__, email_ref(email),
+                    client_ip(request))
         status = 429 if isinstance(outcome.error, TooManyAttempts) else 401
         return page(request, "sign_in.html", status_code=status, email=email, error=outcome.error.message,
                     notice=None, next_page=next_page)
@@ -112,6 +119,7 @@ def open_link(request: Request) -> Response:
         with read_only() as session:
             accounts.peek_link(session, token)
     except InvalidLink as error:
+        log.warning("link refused: expired, used or unknown ip=%s", client_ip(request))
         with unit_of_work() as session:
             accounts.reject_link(session, ip_address=client_ip(request), reason="lien expiré, utilisé ou inconnu")
         return page(request, "message.html", status_code=410, title="Lien non valable", message=error.message)
@@ -155,8 +163,10 @@ def _password_submit(request: Request, form) -> Response:
             )
             accounts.sign_out(session, request.cookies.get(SESSION_COOKIE))  # replaced below, as on sign-in
     except ValidationFailed as error:
+        log.info("password form refused: fields=%s ip=%s", ",".join(sorted(error.errors)), client_ip(request))
         return _password_page(request, status_code=400, errors=error.errors)
     except InvalidLink as error:
+        log.warning("password form refused: link expired or used ip=%s", client_ip(request))
         return page(request, "message.html", status_code=410, title="Lien non valable", message=error.message)
     return _signed_in("/", token)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -10,6 +11,7 @@ import streamlit as st
 from core.errors import DomainError, StaleEdit, ValidationFailed
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 FORM_ERROR = "_form"
 
 
@@ -49,8 +51,11 @@ def submit(form: str, action: Callable[[], T], *, record: str | None = None) -> 
     try:
         result = action()
     except ValidationFailed as error:
+        # Field names only: the values and messages may quote what the user typed.
+        log.info("use case refused: form=%s error=ValidationFailed fields=%s", form, ",".join(sorted(error.errors)))
         st.session_state[_key(form)] = {**error.errors, FORM_ERROR: error.message}
     except DomainError as error:
+        log.info("use case refused: form=%s error=%s", form, type(error).__name__)
         st.session_state[_key(form)] = {FORM_ERROR: error.message}
         if isinstance(error, StaleEdit) and record:
             st.session_state.pop(f"version:{record}", None)

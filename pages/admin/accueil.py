@@ -10,7 +10,7 @@ actor = require_actor()
 st.title("Administration")
 with read_only() as session:
     account_rows = accounts.list_accounts(session, actor=actor)
-    network_rows = networks.list_networks(session)
+    network_rows = networks.list_networks(session, actor=actor)
 
 active = [a for a in account_rows if a.active and not a.pending]
 pending = [a for a in account_rows if a.active and a.pending]

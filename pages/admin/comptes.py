@@ -22,7 +22,7 @@ st.title("Comptes")
 
 with read_only() as session:
     rows = accounts.list_accounts(session, actor=actor)
-    network_rows = networks.list_networks(session, active_only=True)
+    network_rows = networks.list_networks(session, actor=actor, active_only=True)
 network_names = {n.id: n.name for n in network_rows}
 
 # ------------------------------------------------------------------ invitation

@@ -16,7 +16,7 @@ EDIT = "modification_reseau"
 actor = require_actor()
 st.title("Réseaux")
 with read_only() as session:
-    rows = networks.list_networks(session)
+    rows = networks.list_networks(session, actor=actor)
 
 notice = st.session_state.pop("network_notice", None)
 if notice:

@@ -7,6 +7,7 @@ from core import calls, dashboard
 from core.clock import utcnow
 from db.engine import read_only
 from ui.calls import calls_table
+from ui.charts import show_bars
 from ui.forms import escape_md
 from ui.session import require_actor
 from ui.tables import download_buttons, show_table
@@ -52,8 +53,11 @@ for call in current:
         for column, (heading, counts) in zip(st.columns(3), parts.items()):
             with column:
                 st.markdown(f"**{TITLES[heading]}**")
-                show_table(counts_frame(heading, counts), file_stem=None, column_config=COUNTS,
-                           empty="Aucune candidature déposée.")
+                frame = counts_frame(heading, counts)
+                show_table(frame, file_stem=None, column_config=COUNTS, empty="Aucune candidature déposée.")
+                if frame["Déposées"].sum():  # bars of zero would say nothing the table does not
+                    show_bars(frame, category=heading, value="Déposées", value_title="Candidatures déposées",
+                              description=f"Candidatures déposées, {TITLES[heading].lower()}")
         download_buttons(export_frame(parts), f"repartition-rencontre-{call.edition_number}-appel-{call.id}")
 
 st.subheader("Tous les appels")

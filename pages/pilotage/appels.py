@@ -50,7 +50,7 @@ if notice:
 with read_only() as session:
     editions = calls.list_editions(session, actor=actor)
     summaries = calls.list_calls(session, actor=actor)
-    network_rows = networks.list_networks(session, active_only=True)
+    network_rows = networks.list_networks(session, actor=actor, active_only=True)
 by_edition = {e.id: e for e in editions}
 # Keyed choices keep what the user picked when another lead adds an edition or a call
 # meanwhile (unkeyed, the widget would start again on the first item and the forms

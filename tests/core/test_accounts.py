@@ -31,6 +31,7 @@ from db.models import (
     SignInSession,
     User,
 )
+from tests.concurrency import race
 from tests.factories import PASSWORD, make_network, make_session_token, make_user
 
 IP = "203.0.113.7"
@@ -312,6 +313,23 @@ def test_update_account_deactivation_kills_sessions_for_good(db):
     # Reactivation does not bring the old session back: it was revoked, not just hidden.
     assert live_actor(token) is None
     assert sign_in(person.email).error is None
+
+
+def test_update_account_concurrent_saves_with_one_version_keep_the_first(db):
+    """Two administrators save the same account from the same loaded version at once: the
+    second is refused as stale (the row is locked while the first saves), never both applied."""
+    admin = make_user(Role.ADMIN)
+    person = make_user(Role.PILOTE)
+
+    def save(role, active):
+        return lambda session: accounts.update_account(
+            session, actor=admin, user_id=person.user_id, expected_version=1, role=role, network_id=None,
+            active=active)
+
+    assert race(save(Role.EVALUATEUR, True), save(Role.PILOTE, False)) == "StaleEdit"
+    user = user_row(person.user_id)
+    assert (user.role, user.active, user.version) == (Role.EVALUATEUR, True, 2)
+    assert len(audit_rows("account_updated")) == 1
 
 
 def test_session_token_is_stored_only_as_its_sha256(db):

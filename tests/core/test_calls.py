@@ -1,8 +1,6 @@
 """Editions and calls: who may manage them, what is refused, Paris times, transitions, counts."""
 
 import itertools
-import threading
-import time as time_module
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -27,6 +25,7 @@ from db.models import (
     StructureKind,
     Submission,
 )
+from tests.concurrency import race
 from tests.factories import (
     complete_form,
     make_call,
@@ -611,33 +610,9 @@ def test_call_summary_phase_at_boundaries(pilote, state, now, phase):
 # ---------------------------------------------------------------- concurrent edits
 
 
-def _race(first, second) -> str:
-    """Run `first` in a transaction left open while `second` runs in another thread, then commit.
-
-    Returns what became of `second`: "saved", or the name of the error it raised.
-    """
-    outcome = {}
-
-    def run_second():
-        try:
-            with unit_of_work() as session:
-                second(session)
-            outcome["second"] = "saved"
-        except Exception as error:  # noqa: BLE001 - reported by the caller's assertion
-            outcome["second"] = type(error).__name__
-
-    with unit_of_work() as session:
-        first(session)
-        racer = threading.Thread(target=run_second)
-        racer.start()
-        time_module.sleep(0.5)  # the second request reads while the first is not committed yet
-    racer.join(timeout=30)
-    return outcome["second"]
-
-
 def test_save_edition_concurrent_edits_with_one_version_keep_the_first(pilote):
     edition_id = save_edition(pilote, edition_data())
-    outcome = _race(
+    outcome = race(
         lambda s: calls.save_edition(s, actor=pilote, data=edition_data(title="Premier"), edition_id=edition_id,
                                      expected_version=1),
         lambda s: calls.save_edition(s, actor=pilote, data=edition_data(title="Second"), edition_id=edition_id,
@@ -652,7 +627,7 @@ def test_save_edition_concurrent_edits_with_one_version_keep_the_first(pilote):
 def test_save_call_concurrent_edits_with_one_version_keep_the_first(pilote):
     edition_id = make_edition()
     call_id = save_call(pilote, call_data(edition_id))
-    outcome = _race(
+    outcome = race(
         lambda s: calls.save_call(s, actor=pilote, data=call_data(edition_id, theme_title="Premier"),
                                   call_id=call_id, expected_version=1),
         lambda s: calls.save_call(s, actor=pilote, data=call_data(edition_id, theme_title="Second"),
@@ -667,7 +642,7 @@ def test_save_call_concurrent_edits_with_one_version_keep_the_first(pilote):
 def test_close_and_extend_racing_on_one_version_apply_only_the_first(pilote):
     call_id = make_call(networks=(make_network(),), opens_at=datetime(2027, 1, 10, 8, tzinfo=UTC),
                         closes_at=datetime(2027, 2, 10, 17, tzinfo=UTC))
-    outcome = _race(
+    outcome = race(
         lambda s: calls.close_call(s, actor=pilote, call_id=call_id, expected_version=1, now=NOW),
         lambda s: calls.extend_call(s, actor=pilote, call_id=call_id, expected_version=1,
                                     closes_on=date(2027, 3, 1), closes_time=time(12, 0), now=NOW),
@@ -693,7 +668,7 @@ def submitted(pilote):
 def test_close_call_refuses_saves_racing_with_it(pilote, submitted):
     referent, call_id = submitted["referent"], submitted["call"]
     close = lambda s: calls.close_call(s, actor=pilote, call_id=call_id, expected_version=1, now=NOW)  # noqa: E731
-    outcome = _race(close, lambda s: candidacies.save(
+    outcome = race(close, lambda s: candidacies.save(
         s, actor=referent, call_id=call_id, form=complete_form(siret="35600000009075"), submit=True,
         now=NOW + timedelta(seconds=1)))
     assert outcome == "DeadlinePassed"
@@ -703,7 +678,7 @@ def test_close_call_refuses_saves_racing_with_it(pilote, submitted):
 def test_close_call_refuses_edits_and_withdrawals_racing_with_it(pilote, submitted):
     referent, call_id, candidacy_id = submitted["referent"], submitted["call"], submitted["candidacy"]
     close = lambda s: calls.close_call(s, actor=pilote, call_id=call_id, expected_version=1, now=NOW)  # noqa: E731
-    outcome = _race(close, lambda s: candidacies.withdraw(
+    outcome = race(close, lambda s: candidacies.withdraw(
         s, actor=referent, candidacy_id=candidacy_id, expected_version=1, reason="Trop tard",
         now=NOW + timedelta(seconds=1)))
     assert outcome == "DeadlinePassed"
@@ -712,7 +687,7 @@ def test_close_call_refuses_edits_and_withdrawals_racing_with_it(pilote, submitt
                           closes_time=time(12, 0), now=NOW + timedelta(seconds=2))
     close_again = lambda s: calls.close_call(  # noqa: E731
         s, actor=pilote, call_id=call_id, expected_version=3, now=NOW + timedelta(seconds=3))
-    outcome = _race(close_again, lambda s: candidacies.save(
+    outcome = race(close_again, lambda s: candidacies.save(
         s, actor=referent, call_id=call_id, form=complete_form(pitch_title="Trop tard"), submit=True,
         candidacy_id=candidacy_id, expected_version=1, now=NOW + timedelta(seconds=4)))
     assert outcome == "DeadlinePassed"

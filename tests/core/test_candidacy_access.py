@@ -2,8 +2,6 @@
 the lead and reviewers read but never write; acknowledgements once per submission; audit rows.
 """
 
-import threading
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -13,6 +11,7 @@ from core import candidacies
 from core.errors import DuplicateCandidacy, NotAllowed, NotFound, StaleEdit
 from db.engine import read_only, unit_of_work
 from db.models import AuditEntry, CallState, Candidacy, OutboxMessage, Role, Submission
+from tests.concurrency import race
 from tests.factories import complete_form, make_call, make_network, make_user
 
 CLOSES = datetime(2027, 2, 1, 17, 0, tzinfo=timezone.utc)
@@ -225,26 +224,13 @@ def test_concurrent_double_click_submits_once(setting):
     """Two requests racing with the same version: one wins, the other is stale (never both)."""
     form = complete_form(siret="35600000009075", kind="ESAT")
     draft_id = save(setting["a"], setting["call"], form, submit=False)
-    outcome = {}
 
-    def second_click():
-        try:
-            save(setting["a"], setting["call"], form, candidacy_id=draft_id, expected_version=1,
-                 now=NOW + timedelta(seconds=1))
-            outcome["second"] = "saved"
-        except StaleEdit:
-            outcome["second"] = "stale"
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
-            outcome["second"] = repr(error)
+    def click(now):
+        return lambda session: candidacies.save(session, actor=setting["a"], call_id=setting["call"], form=form,
+                                                submit=True, candidacy_id=draft_id, expected_version=1, now=now)
 
-    with unit_of_work() as session:
-        candidacies.save(session, actor=setting["a"], call_id=setting["call"], form=form, submit=True,
-                         candidacy_id=draft_id, expected_version=1, now=NOW)
-        racer = threading.Thread(target=second_click)
-        racer.start()
-        time.sleep(0.5)  # let the second request read the row while the first is not yet committed
-    racer.join(timeout=30)
-    assert outcome == {"second": "stale"}
+    outcome = race(click(NOW), click(NOW + timedelta(seconds=1)))
+    assert outcome == "StaleEdit"
     assert len(outbox(draft_id)) == 1
     with read_only() as session:
         candidacy = session.get(Candidacy, draft_id)

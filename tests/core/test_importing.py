@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from stdnum import luhn
 
 from core import candidacies, importing, spreadsheet
-from core.errors import DeadlinePassed, NotAllowed, NotFound, ValidationFailed
+from core.errors import DeadlinePassed, NotAllowed, NotFound, StaleEdit, ValidationFailed
 from core.spreadsheet import COLUMNS, EXAMPLE, EXAMPLE_SKIPPED, ImportRejected, read_rows
 from db.engine import read_only, unit_of_work
 from db.models import (
@@ -352,7 +352,10 @@ def test_audit_state_matches_the_form_save(setting):
     with read_only() as session:
         candidacy = session.scalar(select(Candidacy))
         imported = session.scalar(select(AuditEntry).where(AuditEntry.action == "candidacy_submitted")).after
-        assert imported == candidacies._state(candidacy, candidacy.structure.siret)
+        stored = candidacies.stored_of(candidacy)
+        assert imported == candidacies.audit_state(submission=stored.submission,
+                                                   withdrawal_reason=stored.withdrawal_reason,
+                                                   content=stored.content, siret=stored.siret)
 
 
 def test_reimporting_the_same_file_updates_and_never_duplicates(setting):
@@ -604,3 +607,18 @@ def test_reimporting_a_partial_file_keeps_what_the_draft_already_had(setting):
     assert candidacy.name == "Nouveau nom"
     assert candidacy.pitch_summary == EXAMPLE["Résumé"] and candidacy.contact_email
     assert candidacy.consent_processing and candidacy.consent_sharing
+
+
+def test_apply_refuses_everything_when_one_of_its_candidacies_changed_meanwhile(setting):
+    rows = [row(siret=siret(n), name=f"Structure {n}") for n in range(2)]
+    do_apply(setting["a"], setting["call"], rows)
+    changed = [row(siret=siret(n), name=f"Structure {n}", pitch_title="Nouveau titre") for n in range(2)]
+    with pytest.raises(StaleEdit, match="modifiées par quelqu'un d'autre"), unit_of_work() as session:
+        plan = importing._plan(session, actor=setting["a"], call_id=setting["call"], rows=changed, submit=False,
+                               now=BEFORE_CLOSING)
+        # Meanwhile (here, in the same transaction) the second candidacy is saved again.
+        session.execute(update(Candidacy).where(Candidacy.id == plan.rows[1].existing.candidacy.id)
+                        .values(version=Candidacy.version + 1))
+        importing._write(session, plan, actor=setting["a"], now=BEFORE_CLOSING)
+    with read_only() as session:
+        assert set(session.scalars(select(Candidacy.pitch_title))) == {EXAMPLE["Titre de la présentation"]}

@@ -7,8 +7,10 @@ from sqlalchemy.exc import IntegrityError
 from core import networks
 from core.errors import NotAllowed, StaleEdit, ValidationFailed
 from core.networks import NetworkData
+from core.permissions import SYSTEM
 from db.engine import read_only, unit_of_work
 from db.models import AuditEntry, Network, Role
+from tests.concurrency import race
 from tests.factories import make_user
 
 
@@ -23,9 +25,9 @@ def update(actor, network_id, version, **fields) -> None:
                                 data=NetworkData(**fields))
 
 
-def listed(**kwargs) -> list[networks.NetworkRow]:
+def listed(*, actor=SYSTEM, **kwargs) -> list[networks.NetworkRow]:
     with read_only() as session:
-        return networks.list_networks(session, **kwargs)
+        return networks.list_networks(session, actor=actor, **kwargs)
 
 
 def errors_of(callable_, *args, **kwargs) -> dict[str, str]:
@@ -125,6 +127,22 @@ def test_update_network_with_stale_version_is_refused(db):
     assert listed()[0].name == "Urtie IDF"
 
 
+def test_update_network_concurrent_saves_with_one_version_keep_the_first(db):
+    """Two administrators save the same network from the same loaded version at once: the
+    second is refused as stale (the row is locked while the first saves), never both applied."""
+    admin = make_user(Role.ADMIN)
+    network_id = create(admin, name="Urtie")
+
+    def save(**fields):
+        return lambda session: networks.update_network(session, actor=admin, network_id=network_id,
+                                                       expected_version=1, data=NetworkData(**fields))
+
+    assert race(save(name="Urtie IDF"), save(name="Urtie", description="Écrasé ?")) == "StaleEdit"
+    [row] = listed(actor=admin)
+    assert (row.name, row.description, row.version) == ("Urtie IDF", None, 2)
+    assert [a for a, _, _ in audit_actions()] == ["network_created", "network_updated"]
+
+
 def test_update_network_without_change_keeps_version(db):
     admin = make_user(Role.ADMIN)
     network_id = create(admin, name="Urtie")
@@ -165,6 +183,21 @@ def test_list_networks_counts_accounts_and_filters_active(db):
     make_user(Role.RESEAU, network_id=closed)
     assert [(r.name, r.account_count) for r in listed()] == [("A réseau", 0), ("B réseau", 2), ("C réseau", 1)]
     assert [r.name for r in listed(active_only=True)] == ["A réseau", "B réseau"]
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.PILOTE])
+def test_list_networks_by_who_manages_networks_accounts_or_calls_is_allowed(db, role):
+    create(make_user(Role.ADMIN), name="Urtie")
+    assert [r.name for r in listed(actor=make_user(role))] == ["Urtie"]
+
+
+@pytest.mark.parametrize("role", [Role.EVALUATEUR, Role.RESEAU])
+def test_list_networks_by_reviewer_or_referent_is_not_allowed(db, role):
+    someone = make_user(role)
+    with pytest.raises(NotAllowed):
+        listed(actor=someone)
+    with pytest.raises(NotAllowed):
+        listed(actor=None)
 
 
 def test_network_name_unique_in_database_too(db):

@@ -4,9 +4,9 @@ import sqlite3
 import threading
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 
-from db.engine import make_engine, read_only, unit_of_work
+from db.engine import ReadOnlySession, make_engine, read_only, unit_of_work
 from db.models import Network
 
 
@@ -62,31 +62,51 @@ def test_sqlite_read_only_does_not_take_the_write_lock(sqlite_db):
 
 
 def test_sqlite_two_writers_that_read_first_both_succeed(sqlite_db):
-    """Read-then-write by two threads at once: with a deferred BEGIN the second writer
-    fails with "database is locked"; with BEGIN IMMEDIATE it waits its turn."""
-    start = threading.Barrier(2)
+    """Read-then-write by two transactions at once. The first writes only once the second
+    has read too, or is queued behind the first's BEGIN IMMEDIATE. With a deferred BEGIN
+    both hold a read snapshot, so one fails with "database is locked"; with BEGIN IMMEDIATE
+    the second waits its turn and reads after the first's commit."""
+    second_waits_or_has_read = threading.Event()
     errors: list[BaseException] = []
 
-    def writer(name: str) -> None:
+    def write(name: str, *, after_read, trace=None) -> None:
+        with sqlite_db.connect() as connection:
+            connection.connection.dbapi_connection.set_trace_callback(trace)
+            try:
+                with connection.begin():
+                    count = connection.scalar(select(func.count()).select_from(Network))
+                    after_read()
+                    connection.execute(insert(Network).values(name=f"{name} {count}", active=True, version=1))
+            finally:
+                connection.connection.dbapi_connection.set_trace_callback(None)
+
+    def on_statement(statement: str) -> None:  # SQLite starts running `statement` (before any lock wait)
+        if statement.startswith("BEGIN IMMEDIATE"):
+            second_waits_or_has_read.set()
+
+    def second() -> None:
         try:
-            start.wait(timeout=5)
-            with unit_of_work() as session:
-                count = session.scalar(select(func.count()).select_from(Network))
-                threading.Event().wait(0.2)  # both would hold a read snapshot here
-                session.add(Network(name=f"{name} {count}"))
+            write("B", after_read=second_waits_or_has_read.set, trace=on_statement)
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
+            second_waits_or_has_read.set()
 
-    threads = [threading.Thread(target=writer, args=(name,)) for name in ("A", "B")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    racer = threading.Thread(target=second)
+
+    def let_the_second_go() -> None:
+        racer.start()
+        assert second_waits_or_has_read.wait(timeout=30)
+
+    try:
+        write("A", after_read=let_the_second_go)
+    except Exception as error:  # noqa: BLE001 - reported below
+        errors.append(error)
+    racer.join(timeout=30)
     assert errors == []
     with read_only() as session:
         names = sorted(session.scalars(select(Network.name)))
     # Serialised: the second writer saw the first one's row.
-    assert len(names) == 2 and {name.split()[1] for name in names} == {"0", "1"}
+    assert names == ["A 0", "B 1"]
 
 
 def test_sqlite_unit_of_work_rolls_back_on_error(sqlite_db):
@@ -98,16 +118,56 @@ def test_sqlite_unit_of_work_rolls_back_on_error(sqlite_db):
         assert session.scalar(select(func.count()).select_from(Network)) == 0
 
 
-def test_read_only_commits_nothing(db):
-    with read_only() as session:
-        session.add(Network(name="Jamais enregistré"))
-        session.flush()
-    with db.connect() as connection:
-        assert connection.execute(text("SELECT count(*) FROM networks")).scalar() == 0
-
-
 def test_lower_folds_accented_capitals_like_postgresql(db):
     # Case-insensitive searches and name clashes rely on lower() agreeing on both backends.
     with db.connect() as connection:
         assert connection.execute(text("SELECT lower('ÉCOLE Île-de-France')")).scalar() == "école île-de-france"
         assert connection.execute(text("SELECT lower(NULL)")).scalar() is None
+
+
+# ---------------------------------------------------------------- read-only sessions refuse writes
+
+
+def network_count(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT count(*) FROM networks")).scalar()
+
+
+def test_read_only_refuses_a_flushed_write(db):
+    with pytest.raises(ReadOnlySession), read_only() as session:
+        session.add(Network(name="Jamais enregistré"))
+        session.flush()
+    assert network_count(db) == 0
+
+
+def test_read_only_refuses_a_change_left_pending_at_the_end(db):
+    # Nothing flushes it: without the final check the change would vanish silently.
+    with pytest.raises(ReadOnlySession), read_only() as session:
+        session.add(Network(name="Jamais enregistré"))
+    assert network_count(db) == 0
+
+
+def test_read_only_refuses_a_core_insert(db):
+    with pytest.raises(ReadOnlySession), read_only() as session:
+        session.execute(insert(Network).values(name="Jamais enregistré", active=True, version=1))
+    assert network_count(db) == 0
+
+
+def test_read_only_refuses_raw_sql_on_its_connection(db):
+    with pytest.raises(ReadOnlySession), read_only() as session:
+        session.connection().exec_driver_sql("DELETE FROM networks")
+
+
+def test_read_only_leaves_other_errors_alone(db):
+    with pytest.raises(ZeroDivisionError), read_only() as session:
+        session.add(Network(name="Jamais enregistré"))
+        1 / 0  # the block's own error is what the caller sees
+
+
+def test_unit_of_work_writes_after_a_read_only_session_on_the_same_connection(db):
+    for attempt in range(3):  # the pool hands the same connection back each time
+        with read_only() as session:
+            session.scalar(select(func.count()).select_from(Network))
+        with unit_of_work() as session:
+            session.add(Network(name=f"Réseau {attempt}"))
+    assert network_count(db) == 3

@@ -1,9 +1,12 @@
-"""ui.forms: user text made inert for markdown, and every form of every page submitted
-by its button only (no English "Press Enter to submit form" hint)."""
+"""ui.forms: user text made inert for markdown, every form of every page submitted by
+its button only (no English "Press Enter to submit form" hint), each refusal logged."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from db.models import Role
 from tests.factories import make_call, make_edition, make_network, make_user
@@ -58,3 +61,33 @@ def test_form_error_shows_the_message_as_text(sqlite_db, message):
     at.run()
     no_exception(at)
     assert [e.value for e in at.error] == [escape_md(message)]
+
+
+def _refusing_script(kind: str) -> None:
+    """A page whose form's use case is refused (run by AppTest.from_function)."""
+    import streamlit as st
+
+    from core.errors import StaleEdit, ValidationFailed
+    from ui import forms
+
+    def refuse():
+        if kind == "validation":
+            raise ValidationFailed({"email": "Adresse « secret@exemple.fr » invalide.", "siret": "SIRET invalide."})
+        raise StaleEdit()
+
+    if not st.session_state.get("submitted"):  # once, as a click would; submit then reruns
+        st.session_state["submitted"] = True
+        forms.submit("essai", refuse)
+    forms.form_error("essai")
+
+
+@pytest.mark.parametrize(("kind", "expected"), [
+    ("validation", "use case refused: form=essai error=ValidationFailed fields=email,siret"),
+    ("stale", "use case refused: form=essai error=StaleEdit"),
+])
+def test_submit_refused_logs_one_line_with_the_error_not_the_values(caplog, kind, expected):
+    caplog.set_level(logging.INFO, logger="ui.forms")
+    at = AppTest.from_function(_refusing_script, args=(kind,), default_timeout=30).run()
+    assert at.error  # the refusal is shown
+    lines = [r.getMessage() for r in caplog.records if r.name == "ui.forms"]
+    assert lines == [expected] and "secret@exemple.fr" not in caplog.text
