@@ -9,13 +9,14 @@ from contextlib import asynccontextmanager
 import streamlit as st
 import uvicorn.config
 from starlette.middleware import Middleware
+from streamlit.runtime.pages_manager import PagesManager
 
 from core.errors import ValidationFailed
 from core.logs import InvalidLogLevel, configure_logging
 from core.startup import StartupError, prepare
 from routes.auth import ROUTES
 from routes.pages import UnknownPageMiddleware
-from routes.web import ClientAddressMiddleware
+from routes.web import ClientAddressMiddleware, NoFramingMiddleware
 
 # uvicorn (which `streamlit run` runs too) trusts X-Forwarded-For from any loopback peer by
 # default and rewrites the client address before the app sees it: a local client could pick
@@ -23,6 +24,12 @@ from routes.web import ClientAddressMiddleware
 # imported (FORWARDED_ALLOW_IPS set here would come too late), so switch that rewriting off
 # whatever the launch path; ClientAddressMiddleware applies OPENMAP_BEHIND_PROXY instead.
 uvicorn.config.ProxyHeadersMiddleware = lambda app, **_options: app
+
+# The app declares its pages with st.navigation. Because a pages/ folder sits beside the
+# script, Streamlit runs the first session of each process as an old-style folder app, whose
+# navigation knows no sub-path: the first visitor of /comptes got an English « Page not
+# found » (st.navigation sets this same flag once it has run).
+PagesManager.uses_pages_directory = False
 
 
 @asynccontextmanager
@@ -46,6 +53,6 @@ def show_french_error(_error: Exception) -> bool:
 
 ROUTE_PATHS = frozenset(route.path.strip("/").split("/")[0] for route in ROUTES)
 app = st.App("streamlit_app.py", routes=ROUTES,
-             middleware=[Middleware(ClientAddressMiddleware),
+             middleware=[Middleware(ClientAddressMiddleware), Middleware(NoFramingMiddleware),
                          Middleware(UnknownPageMiddleware, other_paths=ROUTE_PATHS)],
              lifespan=lifespan, on_script_error=show_french_error)

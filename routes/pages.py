@@ -3,6 +3,9 @@ introuvable », never Streamlit's English « Page not found » dialog."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import streamlit
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -10,8 +13,12 @@ from routes.web import page
 from ui.navigation import PAGES
 
 # Paths Streamlit serves itself (its API under /_stcore, media, components, static files,
-# auth): what starts with one of these, or has a dot (/favicon.png), goes through untouched.
+# auth): what starts with one of these, or names one of its files at the root
+# (/favicon.png, /manifest.json), goes through untouched.
 STREAMLIT_ROOTS = frozenset({"media", "component", "static", "app", "auth", "oauth2callback"})
+STREAMLIT_FILES = frozenset(
+    f.name for f in (Path(streamlit.__file__).parent / "static").iterdir() if f.is_file() and f.name != "index.html"
+)
 
 
 class UnknownPageMiddleware:
@@ -32,7 +39,7 @@ class UnknownPageMiddleware:
 
     def _unknown(self, path: str) -> bool:
         name = path.strip("/")
-        if not name or "." in path:
+        if not name or name in STREAMLIT_FILES:
             return False
         root = name.split("/", 1)[0]
         if root.startswith("_") or root in self.passed:

@@ -58,6 +58,27 @@ class ClientAddressMiddleware:
         await self.app(scope, receive, send)
 
 
+class NoFramingMiddleware:
+    """Forbid other sites to frame any page (clickjacking): Streamlit sends no such header.
+    The app's own pages say it in their Content-Security-Policy already."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-frame-options"]
+                message = {**message, "headers": [*headers, (b"x-frame-options", b"DENY")]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)
+
+
 def _peer_in(scope: Scope, networks: tuple[Network, ...]) -> bool:
     try:
         peer = ipaddress.ip_address(scope["client"][0])

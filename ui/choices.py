@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Hashable, Mapping, Sequence
 
 import streamlit as st
@@ -14,10 +15,21 @@ def sticky_selectbox(label: str, available: Sequence[Hashable], *, key: str, lab
     another option silently, and the button below would act on that one; here the page
     still sees the user's choice and can say what became of it.
 
-    `labels` names every id that may have been chosen, available or not.
+    `labels` names every id that may have been chosen, available or not. The chosen id is
+    kept in `st.session_state[key]` (set it before the call to choose for the user). The
+    browser holds a choice by its label: when labels change (a call renamed or closed), the
+    box is drawn anew on the same id, so it shows the new label and the stale one can never
+    land on the default option.
     """
     chosen = st.session_state.get(key)
     choices = list(available)
     if chosen is not None and chosen not in choices and chosen in labels:
         choices.append(chosen)
-    return st.selectbox(label, choices, key=key, format_func=lambda i: labels.get(i, str(i)), **options)
+    shown = [labels.get(i, str(i)) for i in choices]
+    widget = f"{key}:{hashlib.sha1(chr(31).join(shown).encode()).hexdigest()[:10]}"
+    default = options.pop("index", 0)
+    index = choices.index(chosen) if chosen in choices else default
+    value = st.selectbox(label, choices, index=index, key=widget, format_func=lambda i: labels.get(i, str(i)),
+                         **options)
+    st.session_state[key] = value
+    return value

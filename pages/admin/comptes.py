@@ -9,6 +9,7 @@ from core.permissions import ROLE_LABELS, Action, can, invitable_roles
 from db.engine import read_only, unit_of_work
 from db.models import Role
 from ui import forms
+from ui.choices import sticky_selectbox
 from ui.format import when
 from ui.session import require_actor
 from ui.tables import show_table
@@ -24,6 +25,9 @@ with read_only() as session:
     rows = accounts.list_accounts(session, actor=actor)
     network_rows = networks.list_networks(session, actor=actor, active_only=True)
 network_names = {n.id: n.name for n in network_rows}
+# Choices are keyed by account id: an account added meanwhile by a colleague must not move
+# the choice, or the buttons below would act on someone else.
+account_labels = {r.id: f"{r.full_name} — {r.email}" for r in rows}
 
 # ------------------------------------------------------------------ invitation
 st.subheader("Inviter une personne")
@@ -43,7 +47,8 @@ with st.form(INVITE, clear_on_submit=False, enter_to_submit=False):
     role = st.selectbox("Rôle", roles, format_func=lambda r: ROLE_LABELS[r],
                         index=roles.index(Role.RESEAU) if Role.RESEAU in roles else 0)
     network_id = st.selectbox("Réseau (pour un référent réseau)", list(network_names), index=None,
-                              format_func=network_names.get, placeholder="Choisir un réseau")
+                              format_func=network_names.get, placeholder="Choisir un réseau",
+                              key="invited_network")  # keyed: a network created meanwhile keeps the choice
     forms.field_error(INVITE, "network_id")
     invited = st.form_submit_button("Créer l'invitation", type="primary")
 
@@ -87,9 +92,9 @@ pending = {r.id: r for r in rows if r.pending and r.active and r.role in roles}
 if pending:
     st.subheader("Invitations en attente")
     forms.form_error(RESEND)
-    chosen_pending = st.selectbox("Invitation en attente", list(pending),
-                                  format_func=lambda i: f"{pending[i].full_name} — {pending[i].email}")
-    # Keyed by account: if the list changes before the click lands, no other account gets the link.
+    chosen_pending = sticky_selectbox("Invitation en attente", list(pending), key="pending_invitation",
+                                      labels=account_labels)
+    # Keyed by account: if the choice changes before the click lands, no other account gets the link.
     if st.button("Renvoyer le lien d'invitation", icon=":material/forward_to_inbox:", key=f"resend:{chosen_pending}"):
         def resend():
             with unit_of_work() as session:
@@ -104,13 +109,13 @@ if pending:
 if can(actor, Action.MANAGE_ACCOUNTS) and rows:
     st.subheader("Modifier un compte")
     by_id = {r.id: r for r in rows}
-    chosen = st.selectbox("Compte", list(by_id), format_func=lambda i: f"{by_id[i].full_name} — {by_id[i].email}")
+    chosen = sticky_selectbox("Compte", list(by_id), key="edited_account", labels=account_labels)
     account = by_id[chosen]
     version = forms.opened_version(f"user:{account.id}", account.version)
     done = st.session_state.pop("account_saved", None)
     if done:
         st.success(done)
-    with st.form(EDIT, enter_to_submit=False):
+    with st.form(f"{EDIT}:{account.id}", enter_to_submit=False):
         forms.form_error(EDIT)
         all_roles = list(Role)
         new_role = st.selectbox("Rôle", all_roles, index=all_roles.index(account.role),
@@ -118,7 +123,7 @@ if can(actor, Action.MANAGE_ACCOUNTS) and rows:
         ids = list(network_names)
         new_network = st.selectbox(
             "Réseau", ids, index=ids.index(account.network_id) if account.network_id in ids else None,
-            format_func=network_names.get, placeholder="Aucun",
+            format_func=network_names.get, placeholder="Aucun", key=f"account_network:{account.id}",
         )
         forms.field_error(EDIT, "network_id")
         new_active = st.checkbox("Compte actif", value=account.active,

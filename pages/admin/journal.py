@@ -16,7 +16,7 @@ st.title("Journal d'audit")
 columns = st.columns([2, 2, 1, 1])
 text = columns[0].text_input("Rechercher (personne, adresse IP, structure, SIRET, détail)")
 actions = columns[1].multiselect("Actions", list(ACTION_LABELS), format_func=ACTION_LABELS.get,
-                                 placeholder="Toutes")
+                                 placeholder="Toutes", select_all=False)
 since = columns[2].date_input("Du", value=None, format="DD/MM/YYYY")
 until = columns[3].date_input("Au", value=None, format="DD/MM/YYYY")
 

@@ -7,6 +7,7 @@ from core import networks
 from core.networks import NetworkData
 from db.engine import read_only, unit_of_work
 from ui import forms
+from ui.choices import sticky_selectbox
 from ui.session import require_actor
 from ui.tables import show_table
 
@@ -67,9 +68,11 @@ with edit_tab:
         st.info("Aucun réseau pour le moment.")
     else:
         by_id = {r.id: r for r in rows}
-        chosen = st.selectbox("Réseau à modifier", list(by_id), format_func=lambda i: by_id[i].name)
+        # Keyed by id: a network created meanwhile by a colleague must not move the choice.
+        chosen = sticky_selectbox("Réseau à modifier", list(by_id), key="edited_network",
+                                  labels={r.id: r.name for r in rows})
         version = forms.opened_version(f"network:{chosen}", by_id[chosen].version)
-        with st.form(EDIT, enter_to_submit=False):
+        with st.form(f"{EDIT}:{chosen}", enter_to_submit=False):
             forms.form_error(EDIT)
             data = network_fields(EDIT, by_id[chosen])
             saved = st.form_submit_button("Enregistrer", type="primary")

@@ -14,14 +14,14 @@ LIMIT = 500
 # Least widths (px), about 900 in all: the table fits beside the sidebar at 1,400 px, and
 # with width="stretch" Streamlit shares out any extra room between the columns.
 COLUMNS = {
-    "Structure": st.column_config.TextColumn(width=220),
-    "Type": st.column_config.TextColumn(width=55, help="EI, ACI, EA… (le détail de la structure donne le libellé)"),
-    "Dépt": st.column_config.TextColumn(width=50),
-    "Ville": st.column_config.TextColumn(width=115),
+    "Structure": st.column_config.TextColumn(width=200),
+    "Type": st.column_config.TextColumn(width=50, help="EI, ACI, EA… (le détail de la structure donne le libellé)"),
+    "Dépt": st.column_config.TextColumn(width=45),
+    "Ville": st.column_config.TextColumn(width=105),
     "SIRET": st.column_config.TextColumn(width=120),
     "Candidatures": st.column_config.NumberColumn(width=95, format="%d", help="Déposées, toutes rencontres"),
     "A déjà présenté": st.column_config.CheckboxColumn(width=110),
-    "Secteurs": st.column_config.ListColumn(width=130),
+    "Secteurs": st.column_config.ListColumn(width=170),
 }
 HISTORY_COLUMNS = {
     "Rencontre": st.column_config.NumberColumn(format="n° %d", width=90),

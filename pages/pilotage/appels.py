@@ -13,6 +13,7 @@ from core.reference import ILE_DE_FRANCE, STRUCTURE_KINDS, kind_label
 from db.engine import read_only, unit_of_work
 from db.models import CallState
 from ui import forms
+from ui.choices import sticky_selectbox
 from ui.format import when
 from ui.session import require_actor, still_signed_in
 from ui.tables import show_table
@@ -56,9 +57,10 @@ by_edition = {e.id: e for e in editions}
 # meanwhile (unkeyed, the widget would start again on the first item and the forms
 # below would act on it).
 apply_next_choice("chosen_edition")
-edition_id = st.selectbox("Rencontre", [NEW, *by_edition], index=1 if editions else 0, key="chosen_edition",
-                          format_func=lambda i: "➕ Nouvelle rencontre" if i == NEW else
-                          f"n° {by_edition[i].number} — {by_edition[i].title} ({format_date(by_edition[i].event_date)})")
+edition_labels = {NEW: "➕ Nouvelle rencontre", **{
+    i: f"n° {e.number} — {e.title} ({format_date(e.event_date)})" for i, e in by_edition.items()}}
+edition_id = sticky_selectbox("Rencontre", [NEW, *by_edition], index=1 if editions else 0, key="chosen_edition",
+                              labels=edition_labels)
 edition = by_edition.get(edition_id)
 edition_version = forms.opened_version(f"edition:{edition_id}", edition.version if edition else None)
 
@@ -113,9 +115,10 @@ if edition is None:
 st.header(f"Appels de la rencontre n° {edition.number}")
 edition_calls = {c.id: c for c in summaries if c.edition_id == edition.id}
 apply_next_choice(f"chosen_call:{edition.id}")
-call_id = st.selectbox("Appel", [NEW, *edition_calls], index=1 if edition_calls else 0, key=f"chosen_call:{edition.id}",
-                       format_func=lambda i: "➕ Nouvel appel" if i == NEW else
-                       f"{edition_calls[i].theme_title} — {calls.STATE_LABELS[edition_calls[i].phase(utcnow())]}")
+call_labels = {NEW: "➕ Nouvel appel", **{
+    i: f"{c.theme_title} — {calls.STATE_LABELS[c.phase(utcnow())]}" for i, c in edition_calls.items()}}
+call_id = sticky_selectbox("Appel", [NEW, *edition_calls], index=1 if edition_calls else 0,
+                           key=f"chosen_call:{edition.id}", labels=call_labels)
 detail = None
 if call_id != NEW:
     with read_only() as session:
@@ -216,7 +219,9 @@ with st.expander("Nouvel appel" if detail is None else "Modifier l'appel",
         invited = st.multiselect("Réseaux invités", list(network_names),
                                  default=[i for i in current.invited_network_ids if i in network_names],
                                  format_func=network_names.get, placeholder="Choisir…", select_all=False,
-                                 help="Au moins un réseau pour ouvrir l'appel.")
+                                 help="Au moins un réseau pour ouvrir l'appel.",
+                                 # Keyed: a network created meanwhile must not reset the lead's choice.
+                                 key=f"invited:{edition.id}:{call_id}")
         forms.field_error(CALL, "invited_networks")
         st.markdown("**Critères d'évaluation \\*** (poids de 1 à 10)")
         # Weights given as floats: on an integer column Streamlit would truncate 2.7 to 2 unseen;

@@ -11,9 +11,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.conftest import unavailable
@@ -136,3 +138,36 @@ def server_db(server):
     finally:
         db_engine._engine, db_engine._sessions = previous
         engine.dispose()
+
+
+@contextmanager
+def running_server(workdir: Path, **env: str):
+    """A `streamlit run server.py` of its own (own port, own SQLite file); yields
+    (base URL, database file) once /sante answers."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    database = workdir / "server.sqlite3"
+    env = server_env(DATABASE_URL=f"sqlite:///{database}", OPENMAP_ADMIN_EMAIL=ADMIN_EMAIL,
+                     OPENMAP_ADMIN_PASSWORD=ADMIN_PASSWORD, OPENMAP_BASE_URL=base_url, **env)
+    subprocess.run([sys.executable, "manage.py", "migrate"], cwd=ROOT, env=env, check=True,
+                   capture_output=True, timeout=60)
+    log = workdir / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(streamlit_command(port), cwd=ROOT, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"the server stopped (exit {process.returncode}):\n{log.read_text()}")
+            try:
+                if httpx.get(f"{base_url}/sante", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"/sante did not answer 200 within {START_TIMEOUT} s:\n{log.read_text()}")
+            time.sleep(0.25)
+        yield base_url, database
+    finally:
+        stop(process)

@@ -6,62 +6,16 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import subprocess
-import sys
-import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.conftest import (
-    ADMIN_EMAIL,
-    ADMIN_PASSWORD,
-    ROOT,
-    START_TIMEOUT,
-    free_port,
-    server_env,
-    stop,
-    streamlit_command,
-)
+from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, running_server
 
 pytestmark = pytest.mark.e2e
 
 LOCKED = "Trop de tentatives de connexion infructueuses"
-
-
-@contextmanager
-def running_server(workdir: Path, **env: str):
-    """A `streamlit run server.py` of its own (own port, own SQLite file); yields
-    (base URL, database file) once /sante answers."""
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    database = workdir / "address.sqlite3"
-    env = server_env(DATABASE_URL=f"sqlite:///{database}", OPENMAP_ADMIN_EMAIL=ADMIN_EMAIL,
-                     OPENMAP_ADMIN_PASSWORD=ADMIN_PASSWORD, OPENMAP_BASE_URL=base_url, **env)
-    subprocess.run([sys.executable, "manage.py", "migrate"], cwd=ROOT, env=env, check=True,
-                   capture_output=True, timeout=60)
-    log = workdir / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(streamlit_command(port), cwd=ROOT, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the server stopped (exit {process.returncode}):\n{log.read_text()}")
-            try:
-                if httpx.get(f"{base_url}/sante", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"/sante did not answer 200 within {START_TIMEOUT} s:\n{log.read_text()}")
-            time.sleep(0.25)
-        yield base_url, database
-    finally:
-        stop(process)
 
 
 def sign_in(client: httpx.Client, password: str, forwarded_for: str) -> httpx.Response:

@@ -9,6 +9,7 @@ import urllib.request
 import pytest
 
 from db.models import Role
+from tests.e2e.conftest import running_server
 from tests.e2e.test_candidacy_form import sign_in
 from tests.e2e.test_sign_in_flow import TIMEOUT_MS, settled
 from tests.factories import PASSWORD, make_network, make_user
@@ -86,3 +87,33 @@ def test_unknown_path_gets_the_french_not_found_page(browser, server, path):
         no_english_dialog(page)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("path", ["/comptes", "/accueil"])
+def test_first_visitor_after_the_server_starts_gets_no_english_dialog(browser, tmp_path, path):
+    # Streamlit runs the first session of a process as an old-style app when a pages/
+    # folder exists: that run alone answered any sub-path with « Page not found ».
+    with running_server(tmp_path) as (base_url, _database):
+        context = browser.new_context(locale="fr-FR")
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        try:
+            page.goto(f"{base_url}{path}")
+            settled(page, "Page non disponible" if path == "/comptes" else "🤝 OpenMap candidatures")
+            no_english_dialog(page)
+        finally:
+            context.close()
+
+
+@pytest.mark.parametrize("path", ["/pilotage.html", "/x.y", "/comptes.py", "/static.css"])
+def test_path_with_a_dot_that_is_no_file_gets_the_french_not_found_page(server, path):
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(f"{server.base_url}{path}", timeout=10)
+    assert answer.value.code == 404
+    assert "Page introuvable" in answer.value.read().decode("utf-8")
+
+
+@pytest.mark.parametrize(("path", "kind"), [("/favicon.png", "image/png"), ("/manifest.json", "json")])
+def test_streamlit_files_at_the_root_are_still_served(server, path, kind):
+    with urllib.request.urlopen(f"{server.base_url}{path}", timeout=10) as answer:
+        assert answer.status == 200 and kind in answer.headers["Content-Type"]

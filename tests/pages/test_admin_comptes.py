@@ -243,3 +243,36 @@ def test_comptes_without_pending_invitation_has_no_resend_section(as_role):
     at = open_app(as_role(Role.ADMIN), PAGE)
     assert "Invitations en attente" not in texts(at.subheader)
     assert not [b for b in at.button if b.label == "Renvoyer le lien d'invitation"]
+
+
+def test_comptes_chosen_account_stays_when_another_admin_adds_one_meanwhile(as_role):
+    admin = as_role(Role.ADMIN)
+    reviewer = as_role(Role.EVALUATEUR)
+    at = open_app(admin, PAGE)
+    by_label(at.selectbox, "Compte").set_value(reviewer.user_id).run()
+    by_label(at.form[1].checkbox, "Compte actif").uncheck()
+    as_role(Role.PILOTE, email="aaa.premier@exemple.fr")  # another admin adds an account, sorted first
+    at = by_label(at.form[1].button, "Enregistrer").click().run()
+    no_exception(at)
+    assert by_label(at.selectbox, "Compte").value == reviewer.user_id
+    assert texts(at.success) == [f"Compte de {escape_md(reviewer.email)} enregistré."]
+    with read_only() as session:
+        assert session.get(User, reviewer.user_id).active is False
+        assert session.scalar(select(User.active).where(User.email == "aaa.premier@exemple.fr")) is True
+        assert session.get(User, admin.user_id).active is True
+
+
+def test_comptes_chosen_invitation_stays_when_another_one_is_added_meanwhile(as_role):
+    admin = as_role(Role.ADMIN)
+    at = open_app(admin, PAGE)
+    at = invite(at, name="Zoé Zeller", email="zoe@exemple.fr", role=Role.EVALUATEUR)
+    at = invite(at, name="Yves Young", email="yves@exemple.fr", role=Role.EVALUATEUR)
+    with read_only() as session:
+        zoe = session.scalar(select(User.id).where(User.email == "zoe@exemple.fr"))
+    by_label(at.selectbox, "Invitation en attente").set_value(zoe).run()
+    with unit_of_work() as session:  # another admin invites someone listed before Zoé
+        accounts.invite(session, actor=admin, email="abel@exemple.fr", full_name="Abel Abadie", role=Role.EVALUATEUR)
+    at = by_label(at.button, "Renvoyer le lien d'invitation").click().run()
+    no_exception(at)
+    assert by_label(at.selectbox, "Invitation en attente").value == zoe
+    assert any(escape_md("zoe@exemple.fr") in s for s in texts(at.success))

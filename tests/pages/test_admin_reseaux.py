@@ -113,3 +113,18 @@ def test_reseaux_edit_saved_meanwhile_by_a_colleague_is_refused_as_stale(as_role
     with read_only() as session:
         row = session.get(Network, network)
         assert (row.contact_email, row.website, row.version) == ("collegue@nord.fr", None, 2)
+
+
+def test_reseaux_chosen_network_stays_when_a_colleague_creates_one_meanwhile(as_role):
+    make_network("Réseau Nord")
+    south = make_network("Réseau Sud")
+    at = open_app(as_role(Role.ADMIN), PAGE)
+    by_label(at.tabs[1].selectbox, "Réseau à modifier").set_value(south).run()
+    by_label(at.tabs[1].checkbox, "Réseau actif").uncheck()
+    first = make_network("Réseau Alpha")  # a colleague creates a network listed first
+    at = by_label(at.tabs[1].button, "Enregistrer").click().run()
+    no_exception(at)
+    assert by_label(at.tabs[1].selectbox, "Réseau à modifier").value == south
+    with read_only() as session:
+        assert session.get(Network, south).active is False
+        assert session.get(Network, first).active is True

@@ -436,3 +436,15 @@ def test_appels_chosen_edition_stays_when_another_lead_adds_one_meanwhile(lead):
 def test_appels_multiselects_offer_no_english_select_all(lead):
     at = open_call_page(lead, (make_network("Urtie"),))
     assert len(at.multiselect) == 3 and all(m.proto.select_all == 0 for m in at.multiselect)
+
+
+def test_appels_invited_networks_chosen_stay_when_a_network_is_created_meanwhile(lead):
+    urtie, grafie = make_network("Urtie"), make_network("GRAFIE")
+    at = open_call_page(lead, (urtie, grafie))
+    by_label(call_form(at).multiselect, "Réseaux invités").unselect(grafie)
+    make_network("Alpha Réseau")  # an administrator creates a network while the lead edits
+    at = by_label(call_form(at).button, "Enregistrer l'appel").click().run()
+    no_exception(at)
+    assert not at.error
+    with read_only() as session:
+        assert [n.id for n in session.scalars(select(Call)).one().invited_networks] == [urtie]
