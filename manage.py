@@ -20,7 +20,7 @@ def cmd_migrate(_args) -> int:
 
 
 def cmd_create_admin(args) -> int:
-    from core.accounts import ensure_admin
+    from core.accounts.administration import ensure_admin
 
     password = args.password or getpass.getpass("Mot de passe : ")
     with unit_of_work() as session:

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from stdnum import luhn
 from stdnum.fr import siret as stdnum_siret
 
-from core.accounts import hash_password
+from core.accounts.passwords import hash_password
 from core.clock import paris_to_utc, to_paris, utcnow
 from core.departements import departement_of_postcode
 from core.permissions import ROLE_LABELS

@@ -5,8 +5,10 @@ from __future__ import annotations
 import itertools
 from datetime import date, datetime, time, timedelta, timezone
 
-from core.accounts import actor_of, hash_password, new_token
-from core.candidacy_form import CandidacyForm
+from core.accounts.passwords import hash_password
+from core.accounts.sessions import actor_of
+from core.accounts.tokens import new_token
+from core.candidacies.form import CandidacyForm
 from core.permissions import Actor
 from db.engine import unit_of_work
 from db.models import (

@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from core import calls, dashboard
+from core import dashboard
+from core.calls import listing
 from core.clock import utcnow
 from db.engine import read_only
 from ui.calls import calls_table
@@ -32,7 +33,7 @@ actor = require_actor()
 st.title("Tableau de bord")
 now = utcnow()
 with read_only() as session:
-    rows = calls.list_calls(session, actor=actor)
+    rows = listing.list_calls(session, actor=actor)
     current = [c for c in rows if c.phase(now) in ("open", "upcoming")]
     figures = dashboard.breakdowns(session, actor=actor, call_ids=[c.id for c in current])
 

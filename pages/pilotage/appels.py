@@ -5,8 +5,10 @@ from datetime import time, timedelta
 import pandas as pd
 import streamlit as st
 
-from core import calls, networks
-from core.calls import DEFAULT_CRITERIA, CallData, EditionData
+from core.accounts import networks
+from core.calls import calls, editions, listing
+from core.calls.calls import DEFAULT_CRITERIA, CallData
+from core.calls.editions import EditionData
 from core.clock import format_date, format_time, to_paris, utcnow
 from core.departements import DEPARTEMENTS
 from core.reference import ILE_DE_FRANCE, STRUCTURE_KINDS, kind_label
@@ -48,15 +50,15 @@ if notice:
     st.success(notice)
 
 with read_only() as session:
-    editions = calls.list_editions(session, actor=actor)
-    summaries = calls.list_calls(session, actor=actor)
+    edition_rows = editions.list_editions(session, actor=actor)
+    summaries = listing.list_calls(session, actor=actor)
     network_rows = networks.list_networks(session, actor=actor, active_only=True)
-by_edition = {e.id: e for e in editions}
+by_edition = {e.id: e for e in edition_rows}
 # Keyed choices keep what the user picked when another lead adds an edition or a call
 # meanwhile (unkeyed, the widget would start again on the first item and the forms
 # below would act on it).
 apply_next_choice("chosen_edition")
-edition_id = st.selectbox("Rencontre", [NEW, *by_edition], index=1 if editions else 0, key="chosen_edition",
+edition_id = st.selectbox("Rencontre", [NEW, *by_edition], index=1 if edition_rows else 0, key="chosen_edition",
                           format_func=lambda i: "➕ Nouvelle rencontre" if i == NEW else
                           f"n° {by_edition[i].number} — {by_edition[i].title} ({format_date(by_edition[i].event_date)})")
 edition = by_edition.get(edition_id)
@@ -66,8 +68,9 @@ edition_version = forms.opened_version(f"edition:{edition_id}", edition.version 
 forms.form_error(EDITION)
 with st.expander("Nouvelle rencontre" if edition is None else "Modifier la rencontre",
                  expanded=edition is None or bool(forms.errors(EDITION))):
-    current = edition.data if edition else EditionData(number=(editions[0].number + 1) if editions else 1, title="",
-                                                       event_date=None, start_time=time(9), end_time=time(12, 30))
+    next_number = edition_rows[0].number + 1 if edition_rows else 1
+    current = edition.data if edition else EditionData(number=next_number, title="", event_date=None,
+                                                       start_time=time(9), end_time=time(12, 30))
     with st.form(f"{EDITION}:{edition_id}", enter_to_submit=False):
         cols = st.columns([1, 3])
         with cols[0]:
@@ -101,8 +104,9 @@ with st.expander("Nouvelle rencontre" if edition is None else "Modifier la renco
 
         def store_edition():
             with unit_of_work() as session:
-                return calls.save_edition(session, actor=actor, data=data, edition_id=edition.id if edition else None,
-                                          expected_version=edition_version)
+                return editions.save_edition(session, actor=actor, data=data,
+                                             edition_id=edition.id if edition else None,
+                                             expected_version=edition_version)
         choose_next("chosen_edition", forms.submit(EDITION, store_edition, record=f"edition:{edition_id}"))
         st.session_state["calls_notice"] = "Rencontre enregistrée."
         st.rerun()
@@ -115,13 +119,13 @@ edition_calls = {c.id: c for c in summaries if c.edition_id == edition.id}
 apply_next_choice(f"chosen_call:{edition.id}")
 call_id = st.selectbox("Appel", [NEW, *edition_calls], index=1 if edition_calls else 0, key=f"chosen_call:{edition.id}",
                        format_func=lambda i: "➕ Nouvel appel" if i == NEW else
-                       f"{edition_calls[i].theme_title} — {calls.STATE_LABELS[edition_calls[i].phase(utcnow())]}")
+                       f"{edition_calls[i].theme_title} — {listing.STATE_LABELS[edition_calls[i].phase(utcnow())]}")
 detail = None
 if call_id != NEW:
     with read_only() as session:
         detail = calls.call_detail(session, actor=actor, call_id=call_id)
     phase = edition_calls[call_id].phase(utcnow())
-    st.markdown(f"**{calls.STATE_LABELS[phase]}** — ouverture {when(detail.opens_at)}, clôture {when(detail.closes_at)}")
+    st.markdown(f"**{listing.STATE_LABELS[phase]}** — ouverture {when(detail.opens_at)}, clôture {when(detail.closes_at)}")
     st.subheader("Candidatures par réseau")
 
     @st.fragment(run_every="30s")
@@ -131,7 +135,7 @@ if call_id != NEW:
             st.warning("Votre session a expiré ou a changé : rechargez la page.")
             return
         with read_only() as session:
-            counts = calls.submission_counts(session, actor=actor, call_id=call_id)
+            counts = listing.submission_counts(session, actor=actor, call_id=call_id)
         show_table(pd.DataFrame({
             "Réseau": pd.Series([c.network_name for c in counts], dtype="string"),
             "Brouillons": pd.Series([c.drafts for c in counts], dtype="Int64"),

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from stdnum import luhn
 
-from core import audit, candidacies
+from core import audit
 from core.audit import AuditFilter
+from core.candidacies import saving
 from core.errors import NotAllowed
 from db.engine import read_only, unit_of_work
 from db.models import Role
@@ -204,8 +205,8 @@ def candidacy_rows(db):
     referent = make_user(Role.RESEAU, network_id=network)
     call = make_call(networks=(network,))
     with unit_of_work() as session:
-        bati = candidacies.save(session, actor=referent, call_id=call, form=complete_form(), submit=False)
-        ecole = candidacies.save(session, actor=referent, call_id=call, submit=True, form=complete_form(
+        bati = saving.save(session, actor=referent, call_id=call, form=complete_form(), submit=False)
+        ecole = saving.save(session, actor=referent, call_id=call, submit=True, form=complete_form(
             siret="44306184100047", name="École du Numérique Solidaire", website="www.ecole.exemple.fr"))
     add(at=utc(2030, 3, 1, 9), actor_label="autre@exemple.fr")
     return {"bati": bati, "ecole": ecole}
@@ -243,8 +244,8 @@ def test_list_entries_runs_one_query_whatever_the_number_of_rows(db, admin):
     def propose(count: int, start: int) -> None:
         with unit_of_work() as session:
             for i in range(start, start + count):
-                candidacies.save(session, actor=referent, call_id=call, submit=False,
-                                 form=complete_form(siret=valid_siret(i), name=f"Structure {i}"))
+                saving.save(session, actor=referent, call_id=call, submit=False,
+                            form=complete_form(siret=valid_siret(i), name=f"Structure {i}"))
 
     def search() -> None:
         with read_only() as session:

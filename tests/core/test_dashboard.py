@@ -2,7 +2,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from core import candidacies, dashboard
+from core import dashboard
+from core.candidacies import saving
 from core.errors import NotAllowed
 from db.engine import read_only, unit_of_work
 from db.models import Role
@@ -15,9 +16,9 @@ def test_call_breakdown_counts_submitted_by_kind_and_departement(db):
     referent = make_user(Role.RESEAU, network_id=network)
     now = datetime.now(timezone.utc)
     with unit_of_work() as session:
-        candidacies.save(session, actor=referent, call_id=call_id, form=complete_form(), submit=True, now=now)
-        candidacies.save(session, actor=referent, call_id=call_id, submit=False, now=now,
-                         form=complete_form(siret="35600000009075", kind="ESAT", postcode="77000", departement="77"))
+        saving.save(session, actor=referent, call_id=call_id, form=complete_form(), submit=True, now=now)
+        saving.save(session, actor=referent, call_id=call_id, submit=False, now=now,
+                    form=complete_form(siret="35600000009075", kind="ESAT", postcode="77000", departement="77"))
     with read_only() as session:
         figures = dashboard.breakdowns(session, actor=make_user(Role.PILOTE), call_ids=[call_id])[call_id]
     assert (figures.submitted, figures.drafts) == (1, 1)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from stdnum.fr import siret
 
-from core.accounts import sign_in
+from core.accounts.signin import sign_in
 from core.clock import utcnow
 from core.demo import DEMO_PASSWORD, database_is_empty, seed_demo
 from core.reference import ILE_DE_FRANCE, SECTORS, STRUCTURE_KINDS

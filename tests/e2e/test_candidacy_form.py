@@ -179,15 +179,15 @@ def test_referent_corrects_siret_and_email_next_to_their_fields_and_submits(brow
 def test_known_siret_fills_the_structure_in_the_browser_but_not_the_contact(browser, server, server_db):
     from playwright.sync_api import expect
 
-    from core import candidacies
+    from core.candidacies import saving
     from tests.pages.test_reseau_candidature import complete_form, siret_for
 
     neighbour = make_network("Réseau voisin e2e")
     neighbour_call = make_call(make_edition(), networks=(neighbour,))
     with unit_of_work() as session:
-        candidacies.save(session, actor=make_user(Role.RESEAU, network_id=neighbour), call_id=neighbour_call,
-                         submit=True, form=complete_form(siret=siret_for(931), name="Les Jardins du Voisin",
-                                                         city="Pantin", postcode="93500", departement="93"))
+        saving.save(session, actor=make_user(Role.RESEAU, network_id=neighbour), call_id=neighbour_call,
+                    submit=True, form=complete_form(siret=siret_for(931), name="Les Jardins du Voisin",
+                                                    city="Pantin", postcode="93500", departement="93"))
     network = make_network("Réseau pré-rempli e2e")
     make_call(make_edition(), networks=(network,))
     actor = make_user(Role.RESEAU, network_id=network, email="referent.prerempli@exemple.fr")

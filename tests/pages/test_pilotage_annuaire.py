@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import update
 
-from core import candidacies
+from core.candidacies import saving
 from db.engine import unit_of_work
 from db.models import Candidacy, Deliberation, Role
 from tests.factories import make_call, make_edition, make_network, make_user
@@ -25,8 +25,8 @@ SEARCH = "Rechercher (nom, SIRET, ville)"
 
 def propose(actor, call_id: int, n: int, **changes) -> int:
     with unit_of_work() as session:
-        return candidacies.save(session, actor=actor, call_id=call_id, submit=True,
-                                form=complete_form(siret=siret_for(n), **changes))
+        return saving.save(session, actor=actor, call_id=call_id, submit=True,
+                           form=complete_form(siret=siret_for(n), **changes))
 
 
 @pytest.fixture

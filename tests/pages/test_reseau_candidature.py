@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 from stdnum import luhn
 
-from core import candidacies
-from core.candidacy_form import CandidacyForm
+from core.candidacies import saving
+from core.candidacies.form import CandidacyForm
 from core.clock import format_datetime
 from core.errors import DeadlinePassed
 from db.engine import read_only, unit_of_work
@@ -93,7 +93,7 @@ def open_form(actor, **params):
 
 def save_through_core(actor, call_id, form, *, submit=True, **kwargs) -> int:
     with unit_of_work() as session:
-        return candidacies.save(session, actor=actor, call_id=call_id, form=form, submit=submit, **kwargs)
+        return saving.save(session, actor=actor, call_id=call_id, form=form, submit=submit, **kwargs)
 
 
 def fill(at, *, siret=SIRET, **changes):

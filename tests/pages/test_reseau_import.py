@@ -6,13 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import tomllib
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
 
-from datetime import datetime, timedelta, timezone
-
-from core import calls, spreadsheet
+from core.calls import calls
+from core.imports import template
 from core.settings import settings
 from db.engine import read_only, unit_of_work
 from db.models import Call, Candidacy, OutboxMessage, Role, Submission
@@ -26,12 +26,12 @@ UPLOAD = "Fichier à importer (CSV ou XLSX, {} Mo au plus)"
 
 
 def template_header() -> list[str]:
-    first_line = spreadsheet.template_csv().decode("utf-8-sig").splitlines()[0]
+    first_line = template.template_csv().decode("utf-8-sig").splitlines()[0]
     return next(csv.reader([first_line], delimiter=";"))
 
 
 def example_row() -> dict[str, str]:
-    header, example = list(csv.reader(io.StringIO(spreadsheet.template_csv().decode("utf-8-sig")), delimiter=";"))
+    header, example = list(csv.reader(io.StringIO(template.template_csv().decode("utf-8-sig")), delimiter=";"))
     return dict(zip(header, example))
 
 
@@ -196,9 +196,9 @@ def test_import_wrong_file_type_shows_a_french_message_and_no_traceback(referent
 
 
 def test_import_the_excel_template_as_downloaded_imports_nothing(referent):
-    # its example row is recognised and skipped (core.importing reports it in `skipped`)
+    # its example row is recognised and skipped (core.imports.plan reports it in `skipped`)
     at = open_app(referent, PAGE)
-    uploader(at).set_value(("modele-candidatures.xlsx", spreadsheet.template_xlsx(),
+    uploader(at).set_value(("modele-candidatures.xlsx", template.template_xlsx(),
                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
     at.run()
     no_exception(at)

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from core import candidacies, structures
-from core.candidacy_form import CandidacyForm
+from core.candidacies import directory, saving
+from core.candidacies.form import CandidacyForm
 from core.errors import NotAllowed
 from db.engine import read_only, unit_of_work
 from db.models import (
@@ -63,9 +63,9 @@ def make_candidacy(call_id: int, structure_id: int, network_id: int, *,
         return candidacy.id
 
 
-def directory(actor, search=""):
+def search_directory(actor, search=""):
     with read_only() as session:
-        return structures.directory(session, actor=actor, search=search)
+        return directory.directory(session, actor=actor, search=search)
 
 
 @pytest.fixture
@@ -80,12 +80,12 @@ def test_prefill_for_siret_returns_identity_known_from_another_network(db):
     network_a, network_b = make_network("Urtie"), make_network("Initiatives 77")
     call_id = make_call(networks=(network_a,))
     with unit_of_work() as session:
-        candidacies.save(session, actor=make_user(Role.RESEAU, network_id=network_a), call_id=call_id,
-                         form=complete_form(), submit=True)
+        saving.save(session, actor=make_user(Role.RESEAU, network_id=network_a), call_id=call_id,
+                    form=complete_form(), submit=True)
     referent_b = make_user(Role.RESEAU, network_id=network_b)  # not even invited to that call
     with read_only() as session:
-        known = structures.prefill_for_siret(session, actor=referent_b, siret="732 829 320 00074")
-    assert known == structures.Prefill(
+        known = directory.prefill_for_siret(session, actor=referent_b, siret="732 829 320 00074")
+    assert known == directory.Prefill(
         siret="73282932000074", name="Bâti'Insert 95", kind="EI", address="12 rue des Ouvriers", postcode="95100",
         city="Argenteuil", departement="95", website="https://www.bati-insert.exemple.fr",
         sectors=["Bâtiment et travaux publics", "Espaces verts et extérieurs"], insertion_workforce="18",
@@ -97,9 +97,9 @@ def test_prefill_for_siret_never_carries_contact_details(db):
     call_id = make_call(networks=(network_id,))
     referent = make_user(Role.RESEAU, network_id=network_id)
     with unit_of_work() as session:
-        candidacies.save(session, actor=referent, call_id=call_id, form=complete_form(), submit=True)
+        saving.save(session, actor=referent, call_id=call_id, form=complete_form(), submit=True)
     with read_only() as session:
-        known = structures.prefill_for_siret(session, actor=referent, siret="73282932000074")
+        known = directory.prefill_for_siret(session, actor=referent, siret="73282932000074")
         stored = session.scalar(select(Structure))
     assert stored.contact_email == "samia@bati-insert.exemple.fr"  # the directory does hold them
     names = {f.name for f in dataclasses.fields(known)}
@@ -113,14 +113,14 @@ def test_prefill_for_siret_unknown_or_invalid_is_none(db, siret):
     make_structure("Connue", siret="73282932000074")
     referent = make_user(Role.RESEAU)
     with read_only() as session:
-        assert structures.prefill_for_siret(session, actor=referent, siret=siret) is None
+        assert directory.prefill_for_siret(session, actor=referent, siret=siret) is None
 
 
 @pytest.mark.parametrize("role", [Role.EVALUATEUR, Role.PILOTE, Role.ADMIN])
 def test_prefill_for_siret_by_non_referent_is_not_allowed(db, role):
     make_structure("Connue", siret="73282932000074")
     with pytest.raises(NotAllowed), read_only() as session:
-        structures.prefill_for_siret(session, actor=make_user(role), siret="73282932000074")
+        directory.prefill_for_siret(session, actor=make_user(role), siret="73282932000074")
 
 
 # ---------------------------------------------------------------- directory: search
@@ -150,25 +150,25 @@ def three(pilote):
     ("introuvable", set()),
 ])
 def test_directory_search_by_name_siret_or_city(pilote, three, search, expected):
-    found = {entry.id for entry in directory(pilote, search)}
+    found = {entry.id for entry in search_directory(pilote, search)}
     assert found == {three[key] for key in expected}
 
 
 @pytest.mark.parametrize("search", ["_", "%", "a_", "%%"])
 def test_directory_search_wildcards_are_taken_literally(pilote, three, search):
-    assert directory(pilote, search) == []
+    assert search_directory(pilote, search) == []
 
 
 def test_directory_search_finds_a_literal_percent_or_underscore(pilote, three):
     odd = make_structure("Recyclerie 100% locale_95")
-    assert [e.id for e in directory(pilote, "100%")] == [odd]
-    assert [e.id for e in directory(pilote, "locale_9")] == [odd]
+    assert [e.id for e in search_directory(pilote, "100%")] == [odd]
+    assert [e.id for e in search_directory(pilote, "locale_9")] == [odd]
 
 
 def test_directory_entries_are_sorted_by_name_with_sectors(pilote):
     make_structure("Zèbre", sectors=("Restauration",))
     make_structure("Abeille", sectors=("Restauration", "Bâtiment et travaux publics"))
-    entries = directory(pilote)
+    entries = search_directory(pilote)
     assert [e.name for e in entries] == ["Abeille", "Zèbre"]
     assert entries[0].sectors == ["Bâtiment et travaux publics", "Restauration"]  # reference order
 
@@ -176,14 +176,14 @@ def test_directory_entries_are_sorted_by_name_with_sectors(pilote):
 def test_directory_entries_are_sorted_the_french_way(pilote):
     for name in ("Zèbre", "Écoles", "Brie", "eco", "Bâti'Insert"):
         make_structure(name)
-    assert [e.name for e in directory(pilote)] == ["Bâti'Insert", "Brie", "eco", "Écoles", "Zèbre"]
+    assert [e.name for e in search_directory(pilote)] == ["Bâti'Insert", "Brie", "eco", "Écoles", "Zèbre"]
 
 
 def test_directory_limit_keeps_the_first_names_in_french_order(pilote):
     for name in ("Zèbre", "Écoles", "Abeille"):
         make_structure(name)
     with read_only() as session:
-        entries = structures.directory(session, actor=pilote, limit=2)
+        entries = directory.directory(session, actor=pilote, limit=2)
     assert [e.name for e in entries] == ["Abeille", "Écoles"]
 
 
@@ -191,7 +191,7 @@ def test_directory_limit_keeps_the_first_names_in_french_order(pilote):
 def test_directory_by_non_pilote_is_not_allowed(db, role):
     make_structure("Connue")
     with pytest.raises(NotAllowed):
-        directory(make_user(role))
+        search_directory(make_user(role))
 
 
 # ---------------------------------------------------------------- directory: history
@@ -214,7 +214,7 @@ def history(pilote):
 
 
 def test_directory_history_across_editions_with_networks_and_outcomes(pilote, history):
-    entries = {e.id: e for e in directory(pilote)}
+    entries = {e.id: e for e in search_directory(pilote)}
     past = entries[history["structure"]].candidacies
     assert [(p.edition_number, p.network_name, p.submission, p.deliberation) for p in past] == [
         (2, "Initiatives 77", "submitted", "not_selected"),  # newest edition first
@@ -228,13 +228,13 @@ def test_directory_history_across_editions_with_networks_and_outcomes(pilote, hi
 
 
 def test_directory_history_hides_drafts(pilote, history):
-    entries = {e.id: e for e in directory(pilote)}
+    entries = {e.id: e for e in search_directory(pilote)}
     assert entries[history["drafted"]].candidacies == []
     assert all(p.submission != "draft" for e in entries.values() for p in e.candidacies)
 
 
 def test_directory_has_pitched_only_when_selected(pilote, history):
-    entries = {e.id: e for e in directory(pilote)}
+    entries = {e.id: e for e in search_directory(pilote)}
     assert entries[history["structure"]].has_pitched is True
     assert entries[history["drafted"]].has_pitched is False
     assert entries[history["withdrawn"]].has_pitched is False
@@ -256,7 +256,7 @@ def test_directory_query_count_does_not_grow_with_rows(db, pilote):
     _populate(5, networks, calls)
 
     def run():
-        assert len(directory(pilote, "structure")) == expected_rows
+        assert len(search_directory(pilote, "structure")) == expected_rows
 
     expected_rows = 5
     few = statements_of(db, run)
@@ -264,5 +264,5 @@ def test_directory_query_count_does_not_grow_with_rows(db, pilote):
     expected_rows = 40
     many = statements_of(db, run)
     assert few == many
-    entries = directory(pilote)
+    entries = search_directory(pilote)
     assert all(len(e.candidacies) == 2 and len(e.sectors) == 2 for e in entries)

@@ -14,7 +14,6 @@ from core.validation import FieldError, clean_siret
 from db.models import Call, Candidacy, Deliberation, Edition, Network, Structure, Submission
 
 
-
 @dataclass(frozen=True)
 class Prefill:
     """Public identity of a known structure, to fill the candidacy form from its SIRET."""

@@ -4,9 +4,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from core import networks
+from core.accounts import networks
+from core.accounts.networks import NetworkData
 from core.errors import NotAllowed, StaleEdit, ValidationFailed
-from core.networks import NetworkData
 from core.permissions import SYSTEM
 from db.engine import read_only, unit_of_work
 from db.models import AuditEntry, Network, Role

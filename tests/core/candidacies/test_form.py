@@ -4,7 +4,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.candidacy_form import TEXT_FIELDS, CandidacyForm, CleanCandidacy, validate
+from core.candidacies.form import TEXT_FIELDS, CandidacyForm, CleanCandidacy, validate
 from core.errors import ValidationFailed
 from tests.factories import complete_form
 

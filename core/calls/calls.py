@@ -1,4 +1,5 @@
-"""Editions and their calls for candidates."""
+"""Calls for candidates: setting one up (eligibility, invited networks, criteria), opening,
+extending and closing it, and its detail for the edit form."""
 
 from __future__ import annotations
 
@@ -6,14 +7,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit
 from core.clock import paris_to_utc, to_paris, utcnow
 from core.departements import DEPARTEMENTS
 from core.errors import NotFound, StaleEdit, ValidationFailed, clean_fields
-from core.permissions import Action, Actor, can, require
+from core.permissions import Action, Actor, require
 from core.validation import clean_text
 from db.models import (
     Call,
@@ -26,77 +27,7 @@ from db.models import (
     Network,
     Review,
     StructureKind,
-    Submission,
-    call_networks,
 )
-
-STATE_LABELS = {"draft": "Brouillon", "open": "Ouvert", "closed": "Clos", "upcoming": "À venir"}
-
-
-@dataclass(frozen=True)
-class CallSummary:
-    id: int
-    edition_id: int
-    edition_number: int
-    edition_title: str
-    event_date: date
-    start_time: time
-    end_time: time
-    city: str | None
-    theme_title: str
-    opens_at: datetime
-    closes_at: datetime
-    state: CallState
-    pitch_slots: int
-
-    def phase(self, now: datetime) -> str:
-        """What a user sees: draft, upcoming, open or closed (by state and clock)."""
-        if self.state == CallState.DRAFT:
-            return "draft"
-        if self.state == CallState.CLOSED or now >= self.closes_at:
-            return "closed"
-        return "upcoming" if now < self.opens_at else "open"
-
-
-def _summaries(session: Session, query) -> list[CallSummary]:
-    rows = session.execute(
-        query.add_columns(Edition).join(Edition, Edition.id == Call.edition_id)
-        .order_by(Edition.event_date.desc(), Call.id)
-    )
-    return [
-        CallSummary(
-            id=call.id, edition_id=edition.id, edition_number=edition.number, edition_title=edition.title,
-            event_date=edition.event_date, start_time=edition.start_time, end_time=edition.end_time,
-            city=edition.city, theme_title=call.theme_title, opens_at=call.opens_at, closes_at=call.closes_at,
-            state=call.state, pitch_slots=call.pitch_slots,
-        )
-        for call, edition in rows
-    ]
-
-
-def list_calls(session: Session, *, actor: Actor) -> list[CallSummary]:
-    """Every call of every edition, newest edition first; drafts for the project lead only."""
-    require(actor, Action.VIEW_CALLS)
-    if actor.network_id is not None:
-        return calls_for_network(session, actor=actor)
-    if can(actor, Action.MANAGE_CALLS):
-        return _summaries(session, select(Call))
-    return _summaries(session, select(Call).where(Call.state != CallState.DRAFT))
-
-
-def calls_for_network(session: Session, *, actor: Actor, now: datetime | None = None) -> list[CallSummary]:
-    """The published (non-draft) calls the actor's network is invited to."""
-    require(actor, Action.VIEW_CALLS, network_id=actor.network_id)
-    query = (
-        select(Call)
-        .join(call_networks, call_networks.c.call_id == Call.id)
-        .where(call_networks.c.network_id == actor.network_id, Call.state != CallState.DRAFT)
-    )
-    return _summaries(session, query)
-
-
-
-# ---------------------------------------------------------------- management (project lead)
 
 DEFAULT_CRITERIA: tuple[tuple[str, int], ...] = (
     ("Adéquation avec le thème", 3),
@@ -104,73 +35,8 @@ DEFAULT_CRITERIA: tuple[tuple[str, int], ...] = (
     ("Impact sur l'insertion et l'emploi", 2),
     ("Clarté de l'offre", 1),
 )
-EDITION_FIELDS = ["number", "title", "event_date", "start_time", "end_time", "venue", "address", "city",
-                  "description"]
 CALL_FIELDS = ["theme_title", "theme_description", "opens_at", "closes_at", "state", "pitch_slots",
                "pitch_minutes"]
-
-
-@dataclass(frozen=True)
-class EditionData:
-    number: int | None
-    title: str
-    event_date: date | None
-    start_time: time | None
-    end_time: time | None
-    venue: str = ""
-    address: str = ""
-    city: str = ""
-    description: str = ""
-
-
-EDITION_CHECKS = {
-    name: partial(clean_text, label=label, required=required, max_length=limit, multiline=name == "description")
-    for name, label, limit, required in (
-        ("title", "Titre", 200, True), ("venue", "Lieu", 200, False), ("address", "Adresse", 300, False),
-        ("city", "Ville d'accueil", 120, True), ("description", "Description", 5000, False),
-    )
-}
-
-
-def _edition_values(session: Session, data: EditionData, edition_id: int | None) -> dict:
-    values, errors = clean_fields(EDITION_CHECKS, vars(data))
-    if not data.number or data.number < 1:
-        errors["number"] = "Indiquez le numéro de la rencontre (1, 2, 3…)."
-    elif session.scalar(select(Edition.id).where(Edition.number == data.number, Edition.id != (edition_id or 0))):
-        errors["number"] = f"La rencontre n° {data.number} existe déjà."
-    if data.event_date is None:
-        errors["event_date"] = "Indiquez la date de la rencontre."
-    if data.start_time is None or data.end_time is None:
-        errors["start_time"] = "Indiquez les heures de début et de fin."
-    elif data.end_time <= data.start_time:
-        errors["end_time"] = "L'heure de fin doit être après l'heure de début."
-    if errors:
-        raise ValidationFailed(errors)
-    return {**values, "number": data.number, "event_date": data.event_date, "start_time": data.start_time,
-            "end_time": data.end_time}
-
-
-def save_edition(session: Session, *, actor: Actor, data: EditionData, edition_id: int | None = None,
-                 expected_version: int | None = None) -> int:
-    """Create or edit an edition (rencontre). Audit row with before/after."""
-    require(actor, Action.MANAGE_CALLS)
-    values = _edition_values(session, data, edition_id)
-    # Locked until commit so that the version check holds against a concurrent save (PostgreSQL).
-    edition = session.get(Edition, edition_id, with_for_update=True) if edition_id else Edition()
-    if edition is None:
-        raise NotFound("Rencontre introuvable.")
-    if edition_id and edition.version != expected_version:
-        raise StaleEdit()
-    before = audit.snapshot(edition, EDITION_FIELDS) if edition_id else None
-    for name, value in values.items():
-        setattr(edition, name, value)
-    edition.version = (edition.version or 0) + 1
-    session.add(edition)
-    session.flush()
-    audit.record(session, actor=actor, action="edition_updated" if before else "edition_created",
-                 object_type="edition", object_id=edition.id, before=before,
-                 after=audit.snapshot(edition, EDITION_FIELDS))
-    return edition.id
 
 
 @dataclass(frozen=True)
@@ -356,58 +222,6 @@ def close_call(session: Session, *, actor: Actor, call_id: int, expected_version
             call.closes_at = max(moment, call.opens_at + timedelta(seconds=1))
     _transition(session, actor=actor, call_id=call_id, expected_version=expected_version, action="call_closed",
                 change=change)
-
-
-@dataclass(frozen=True)
-class NetworkCount:
-    network_id: int
-    network_name: str
-    drafts: int
-    submitted: int
-    withdrawn: int
-
-
-def submission_counts(session: Session, *, actor: Actor, call_id: int) -> list[NetworkCount]:
-    """Drafts, submitted and withdrawn candidacies per invited network, in one query."""
-    require(actor, Action.MANAGE_CALLS)
-
-    def count(status: Submission):
-        return func.count(case((Candidacy.submission == status, 1)))
-
-    rows = session.execute(
-        select(Network.id, Network.name, count(Submission.DRAFT), count(Submission.SUBMITTED),
-               count(Submission.WITHDRAWN))
-        .join(call_networks, call_networks.c.network_id == Network.id)
-        .outerjoin(Candidacy, (Candidacy.network_id == Network.id) & (Candidacy.call_id == call_id))
-        .where(call_networks.c.call_id == call_id)
-        .group_by(Network.id, Network.name)
-        .order_by(Network.name)
-    )
-    return [NetworkCount(*row) for row in rows]
-
-
-@dataclass(frozen=True)
-class EditionRow:
-    id: int
-    number: int
-    title: str
-    event_date: date
-    version: int
-    data: EditionData
-
-
-def list_editions(session: Session, *, actor: Actor) -> list[EditionRow]:
-    """Editions, newest first, with what their edit form needs."""
-    require(actor, Action.MANAGE_CALLS)
-    return [
-        EditionRow(
-            id=e.id, number=e.number, title=e.title, event_date=e.event_date, version=e.version,
-            data=EditionData(number=e.number, title=e.title, event_date=e.event_date, start_time=e.start_time,
-                             end_time=e.end_time, venue=e.venue or "", address=e.address or "", city=e.city or "",
-                             description=e.description or ""),
-        )
-        for e in session.scalars(select(Edition).order_by(Edition.number.desc()))
-    ]
 
 
 @dataclass(frozen=True)

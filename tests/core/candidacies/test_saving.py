@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from core import candidacies
-from core.candidacy_form import CandidacyForm
+from core.candidacies import read, saving
+from core.candidacies.form import CandidacyForm
 from core.errors import (
     DeadlinePassed,
     DuplicateCandidacy,
@@ -44,7 +44,7 @@ def setting(db):
 
 def save(actor, call_id, form, *, submit=True, now=CLOSES - timedelta(days=1), **kwargs):
     with unit_of_work() as session:
-        return candidacies.save(session, actor=actor, call_id=call_id, form=form, submit=submit, now=now, **kwargs)
+        return saving.save(session, actor=actor, call_id=call_id, form=form, submit=submit, now=now, **kwargs)
 
 
 def test_save_one_second_before_closing_is_accepted(setting):
@@ -76,12 +76,12 @@ def test_second_proposal_by_another_network_names_the_first(setting):
 def test_other_network_cannot_read_or_edit_a_candidacy(setting):
     candidacy_id = save(setting["a"], setting["call"], complete_form())
     with pytest.raises(NotFound), read_only() as session:
-        candidacies.get(session, actor=setting["b"], candidacy_id=candidacy_id)
+        read.get(session, actor=setting["b"], candidacy_id=candidacy_id)
     with pytest.raises(NotFound):
         save(setting["b"], setting["call"], complete_form(name="Piraté"), candidacy_id=candidacy_id,
              expected_version=1)
     with read_only() as session:
-        assert candidacies.list_for_network(session, actor=setting["b"]) == []
+        assert read.list_for_network(session, actor=setting["b"]) == []
 
 
 def test_stale_save_by_a_colleague_is_refused(setting):
@@ -126,11 +126,11 @@ def test_acknowledgement_is_queued_once_per_submission(setting):
 def test_withdraw_needs_a_reason_and_is_audited(setting):
     candidacy_id = save(setting["a"], setting["call"], complete_form())
     with pytest.raises(ValidationFailed), unit_of_work() as session:
-        candidacies.withdraw(session, actor=setting["a"], candidacy_id=candidacy_id, expected_version=1,
-                             reason=" ", now=CLOSES - timedelta(hours=1))
+        saving.withdraw(session, actor=setting["a"], candidacy_id=candidacy_id, expected_version=1,
+                        reason=" ", now=CLOSES - timedelta(hours=1))
     with unit_of_work() as session:
-        candidacies.withdraw(session, actor=setting["a"], candidacy_id=candidacy_id, expected_version=1,
-                             reason="Carnet de commandes plein", now=CLOSES - timedelta(hours=1))
+        saving.withdraw(session, actor=setting["a"], candidacy_id=candidacy_id, expected_version=1,
+                        reason="Carnet de commandes plein", now=CLOSES - timedelta(hours=1))
     with read_only() as session:
         candidacy = session.get(Candidacy, candidacy_id)
         entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "candidacy_withdrawn"))
@@ -149,12 +149,12 @@ def test_network_sees_the_decision_only_once_published(setting):
     with unit_of_work() as session:
         session.get(Candidacy, candidacy_id).deliberation = Deliberation.SELECTED
     with read_only() as session:
-        [row] = candidacies.list_for_network(session, actor=setting["a"])
+        [row] = read.list_for_network(session, actor=setting["a"])
     assert row.status_label == "Déposée"  # decided privately: not shown yet
     with unit_of_work() as session:
         session.get(Candidacy, candidacy_id).publication = Publication.PUBLISHED
     with read_only() as session:
-        [row] = candidacies.list_for_network(session, actor=setting["a"])
+        [row] = read.list_for_network(session, actor=setting["a"])
     assert row.status_label == "Retenue"
 
 
@@ -165,8 +165,8 @@ def test_another_network_proposing_the_same_siret_elsewhere_changes_nothing_here
     save(setting["b"], other_call, complete_form(name="Autre nom", address="1 rue ailleurs", kind="ACI",
                                                  sectors=["Restauration"]), submit=False)
     with read_only() as session:
-        form = candidacies.get(session, actor=setting["a"], candidacy_id=candidacy_id).form
-        [row] = candidacies.list_for_network(session, actor=setting["a"])
+        form = read.get(session, actor=setting["a"], candidacy_id=candidacy_id).form
+        [row] = read.list_for_network(session, actor=setting["a"])
     assert (form.name, form.address, form.kind, form.sectors) == (
         "Bâti'Insert 95", "12 rue des Ouvriers", "EI", ["Bâtiment et travaux publics"])
     assert (row.structure_name, row.kind) == ("Bâti'Insert 95", "EI")
@@ -177,7 +177,7 @@ def test_reviewer_reads_submitted_candidacies_but_not_drafts(setting):
     submitted_id = save(setting["b"], setting["call"], complete_form(siret="35600000009075"))
     reviewer = make_user(Role.EVALUATEUR)
     with read_only() as session:
-        assert candidacies.get(session, actor=reviewer, candidacy_id=submitted_id).id == submitted_id
+        assert read.get(session, actor=reviewer, candidacy_id=submitted_id).id == submitted_id
         with pytest.raises(NotFound):
-            candidacies.get(session, actor=reviewer, candidacy_id=draft_id)
-        assert candidacies.get(session, actor=make_user(Role.PILOTE), candidacy_id=draft_id).id == draft_id
+            read.get(session, actor=reviewer, candidacy_id=draft_id)
+        assert read.get(session, actor=make_user(Role.PILOTE), candidacy_id=draft_id).id == draft_id

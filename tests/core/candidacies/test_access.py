@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from core import candidacies
+from core.candidacies import read, saving
 from core.errors import DuplicateCandidacy, NotAllowed, NotFound, StaleEdit
 from db.engine import read_only, unit_of_work
 from db.models import AuditEntry, CallState, Candidacy, OutboxMessage, Role, Submission
@@ -21,18 +21,18 @@ NOW = CLOSES - timedelta(days=2)
 
 def save(actor, call_id, form, *, submit=True, now=NOW, **kwargs):
     with unit_of_work() as session:
-        return candidacies.save(session, actor=actor, call_id=call_id, form=form, submit=submit, now=now, **kwargs)
+        return saving.save(session, actor=actor, call_id=call_id, form=form, submit=submit, now=now, **kwargs)
 
 
 def withdraw(actor, candidacy_id, *, expected_version, reason="Carnet de commandes plein", now=NOW):
     with unit_of_work() as session:
-        candidacies.withdraw(session, actor=actor, candidacy_id=candidacy_id, expected_version=expected_version,
-                             reason=reason, now=now)
+        saving.withdraw(session, actor=actor, candidacy_id=candidacy_id, expected_version=expected_version,
+                        reason=reason, now=now)
 
 
 def get(actor, candidacy_id, now=NOW):
     with read_only() as session:
-        return candidacies.get(session, actor=actor, candidacy_id=candidacy_id, now=now)
+        return read.get(session, actor=actor, candidacy_id=candidacy_id, now=now)
 
 
 def outbox(candidacy_id: int) -> list[OutboxMessage]:
@@ -122,10 +122,10 @@ def test_list_for_network_shows_only_own_networks_candidacies(setting):
     b_id = save(setting["b"], setting["call"], complete_form(siret="35600000009075", name="La Poste ESAT",
                                                              kind="ESAT"), submit=False)
     with read_only() as session:
-        seen_by_b = candidacies.list_for_network(session, actor=setting["b"])
-        seen_by_b_on_call = candidacies.list_for_network(session, actor=setting["b"], call_id=setting["call"])
-        seen_by_a = candidacies.list_for_network(session, actor=setting["a2"], call_id=setting["call"])
-        seen_by_c = candidacies.list_for_network(session, actor=setting["c"], call_id=setting["call"])
+        seen_by_b = read.list_for_network(session, actor=setting["b"])
+        seen_by_b_on_call = read.list_for_network(session, actor=setting["b"], call_id=setting["call"])
+        seen_by_a = read.list_for_network(session, actor=setting["a2"], call_id=setting["call"])
+        seen_by_c = read.list_for_network(session, actor=setting["c"], call_id=setting["call"])
     assert [r.id for r in seen_by_b] == [r.id for r in seen_by_b_on_call] == [b_id]
     assert [r.id for r in seen_by_a] == [setting["candidacy"]]
     assert seen_by_c == []
@@ -182,7 +182,7 @@ def test_staff_cannot_save_or_withdraw_a_candidacy(setting, role):
     with pytest.raises(NotAllowed):
         withdraw(actor, setting["candidacy"], expected_version=1)
     with pytest.raises(NotAllowed), read_only() as session:
-        candidacies.list_for_network(session, actor=actor)
+        read.list_for_network(session, actor=actor)
     assert database_state(setting["candidacy"]) == before
 
 
@@ -226,8 +226,8 @@ def test_concurrent_double_click_submits_once(setting):
     draft_id = save(setting["a"], setting["call"], form, submit=False)
 
     def click(now):
-        return lambda session: candidacies.save(session, actor=setting["a"], call_id=setting["call"], form=form,
-                                                submit=True, candidacy_id=draft_id, expected_version=1, now=now)
+        return lambda session: saving.save(session, actor=setting["a"], call_id=setting["call"], form=form,
+                                           submit=True, candidacy_id=draft_id, expected_version=1, now=now)
 
     outcome = race(click(NOW), click(NOW + timedelta(seconds=1)))
     assert outcome == "StaleEdit"

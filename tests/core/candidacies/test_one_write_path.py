@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from core import candidacies, importing
-from core.candidacy_form import CandidacyForm
-from core.spreadsheet import HEADER_OF
+from core.candidacies import saving
+from core.candidacies.form import CandidacyForm
+from core.imports import write
+from core.imports.columns import HEADER_OF
 from db.engine import read_only, unit_of_work
 from db.models import AuditEntry, Candidacy, Network, OutboxMessage, Role
 from tests.factories import complete_form, make_call, make_edition, make_network, make_user
@@ -57,9 +58,9 @@ def through_the_form(actor, call_id: int) -> int:
     candidacy_id = version = None
     for now, changes, submit in STEPS:
         with unit_of_work() as session:
-            candidacy_id = candidacies.save(session, actor=actor, call_id=call_id,
-                                            form=complete_form(**STRUCTURE, **changes), submit=submit,
-                                            candidacy_id=candidacy_id, expected_version=version, now=now)
+            candidacy_id = saving.save(session, actor=actor, call_id=call_id,
+                                       form=complete_form(**STRUCTURE, **changes), submit=submit,
+                                       candidacy_id=candidacy_id, expected_version=version, now=now)
             version = session.get(Candidacy, candidacy_id).version
     return candidacy_id
 
@@ -67,8 +68,8 @@ def through_the_form(actor, call_id: int) -> int:
 def through_the_import(actor, call_id: int) -> int:
     for now, changes, submit in STEPS:
         with unit_of_work() as session:
-            result = importing.apply(session, actor=actor, call_id=call_id,
-                                     rows=[row_of(complete_form(**STRUCTURE, **changes))], submit=submit, now=now)
+            result = write.apply(session, actor=actor, call_id=call_id,
+                                 rows=[row_of(complete_form(**STRUCTURE, **changes))], submit=submit, now=now)
         assert result.rejected == 0, result.errors
     with read_only() as session:
         return session.scalar(select(Candidacy.id).where(Candidacy.call_id == call_id))
@@ -102,16 +103,16 @@ def test_form_and_import_leave_identical_audit_and_outbox_rows(setting):
 
 
 def test_a_rule_added_to_the_save_holds_for_the_form_and_the_import(setting, monkeypatch):
-    """A rule written once in candidacies.plan_save (here: a note reset on every save) is
+    """A rule written once in saving.plan_save (here: a note reset on every save) is
     applied, and audited, whichever way the candidacy is saved."""
-    plan_save = candidacies.plan_save
+    plan_save = saving.plan_save
 
     def with_a_new_rule(**kwargs):
         change = plan_save(**kwargs)
         return replace(change, columns={**change.columns, "decision_note": "à revoir"},
                        after={**change.after, "decision_note": "à revoir"})
 
-    monkeypatch.setattr(candidacies, "plan_save", with_a_new_rule)
+    monkeypatch.setattr(saving, "plan_save", with_a_new_rule)
     ids = [through_the_form(setting["actor"], setting["form_call"]),
            through_the_import(setting["actor"], setting["import_call"])]
     with read_only() as session:

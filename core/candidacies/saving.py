@@ -1,8 +1,7 @@
-"""Candidacies put forward by networks: draft, submit, edit until the deadline, withdraw.
+"""Saving a candidacy: draft, submit, edit until the deadline, withdraw — the one write path.
 
 Every function checks the actor's right on the candidacy's network first, and the
 call's window second: after the closing time nothing changes, whatever the path.
-A candidacy of another network is reported as not found, so its existence leaks not.
 The save's rules and side effects (`plan_save`, `SaveRecords`) are also the import's.
 """
 
@@ -17,29 +16,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import audit, mail
-from core.candidacy_form import (
+from core.candidacies.form import (
     CANDIDACY_FIELDS,
     SNAPSHOT_FIELDS,
     STRUCTURE_FIELDS,
     CandidacyForm,
     CleanCandidacy,
-    validate,
 )
+from core.candidacies.rules import invited_call, own_candidacy, require_open, validate_for_call
 from core.clock import format_datetime, utcnow
-from core.errors import (
-    DeadlinePassed,
-    DuplicateCandidacy,
-    NotAllowed,
-    NotFound,
-    StaleEdit,
-    ValidationFailed,
-)
-from core.permissions import Action, Actor, can, require
+from core.errors import DuplicateCandidacy, NotFound, StaleEdit, ValidationFailed
+from core.permissions import Action, Actor, require
 from db.bulk import execute_many
 from db.models import (
     AuditEntry,
     Call,
-    CallState,
     Candidacy,
     Confirmation,
     Deliberation,
@@ -51,78 +42,14 @@ from db.models import (
     Structure,
     StructureKind,
     Submission,
-    User,
-    call_networks,
 )
 
 # What a withdrawal's audit row records (a save records the structure's copy too, see audit_state).
 WITHDRAWAL_AUDITED = ("submission", "withdrawal_reason", *CANDIDACY_FIELDS)
 
-
-def status_label(submission: Submission, published_decision: Deliberation | None) -> str:
-    """What a network reads as its candidacy's status, wherever it is shown: the decision
-    once published (never before), otherwise the submission status."""
-    if submission == Submission.SUBMITTED and published_decision not in (None, Deliberation.PENDING):
-        return published_decision.label
-    return submission.label
-
-
-# ---------------------------------------------------------------- rules
-
-
-def accepts_changes(call: Call, now: datetime) -> bool:
-    """A call takes new and edited candidacies only while open, inside its window."""
-    return call.state == CallState.OPEN and call.opens_at <= now < call.closes_at
-
-
-def require_open(call: Call, now: datetime) -> None:
-    if now < call.opens_at and call.state == CallState.OPEN:
-        raise DeadlinePassed(f"L'appel n'ouvre que le {format_datetime(call.opens_at)}.")
-    if not accepts_changes(call, now):
-        raise DeadlinePassed()
-
-
-def invited_call(session: Session, actor: Actor, call_id: int) -> Call:
-    """The call, if the actor's network is invited to it (else NotFound).
-
-    Read FOR SHARE: a concurrent close_call (FOR UPDATE) waits for this transaction, or this
-    one waits for the close and then sees the call closed (PostgreSQL; SQLite serialises writers).
-    """
-    call = session.get(Call, call_id, with_for_update={"read": True})
-    invited = session.scalar(
-        select(call_networks.c.call_id).where(
-            call_networks.c.call_id == call_id, call_networks.c.network_id == actor.network_id
-        )
-    )
-    if call is None or invited is None or call.state == CallState.DRAFT:
-        raise NotFound("Appel à candidatures introuvable.")
-    return call
-
-
-def _own_candidacy(session: Session, actor: Actor, candidacy_id: int) -> Candidacy:
-    require(actor, Action.EDIT_CANDIDACY, network_id=actor.network_id)
-    # Locked until commit, so the version check below holds against a concurrent save on
-    # PostgreSQL (SQLite writers are already serialised by BEGIN IMMEDIATE).
-    candidacy = session.get(Candidacy, candidacy_id, with_for_update=True)
-    if candidacy is None or candidacy.network_id != actor.network_id:
-        raise NotFound("Candidature introuvable.")
-    return candidacy
-
-
-def eligibility(call: Call) -> tuple[list[str] | None, list[str] | None]:
-    kinds = [k.kind.value for k in call.eligible_kinds] or None
-    departements = [d.departement for d in call.eligible_departements] or None
-    return kinds, departements
-
-
-def validate_for_call(call: Call, form: CandidacyForm, *, submit: bool) -> CleanCandidacy:
-    kinds, departements = eligibility(call)
-    return validate(form, submit=submit, eligible_kinds=kinds, eligible_departements=departements)
-
-
 # ---------------------------------------------------------------- one write path
 #
-# The form (`save`) and the import (core.importing) write a candidacy through the same
+# The form (`save`) and the import (core.imports) write a candidacy through the same
 # functions: `merged_structure` for the directory entry, `plan_save` for the candidacy's
 # columns and audit snapshots, `SaveRecords` for its audit row and acknowledgement. A rule
 # added to saving (a decision reset, a notification) is written there, once.
@@ -365,7 +292,7 @@ def save(
     now = now or utcnow()
     require(actor, Action.EDIT_CANDIDACY, network_id=actor.network_id)
     call = invited_call(session, actor, call_id)
-    candidacy = _own_candidacy(session, actor, candidacy_id) if candidacy_id else None
+    candidacy = own_candidacy(session, actor, candidacy_id) if candidacy_id else None
     if candidacy is not None and candidacy.call_id != call_id:
         raise NotFound("Candidature introuvable.")
     require_open(call, now)
@@ -410,7 +337,7 @@ def withdraw(
     # The call, then the candidacy: the lock order of save(), so the two never deadlock.
     call_id = session.scalar(select(Candidacy.call_id).where(Candidacy.id == candidacy_id))
     call = session.get(Call, call_id, with_for_update={"read": True}) if call_id is not None else None
-    candidacy = _own_candidacy(session, actor, candidacy_id)
+    candidacy = own_candidacy(session, actor, candidacy_id)
     require_open(call, now)
     if candidacy.version != expected_version:
         raise StaleEdit()
@@ -427,111 +354,3 @@ def withdraw(
     audit.record(session, actor=actor, action="candidacy_withdrawn", object_type="candidacy",
                  object_id=candidacy.id, network_id=candidacy.network_id, before=before,
                  after=audit.snapshot(candidacy, list(WITHDRAWAL_AUDITED)))
-
-
-# ---------------------------------------------------------------- reading
-
-
-@dataclass(frozen=True)
-class CandidacyView:
-    """One candidacy as the form shows it, with what the actor may still do."""
-
-    id: int
-    call_id: int
-    version: int
-    submission: Submission
-    submitted_at: datetime | None
-    withdrawal_reason: str | None
-    network_name: str
-    form: CandidacyForm
-    editable: bool
-    published_decision: Deliberation | None = None
-
-    @property
-    def status_label(self) -> str:
-        return status_label(self.submission, self.published_decision)
-
-
-def get(session: Session, *, actor: Actor, candidacy_id: int, now: datetime | None = None) -> CandidacyView:
-    """A candidacy of the actor's network (or any, for the lead and reviewers)."""
-    candidacy = session.get(Candidacy, candidacy_id)
-    if candidacy is None or not _may_view(actor, candidacy):
-        raise NotFound("Candidature introuvable.")
-    form = CandidacyForm(
-        siret=candidacy.structure.siret,
-        **{name: _text(getattr(candidacy, name)) for name in SNAPSHOT_FIELDS},
-        sectors=list(candidacy.sectors or []),
-        **{name: getattr(candidacy, name) if name.startswith("consent") else _text(getattr(candidacy, name))
-           for name in CANDIDACY_FIELDS},
-    )
-    # A withdrawn candidacy stays editable: its network may submit it again before the deadline.
-    editable = actor.network_id == candidacy.network_id and accepts_changes(candidacy.call, now or utcnow())
-    return CandidacyView(
-        id=candidacy.id, call_id=candidacy.call_id, version=candidacy.version, submission=candidacy.submission,
-        submitted_at=candidacy.submitted_at, withdrawal_reason=candidacy.withdrawal_reason,
-        network_name=candidacy.network.name, form=form, editable=editable,
-        published_decision=candidacy.deliberation if candidacy.publication == Publication.PUBLISHED else None,
-    )
-
-
-def _may_view(actor: Actor, candidacy: Candidacy) -> bool:
-    """Its own network always; the lead any; reviewers only what was submitted."""
-    if actor.network_id is not None:
-        return can(actor, Action.VIEW_CANDIDACY, network_id=candidacy.network_id) and (
-            candidacy.network_id == actor.network_id
-        )
-    if can(actor, Action.MANAGE_CALLS):
-        return True
-    return can(actor, Action.VIEW_CANDIDACY) and candidacy.submission == Submission.SUBMITTED
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    return value.value if hasattr(value, "value") else str(value)
-
-
-@dataclass(frozen=True)
-class CandidacyRow:
-    id: int
-    call_id: int
-    theme_title: str
-    structure_name: str
-    siret: str
-    kind: str
-    departement: str | None
-    submission: Submission
-    submitted_at: datetime | None
-    updated_at: datetime
-    created_by: str | None
-    published_decision: Deliberation | None = None
-
-    @property
-    def status_label(self) -> str:
-        return status_label(self.submission, self.published_decision)
-
-
-def list_for_network(session: Session, *, actor: Actor, call_id: int | None = None) -> list[CandidacyRow]:
-    """The actor's network's candidacies (optionally of one call), newest change first, one query."""
-    require(actor, Action.VIEW_CANDIDACY, network_id=actor.network_id)
-    if actor.network_id is None:
-        raise NotAllowed()
-    query = (
-        select(Candidacy, Structure.siret, Call.theme_title, User.full_name)
-        .join(Structure, Structure.id == Candidacy.structure_id)
-        .join(Call, Call.id == Candidacy.call_id)
-        .outerjoin(User, User.id == Candidacy.created_by_id)
-        .where(Candidacy.network_id == actor.network_id)
-        .order_by(Candidacy.updated_at.desc())
-    )
-    if call_id is not None:
-        query = query.where(Candidacy.call_id == call_id)
-    return [
-        CandidacyRow(
-            id=c.id, call_id=c.call_id, theme_title=theme, structure_name=c.name or "", siret=siret,
-            kind=c.kind.value if c.kind else "", departement=c.departement, submission=c.submission,
-            submitted_at=c.submitted_at, updated_at=c.updated_at, created_by=creator,
-            published_decision=c.deliberation if c.publication == Publication.PUBLISHED else None,
-        )
-        for c, siret, theme, creator in session.execute(query)
-    ]

@@ -1,5 +1,4 @@
-"""Spreadsheets of candidacies: the template, reading CSV / XLSX files, and turning each
-row into a candidacy form checked like the form page's.
+"""Reading a CSV or XLSX file into rows keyed by canonical header, with its limits.
 
 Reading a file (`read_rows`) only ever raises `ImportRejected`, whatever the bytes.
 """
@@ -8,108 +7,21 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 
-from core.candidacy_form import (
-    CandidacyForm,
-    CleanCandidacy,
-    validate,
-)
-from core.errors import (
-    DomainError,
-    ValidationFailed,
-)
-from core.reference import SECTORS, STRUCTURE_KINDS
+from core.errors import DomainError
+from core.imports.columns import COLUMNS, REQUIRED_COLUMNS, canonical_header
 from core.settings import settings
-from core.validation import clean_siret, excerpt, matching_key
-
-# ---------------------------------------------------------------- columns
-
-#: French header → CandidacyForm field, in the template's order.
-COLUMNS: dict[str, str] = {
-    "SIRET": "siret",
-    "Nom de la structure": "name",
-    "Type de structure": "kind",
-    "Adresse": "address",
-    "Code postal": "postcode",
-    "Ville": "city",
-    "Département": "departement",
-    "Site internet": "website",
-    "Secteurs d'activité": "sectors",
-    "Salariés en insertion": "insertion_workforce",
-    "Contact — nom": "contact_name",
-    "Contact — e-mail": "contact_email",
-    "Contact — téléphone": "contact_phone",
-    "Présentateur — nom": "presenter_name",
-    "Présentateur — fonction": "presenter_role",
-    "Titre de la présentation": "pitch_title",
-    "Résumé": "pitch_summary",
-    "Offre pour les acheteurs": "buyer_offer",
-    "Références de marchés publics": "public_references",
-    "Accord traitement des données": "consent_processing",
-    "Accord partage avec les acheteurs": "consent_sharing",
-}
-HEADER_OF: dict[str, str] = {name: header for header, name in COLUMNS.items()}
-REQUIRED_COLUMNS = ("SIRET",)
-CONSENT_FIELDS = ("consent_processing", "consent_sharing")
-
-# Matching key (case, accents, spaces and punctuation ignored) → canonical header.
-# The field names are accepted too, for files produced by other programs.
-_HEADER_BY_KEY: dict[str, str] = {
-    **{matching_key(name): header for header, name in COLUMNS.items()},
-    **{matching_key(header): header for header in COLUMNS},
-}
-
-EXAMPLE: dict[str, str] = {
-    "SIRET": "73282932000074",
-    "Nom de la structure": "Bâti'Insert 95",
-    "Type de structure": "EI",
-    "Adresse": "12 rue des Ouvriers",
-    "Code postal": "95100",
-    "Ville": "Argenteuil",
-    "Département": "95",
-    "Site internet": "www.bati-insert.exemple.fr",
-    "Secteurs d'activité": "Bâtiment et travaux publics ; Hygiène et propreté",
-    "Salariés en insertion": "18",
-    "Contact — nom": "Samia Benali",
-    "Contact — e-mail": "samia@bati-insert.exemple.fr",
-    "Contact — téléphone": "01 39 00 00 00",
-    "Présentateur — nom": "Samia Benali",
-    "Présentateur — fonction": "Directrice",
-    "Titre de la présentation": "Second œuvre en insertion",
-    "Résumé": "Peinture, plâtrerie et revêtements de sol réalisés par des équipes en parcours d'insertion.",
-    "Offre pour les acheteurs": "Lots de second œuvre pour les marchés de travaux publics.",
-    "Références de marchés publics": "Ville d'Argenteuil, 2023 ; Bailleur social 95, 2024.",
-    "Accord traitement des données": "Oui",
-    "Accord partage avec les acheteurs": "Oui",
-}
-
-# The example row of both templates, left in a file, is skipped: recognised by its SIRET and
-# structure name. Its SIRET under another name is a row error: a half-overwritten example.
-EXAMPLE_SKIPPED = "ligne d'exemple du modèle, ignorée"
-EXAMPLE_SIRET_REFUSED = (
-    "Ce SIRET est celui de la ligne d'exemple du modèle : remplacez-le par le SIRET de la structure."
-)
-_EXAMPLE_NAME_KEY = matching_key(EXAMPLE["Nom de la structure"])
-_NOT_DIGITS = re.compile(r"[^0-9]")
+from core.validation import excerpt
 
 MAX_ROWS = 20_000
 MAX_LINES = 200_000  # physical lines, empty ones included
 MAX_COLUMNS = 200
 # An .xlsx is a zip: refuse what would inflate beyond this, whatever its packed size.
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
-# SQLite refuses statements with more than 999 parameters in older versions.
-CHUNK = 900
-
-_YES = frozenset({"oui", "o", "yes", "y", "vrai", "true", "1", "x"})
-_NO = frozenset({"non", "n", "no", "faux", "false", "0", ""})
-_CONSENT_FAST = {"Oui": True, "oui": True, "OUI": True, "Non": False, "non": False, "NON": False, "": False}
-_SCIENTIFIC = re.compile(r"[0-9]+(?:[.,][0-9]+)?[eE][+]?[0-9]+")
-_TEXT_COLUMNS = ("SIRET", "Code postal", "Contact — téléphone")  # formatted as text "@" in the template
 
 
 class ImportRejected(DomainError):
@@ -126,87 +38,6 @@ class SheetRow(dict):
     def __init__(self, values: Mapping[str, str], line: int):
         super().__init__(values)
         self.line = line
-
-
-# ---------------------------------------------------------------- templates
-
-
-def template_csv() -> bytes:
-    """The CSV template: UTF-8 with BOM (for Excel), « ; » separated, headers and one example
-    row, which the import skips (see `is_example`)."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    writer.writerow([EXAMPLE[header] for header in COLUMNS])
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def template_xlsx() -> bytes:
-    """The Excel template: bold headers, sized columns, one example row, text-formatted numbers.
-
-    The example row is in grey italics with a note saying the import ignores it (see
-    `is_example`). SIRET, postcode and phone columns are formatted as text (« @ ») so that Excel keeps
-    leading zeros and all 14 digits. A second sheet lists the accepted values.
-    """
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Candidatures"
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
-    example_font = Font(italic=True, color="808080")
-    for index, header in enumerate(COLUMNS, start=1):
-        letter = get_column_letter(index)
-        title = sheet.cell(row=1, column=index, value=header)
-        title.font, title.fill = bold, fill
-        title.alignment = Alignment(wrap_text=True, vertical="top")
-        example = sheet.cell(row=2, column=index)
-        if header == "Salariés en insertion":
-            example.value = int(EXAMPLE[header])
-        else:
-            example.value = EXAMPLE[header]
-        example.font = example_font
-        if header in _TEXT_COLUMNS:
-            sheet.column_dimensions[letter].number_format = "@"
-            example.number_format = "@"
-        long_text = header in ("Résumé", "Offre pour les acheteurs", "Références de marchés publics")
-        sheet.column_dimensions[letter].width = 50 if long_text else max(16, min(40, len(header) + 4))
-    sheet.freeze_panes = "B2"
-    sheet["A2"].comment = Comment(
-        "Ligne d'exemple : elle est ignorée à l'import. Écrivez vos structures en dessous, ou à sa place.",
-        "OpenMap")
-    consent_letters = [get_column_letter(list(COLUMNS).index(h) + 1) for h in COLUMNS if COLUMNS[h] in CONSENT_FIELDS]
-    yes_no = DataValidation(type="list", formula1='"Oui,Non"', allow_blank=True)
-    kinds = DataValidation(type="list", formula1=f'"{",".join(STRUCTURE_KINDS)}"', allow_blank=True)
-    sheet.add_data_validation(yes_no)
-    sheet.add_data_validation(kinds)
-    for letter in consent_letters:
-        yes_no.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
-    kind_letter = get_column_letter(list(COLUMNS).index("Type de structure") + 1)
-    kinds.add(f"{kind_letter}2:{kind_letter}{MAX_ROWS + 1}")
-
-    help_sheet = workbook.create_sheet("Aide")
-    help_sheet.append(["Types de structure", "", "Secteurs d'activité (séparés par « ; »)"])
-    for cell in help_sheet[1]:
-        cell.font = bold
-    kind_rows = [f"{code} — {label}" for code, label in STRUCTURE_KINDS.items()]
-    for index in range(max(len(kind_rows), len(SECTORS))):
-        help_sheet.append([
-            kind_rows[index] if index < len(kind_rows) else None, None,
-            SECTORS[index] if index < len(SECTORS) else None,
-        ])
-    help_sheet.column_dimensions["A"].width = 60
-    help_sheet.column_dimensions["C"].width = 50
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-# ---------------------------------------------------------------- reading files
 
 
 def read_rows(filename: str, content: bytes, *, max_bytes: int | None = None) -> list[dict[str, str]]:
@@ -378,10 +209,6 @@ def _pad_number(digits: str, column: str | None) -> str:
     return digits
 
 
-def canonical_header(text: str) -> str | None:
-    return _HEADER_BY_KEY.get(matching_key(text))
-
-
 def _rows_of(table: Iterable[tuple[int, list[str]]]) -> list[dict[str, str]]:
     """Match the header row, then map each non-empty row to {canonical header: text}."""
     header: list[str | None] | None = None
@@ -476,90 +303,3 @@ def _match_header(cells: list[str]) -> list[str | None]:
             f"La colonne « {missing[0]} » est obligatoire et n'a pas été trouvée dans la ligne d'en-tête."
         )
     return names
-
-
-# ---------------------------------------------------------------- row validation
-
-
-def form_of(row: Mapping[str, object]) -> tuple[CandidacyForm, dict[str, str]]:
-    """The form a row stands for, and the errors of cells the form cannot hold (Oui/Non)."""
-    values: dict[str, object] = {}
-    errors: dict[str, str] = {}
-    for header, raw in row.items():
-        name = COLUMNS.get(header)
-        if name is None:
-            canonical = canonical_header(header) if isinstance(header, str) else None
-            if canonical is None:
-                continue
-            name = COLUMNS[canonical]
-        text = raw if type(raw) is str else ("" if raw is None else str(raw))
-        if name in CONSENT_FIELDS:
-            answer = _CONSENT_FAST.get(text)
-            if answer is None:
-                answer = True if matching_key(text) in _YES else False if matching_key(text) in _NO else None
-            if answer is None:
-                errors[name] = "Indiquez « Oui » ou « Non »."
-            values[name] = bool(answer)
-        else:
-            values[name] = text
-    return CandidacyForm(**values), errors
-
-
-def is_example(row: Mapping[str, object]) -> bool:
-    """Whether the row is the templates' example left in the file: its SIRET and structure
-    name are the example's (whatever its other cells, spaces in the SIRET, case, accents)."""
-    siret = _cell_of(row, "SIRET")
-    return (_NOT_DIGITS.sub("", siret) == EXAMPLE["SIRET"]
-            and matching_key(_cell_of(row, "Nom de la structure")) == _EXAMPLE_NAME_KEY)
-
-
-def _cell_of(row: Mapping[str, object], header: str) -> str:
-    """The text of the row's cell for a canonical header, whatever spelling its key has."""
-    value = row.get(header)
-    if value is None:
-        value = next((v for k, v in row.items() if isinstance(k, str) and canonical_header(k) == header), "")
-    return value if isinstance(value, str) else str(value or "")
-
-
-def check_row(
-    row: Mapping[str, object],
-    *,
-    submit: bool,
-    eligible_kinds: Iterable[str] | None = None,
-    eligible_departements: Iterable[str] | None = None,
-) -> CleanCandidacy:
-    """Validate one row as the form would; raise ValidationFailed keyed by form field.
-
-    The template example's SIRET is refused (see EXAMPLE_SIRET_REFUSED). Pure: no database. For any mapping of str to str it raises nothing but
-    ValidationFailed.
-    """
-    form, errors = form_of(row)
-    try:
-        clean = validate(form, submit=submit, eligible_kinds=eligible_kinds,
-                         eligible_departements=eligible_departements)
-    except ValidationFailed as refused:
-        errors = {**refused.errors, **errors}
-        if "siret" not in errors and clean_siret(form.siret) == EXAMPLE["SIRET"]:
-            errors["siret"] = EXAMPLE_SIRET_REFUSED
-        if "siret" in errors and _SCIENTIFIC.fullmatch(str(form.siret).strip()):
-            errors["siret"] = (
-                f"Le tableur a transformé ce SIRET en nombre arrondi ({excerpt(str(form.siret), 20)}) : "
-                "formatez la colonne SIRET en texte et saisissez à nouveau les 14 chiffres."
-            )
-        raise ValidationFailed(errors) from None
-    if clean.siret == EXAMPLE["SIRET"]:
-        errors["siret"] = EXAMPLE_SIRET_REFUSED
-    if errors:
-        raise ValidationFailed(errors)
-    return clean
-
-
-_COLUMN_ORDER = {name: index for index, name in enumerate(COLUMNS.values())}
-
-
-def column_errors(errors: Mapping[str, str]) -> list[tuple[str, str]]:
-    """Field errors as (column header, message), in the columns' order."""
-    if not errors:
-        return []
-    return [(HEADER_OF.get(name, name), message) for name, message in
-            sorted(errors.items(), key=lambda item: _COLUMN_ORDER.get(item[0], len(_COLUMN_ORDER)))]
