@@ -30,7 +30,8 @@ def cmd_create_admin(args) -> int:
 
 
 def cmd_seed_demo(args) -> int:
-    from core.demo import DEMO_PASSWORD, database_is_empty, seed_demo
+    from demo.data import DEMO_PASSWORD
+    from demo.seed import database_is_empty, seed_demo
 
     with unit_of_work() as session:
         if not database_is_empty(session):

@@ -1,4 +1,4 @@
-"""The demonstration data set (core.demo) and the sector migration."""
+"""The demonstration data set (demo) and the sector migration."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from stdnum.fr import siret
 
 from core.accounts.signin import sign_in
 from core.clock import utcnow
-from core.demo import DEMO_PASSWORD, database_is_empty, seed_demo
 from core.reference import ILE_DE_FRANCE, SECTORS, STRUCTURE_KINDS
 from core.validation import (
     FieldError,
@@ -38,6 +37,8 @@ from db.models import (
     Submission,
     User,
 )
+from demo.data import DEMO_PASSWORD
+from demo.seed import database_is_empty, seed_demo
 
 
 @pytest.fixture
