@@ -112,7 +112,8 @@ def to_csv(frame: pd.DataFrame) -> bytes:
 
 def _xlsx_cell(sheet, value: object) -> WriteOnlyCell:
     if isinstance(value, str):
-        value = xlsx_text(value)
+        # Neutralised again: a dropped control character may have hidden a trigger behind it.
+        value = neutralise(xlsx_text(value))
     cell = WriteOnlyCell(sheet, value)
     if isinstance(value, datetime):
         cell.number_format = _XLSX_DATETIME
