@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
     except ValidationFailed as error:
         print("; ".join(error.errors.values()), file=sys.stderr)
-    except Exception as error:  # noqa: BLE001 - one readable line for the operator
+    except Exception as error:  # one readable line for the operator
         from sqlalchemy.exc import OperationalError
 
         if not isinstance(error, OperationalError):

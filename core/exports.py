@@ -133,7 +133,7 @@ def to_xlsx(frame: pd.DataFrame, *, sheet_title: str = "Export") -> bytes:
     rows = list(_rows(frame))
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title[:31])
-    for index, column in enumerate(zip(*rows), start=1):
+    for index, column in enumerate(zip(*rows, strict=True), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = _width(column[:200])
     sheet.freeze_panes = "A2"
     heading = []

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from db.models import Deliberation, ItemKind, Role
 
-DEMO_PASSWORD = "openmap-demo-2026"  # demonstration only, printed by manage.py
+DEMO_PASSWORD = "openmap-demo-2026"  # noqa: S105 — the demo accounts' published password, printed by manage.py
 
 # ============================================================== data: networks
 
@@ -176,7 +176,8 @@ DEFAULT_CRITERIA: tuple[tuple[str, str, int], ...] = (
     ("Adéquation avec le thème", "L'offre répond-elle aux besoins des acheteurs sur le thème de la rencontre ?", 3),
     ("Capacité à répondre aux marchés publics",
      "Références, moyens humains et matériels, aptitude à candidater seul ou en groupement.", 2),
-    ("Impact sur l'insertion et l'emploi", "Nombre de parcours, qualité de l'accompagnement, sorties vers l'emploi.", 2),
+    ("Impact sur l'insertion et l'emploi",
+     "Nombre de parcours, qualité de l'accompagnement, sorties vers l'emploi.", 2),
     ("Clarté de l'offre", "La présentation est-elle claire et compréhensible par un acheteur en cinq minutes ?", 1),
 )
 

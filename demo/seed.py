@@ -336,7 +336,9 @@ def _review(candidacy: Candidacy, call: Call, reviewer: User, values: tuple[int,
         reviewer_id=reviewer.id,
         created_at=_paris(date(2019, 10, 22), 14),
         updated_at=_paris(date(2019, 10, 22), 14),
-        scores=[Score(criterion_id=criterion.id, value=value) for criterion, value in zip(call.criteria, values)],
+        # A candidacy seeded without scores gets an empty review: fewer values than criteria is meant.
+        scores=[Score(criterion_id=criterion.id, value=value)
+                for criterion, value in zip(call.criteria, values, strict=False)],
     )
 
 

@@ -26,7 +26,8 @@ CANDIDACY_LABELS = {field: header.lower() if field != "siret" else header for fi
 
 FIELD_LABELS = {
     **CANDIDACY_LABELS,
-    "name": "nom", "email": "e-mail", "full_name": "nom", "role": "rôle", "network_id": "réseau (n°)", "active": "actif",
+    "name": "nom", "email": "e-mail", "full_name": "nom", "role": "rôle", "network_id": "réseau (n°)",
+    "active": "actif",
     "description": "description", "contact_email": "e-mail de contact", "number": "numéro", "title": "titre",
     "event_date": "date", "start_time": "début", "end_time": "fin", "venue": "lieu",
     "theme_title": "thème", "theme_description": "description du thème", "opens_at": "ouverture",

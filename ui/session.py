@@ -14,7 +14,7 @@ from routes.web import SESSION_COOKIE
 
 # AppTest cannot send cookies, so page tests put a real session token here; a
 # browser cannot write session_state directly, and the token is checked as usual.
-TEST_TOKEN_KEY = "session_token"
+TEST_TOKEN_KEY = "session_token"  # noqa: S105 — the name of a session_state key
 
 
 def session_token() -> str | None:

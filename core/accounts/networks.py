@@ -52,7 +52,8 @@ def _validated(session: Session, data: NetworkData, *, network_id: int | None) -
     values, errors = clean_fields(CHECKS, vars(data))
     if "name" in values:
         clash = session.scalar(
-            select(Network.id).where(func.lower(Network.name) == values["name"].lower(), Network.id != (network_id or 0))
+            select(Network.id).where(func.lower(Network.name) == values["name"].lower(),
+                                     Network.id != (network_id or 0))
         )
         if clash is not None:
             errors["name"] = "Un réseau porte déjà ce nom."
@@ -73,7 +74,8 @@ def create_network(session: Session, *, actor: Actor, data: NetworkData) -> int:
     return network.id
 
 
-def update_network(session: Session, *, actor: Actor, network_id: int, expected_version: int, data: NetworkData) -> None:
+def update_network(session: Session, *, actor: Actor, network_id: int, expected_version: int,
+                   data: NetworkData) -> None:
     """Edit a network; refused as stale if someone saved it since `expected_version`."""
     require(actor, Action.MANAGE_NETWORKS)
     # Locked until commit so that the version check holds against a concurrent save (PostgreSQL).

@@ -197,7 +197,8 @@ def extend_call(session: Session, *, actor: Actor, call_id: int, expected_versio
 
     def change(call: Call) -> None:
         if new_close <= max(call.closes_at, now or utcnow()):
-            raise ValidationFailed({"closes_at": "La nouvelle clôture doit être après la clôture actuelle et après maintenant."})
+            raise ValidationFailed(
+                {"closes_at": "La nouvelle clôture doit être après la clôture actuelle et après maintenant."})
         call.closes_at = new_close
         if call.state == CallState.CLOSED:  # a draft stays unpublished: only open_call publishes
             call.state = CallState.OPEN

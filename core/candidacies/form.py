@@ -29,7 +29,8 @@ from core.validation import (
 )
 
 CONSENT_MESSAGES = {
-    "consent_processing": "La structure doit accepter le traitement de ses données pour que la candidature soit déposée.",
+    "consent_processing": (
+        "La structure doit accepter le traitement de ses données pour que la candidature soit déposée."),
     "consent_sharing": "La structure doit accepter le partage de sa candidature avec les acheteurs.",
 }
 

@@ -63,7 +63,7 @@ def read_rows(filename: str, content: bytes, *, max_bytes: int | None = None) ->
         return _rows_of(table)
     except ImportRejected:
         raise
-    except Exception as error:  # noqa: BLE001 — any surprise in a file is the file's fault
+    except Exception as error:  # any surprise in a file is the file's fault
         raise ImportRejected(
             "Ce fichier n'a pas pu être lu : il semble endommagé. Enregistrez-le à nouveau au format .xlsx ou "
             ".csv (à partir du modèle) puis réessayez."
@@ -121,8 +121,7 @@ def _csv_table(content: bytes) -> Iterator[tuple[int, list[str]]]:
     delimiter = max((";", ",", "\t"), key=lambda d: (first_line.count(d), d == ";"))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        for line, cells in enumerate(reader, start=1):
-            yield line, cells
+        yield from enumerate(reader, start=1)
     except csv.Error:
         raise ImportRejected(
             f"Le fichier CSV est mal formé vers la ligne {reader.line_num} "

@@ -76,8 +76,8 @@ def check_row(
 ) -> CleanCandidacy:
     """Validate one row as the form would; raise ValidationFailed keyed by form field.
 
-    The template example's SIRET is refused (see EXAMPLE_SIRET_REFUSED). Pure: no database. For any mapping of str to str it raises nothing but
-    ValidationFailed.
+    The template example's SIRET is refused (see EXAMPLE_SIRET_REFUSED). Pure: no database.
+    For any mapping of str to str it raises nothing but ValidationFailed.
     """
     form, errors = form_of(row)
     try:

@@ -30,7 +30,8 @@ st.subheader("Inviter une personne")
 issued = st.session_state.pop("issued_link", None)
 if issued:
     st.success(f"Invitation créée pour {forms.escape_md(issued['email'])}. Transmettez-lui ce lien, valable jusqu'au "
-               f"{issued['expires']} et utilisable une seule fois (il est aussi placé dans la file d'envoi des e-mails) :")
+               f"{issued['expires']} et utilisable une seule fois (il est aussi placé dans la file d'envoi des "
+               "e-mails) :")
     st.code(issued["url"], language=None)
 
 roles = invitable_roles(actor)
@@ -137,5 +138,6 @@ if can(actor, Action.MANAGE_ACCOUNTS) and rows:
                  key=f"reset:{account.id}"):
         with unit_of_work() as session:
             link = resets.issue_password_reset(session, actor=actor, user_id=account.id)
-        st.info(f"Lien de réinitialisation pour {forms.escape_md(link.email)}, valable jusqu'au {when(link.expires_at)} :")
+        st.info(f"Lien de réinitialisation pour {forms.escape_md(link.email)}, "
+                f"valable jusqu'au {when(link.expires_at)} :")
         st.code(link.url, language=None)

@@ -51,7 +51,7 @@ for call in current:
         cols[1].metric("Brouillons en cours", figure.drafts)
         cols[2].metric("Présentations prévues", call.pitch_slots)
         parts = {"Réseau": figure.by_network, "Type": figure.by_kind, "Département": figure.by_departement}
-        for column, (heading, counts) in zip(st.columns(3), parts.items()):
+        for column, (heading, counts) in zip(st.columns(3), parts.items(), strict=True):
             with column:
                 st.markdown(f"**{TITLES[heading]}**")
                 frame = counts_frame(heading, counts)

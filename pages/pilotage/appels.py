@@ -60,7 +60,8 @@ by_edition = {e.id: e for e in edition_rows}
 apply_next_choice("chosen_edition")
 edition_id = st.selectbox("Rencontre", [NEW, *by_edition], index=1 if edition_rows else 0, key="chosen_edition",
                           format_func=lambda i: "➕ Nouvelle rencontre" if i == NEW else
-                          f"n° {by_edition[i].number} — {by_edition[i].title} ({format_date(by_edition[i].event_date)})")
+                          f"n° {by_edition[i].number} — {by_edition[i].title} "
+                          f"({format_date(by_edition[i].event_date)})")
 edition = by_edition.get(edition_id)
 edition_version = forms.opened_version(f"edition:{edition_id}", edition.version if edition else None)
 
@@ -125,7 +126,8 @@ if call_id != NEW:
     with read_only() as session:
         detail = calls.call_detail(session, actor=actor, call_id=call_id)
     phase = edition_calls[call_id].phase(utcnow())
-    st.markdown(f"**{listing.STATE_LABELS[phase]}** — ouverture {when(detail.opens_at)}, clôture {when(detail.closes_at)}")
+    st.markdown(f"**{listing.STATE_LABELS[phase]}** — ouverture {when(detail.opens_at)}, "
+                f"clôture {when(detail.closes_at)}")
     st.subheader("Candidatures par réseau")
 
     @st.fragment(run_every="30s")
@@ -203,14 +205,16 @@ with st.expander("Nouvel appel" if detail is None else "Modifier l'appel",
         with cols[2]:
             closes_on = st.date_input("Clôture *", value=current.closes_on, format="DD/MM/YYYY")
             forms.field_error(CALL, "closes_at")
-        closes_time = cols[3].time_input("à *", value=current.closes_time, step=timedelta(minutes=15), key="closes_time")
+        closes_time = cols[3].time_input("à *", value=current.closes_time, step=timedelta(minutes=15),
+                                         key="closes_time")
         cols = st.columns(2)
         slots = cols[0].number_input("Nombre de présentations express *", min_value=1, max_value=50,
                                      value=current.pitch_slots)
         minutes = cols[1].number_input("Durée d'une présentation (minutes) *", min_value=1, max_value=60,
                                        value=current.pitch_minutes)
-        kinds = st.multiselect("Types de structures éligibles *", list(STRUCTURE_KINDS), default=list(current.eligible_kinds),
-                               format_func=kind_label, placeholder="Choisir…", select_all=False)
+        kinds = st.multiselect("Types de structures éligibles *", list(STRUCTURE_KINDS),
+                               default=list(current.eligible_kinds), format_func=kind_label, placeholder="Choisir…",
+                               select_all=False)
         forms.field_error(CALL, "eligible_kinds")
         departements = st.multiselect("Départements éligibles *", list(DEPARTEMENTS),
                                       default=list(current.eligible_departements),
@@ -247,6 +251,7 @@ with st.expander("Nouvel appel" if detail is None else "Modifier l'appel",
                 return calls.save_call(session, actor=actor, data=data, call_id=detail.id if detail else None,
                                        expected_version=call_version)
         choose_next(f"chosen_call:{edition.id}", forms.submit(CALL, store_call, record=f"call:{call_id}"))
-        st.session_state["calls_notice"] = "Appel enregistré." + ("" if detail else " Il reste en brouillon : ouvrez-le quand il est prêt.")
+        st.session_state["calls_notice"] = "Appel enregistré." + (
+            "" if detail else " Il reste en brouillon : ouvrez-le quand il est prêt.")
         st.rerun()
 st.caption(f"Critères proposés par défaut : {', '.join(label for label, _ in DEFAULT_CRITERIA)}.")

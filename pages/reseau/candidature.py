@@ -33,7 +33,7 @@ def limit(field: str) -> str:
 
 
 def load_into_state(form: CandidacyForm) -> None:
-    for field in TEXT_KEYS + ["kind", "departement", "sectors", "consent_processing", "consent_sharing"]:
+    for field in [*TEXT_KEYS, "kind", "departement", "sectors", "consent_processing", "consent_sharing"]:
         st.session_state[key(field)] = getattr(form, field)
 
 
@@ -59,7 +59,7 @@ def id_param(name: str) -> int | None:
 
 
 def typed_form() -> CandidacyForm:
-    values = {field: st.session_state.get(key(field), "") or "" for field in TEXT_KEYS + ["kind", "departement"]}
+    values = {field: st.session_state.get(key(field), "") or "" for field in [*TEXT_KEYS, "kind", "departement"]}
     return CandidacyForm(
         **values, sectors=st.session_state.get(key("sectors"), []),
         consent_processing=bool(st.session_state.get(key("consent_processing"))),
@@ -176,7 +176,7 @@ with st.form(FORM, border=False, enter_to_submit=False):
     cols = st.columns(3)
     for column, (field, label) in zip(cols, [("contact_name", "Nom du contact *"),
                                              ("contact_email", "E-mail du contact *"),
-                                             ("contact_phone", "Téléphone du contact *")]):
+                                             ("contact_phone", "Téléphone du contact *")], strict=True):
         with column:
             st.text_input(label, key=key(field), disabled=not editable)
             forms.field_error(FORM, field)
@@ -196,8 +196,8 @@ with st.form(FORM, border=False, enter_to_submit=False):
     st.text_area("Ce que la structure propose aux acheteurs sur ce thème *", key=key("buyer_offer"),
                  help=limit("buyer_offer"), disabled=not editable)
     forms.field_error(FORM, "buyer_offer")
-    st.text_area("Références de marchés publics déjà obtenus", key=key("public_references"), help=limit("public_references"),
-                 disabled=not editable)
+    st.text_area("Références de marchés publics déjà obtenus", key=key("public_references"),
+                 help=limit("public_references"), disabled=not editable)
     forms.field_error(FORM, "public_references")
 
     st.subheader("Accord de la structure")

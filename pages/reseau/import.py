@@ -130,7 +130,8 @@ if valid == 0:
                if report.skipped and not report.rows else
                "Aucune ligne valide à importer : corrigez le fichier puis déposez-le de nouveau.")
     st.stop()
-label = f"Importer les {valid} ligne(s) valide(s)" + (f" et ignorer les {report.rejected} en erreur" if report.rejected else "")
+label = f"Importer les {valid} ligne(s) valide(s)" + (
+    f" et ignorer les {report.rejected} en erreur" if report.rejected else "")
 if st.button(label, type="primary", icon=":material/upload:"):
     try:
         with unit_of_work() as session:  # the call and mode the preview was made for, nothing else

@@ -2,7 +2,7 @@
 
 import ast
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
 
@@ -36,7 +36,7 @@ def ids(actor, **filters) -> list[int]:
 
 
 def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -178,7 +178,7 @@ def recorded_actions() -> set[str]:
             elif isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "action" for t in node.targets):
                 values = [node.value]
             elif isinstance(node, ast.Dict):
-                values = [v for k, v in zip(node.keys, node.values)
+                values = [v for k, v in zip(node.keys, node.values, strict=True)
                           if isinstance(k, ast.Constant) and k.value == "action"]
             found |= {c.value for value in values for c in ast.walk(value)
                       if isinstance(c, ast.Constant) and isinstance(c.value, str) and AUDIT_ACTION.fullmatch(c.value)}

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,7 +14,7 @@ def test_call_breakdown_counts_submitted_by_kind_and_departement(db):
     network = make_network()
     call_id = make_call(networks=(network,))
     referent = make_user(Role.RESEAU, network_id=network)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with unit_of_work() as session:
         saving.save(session, actor=referent, call_id=call_id, form=complete_form(), submit=True, now=now)
         saving.save(session, actor=referent, call_id=call_id, submit=False, now=now,

@@ -4,7 +4,7 @@ The refusal lives in db.engine.read_only(), so it holds for every use case; thes
 cover each capability that writes (networks, accounts, calls, candidacies, import, audit).
 """
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -20,7 +20,7 @@ from db.models import Base, Role
 from tests.core.imports.support import row as import_row
 from tests.factories import complete_form, make_call, make_edition, make_network, make_user
 
-CLOSES = datetime(2027, 2, 1, 17, 0, tzinfo=timezone.utc)
+CLOSES = datetime(2027, 2, 1, 17, 0, tzinfo=UTC)
 NOW = CLOSES - timedelta(days=2)
 
 

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.e2e
 
 NETWORK = "Réseau Solidarités 93"
 THEME = "Propreté des bâtiments communaux"
-SIRET_MESSAGE = "Ce numéro SIRET n'est pas valide (clé de contrôle incorrecte). Vérifiez-le sur l'avis de situation INSEE."
+SIRET_MESSAGE = ("Ce numéro SIRET n'est pas valide (clé de contrôle incorrecte). "
+                 "Vérifiez-le sur l'avis de situation INSEE.")
 EMAIL_MESSAGE = "Cette adresse e-mail n'est pas valide. Vérifiez son orthographe (par exemple prenom.nom@exemple.fr)."
 TEXTS = {
     "Nom de la structure *": "Propreté Solidaire 93",

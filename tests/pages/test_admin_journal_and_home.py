@@ -2,7 +2,7 @@
 
 import json
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 import pytest
@@ -32,7 +32,7 @@ def entry(action: str, at: datetime, *, label: str = "admin@exemple.fr", ip: str
 
 
 def utc(day: int, hour: int = 12) -> datetime:
-    return datetime(2026, 3, day, hour, tzinfo=timezone.utc)
+    return datetime(2026, 3, day, hour, tzinfo=UTC)
 
 
 def test_admin_home_counts_accounts_invitations_and_networks(as_role):
@@ -161,7 +161,7 @@ def test_journal_action_filter_lists_every_action_the_app_records(as_role):
 
 
 def test_journal_time_is_a_paris_datetime_shown_with_seconds(as_role):
-    entry("sign_in", datetime(2026, 7, 2, 21, 59, 7, tzinfo=timezone.utc))
+    entry("sign_in", datetime(2026, 7, 2, 21, 59, 7, tzinfo=UTC))
     at = open_app(as_role(Role.ADMIN), JOURNAL)
     table = at.dataframe[0].value
     assert str(table["Quand"].dt.tz) == "Europe/Paris"
@@ -241,7 +241,7 @@ def every_use_case() -> None:
         edition = editions.save_edition(session, actor=pilote, data=editions.EditionData(
             number=41, title="Rencontre", event_date=date(2027, 3, 18), start_time=time(9), end_time=time(12),
             city="Argenteuil"))
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     with unit_of_work() as session:
         call = calls.save_call(session, actor=pilote, data=calls.CallData(
             edition_id=edition, theme_title="Thème", opens_on=today - timedelta(days=1), opens_time=time(9),

@@ -67,7 +67,7 @@ def test_dashboard_breakdowns_each_have_a_bar_chart_of_the_same_numbers(sqlite_d
     tables = [df.value for df in at.dataframe[:3]]
     found = charts(at)
     assert len(found) == 3
-    for table, (data, spec) in zip(tables, found):
+    for table, (data, spec) in zip(tables, found, strict=True):
         heading = table.columns[0]
         pd.testing.assert_frame_equal(data, table)  # the table's own frame: same rows, same order
         bars, labels = encodings(spec)

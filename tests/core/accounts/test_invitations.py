@@ -1,6 +1,6 @@
 """Invitations: the pending account, its link, inviting again, sending the link again, who may invite whom."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -66,20 +66,19 @@ def test_invite_link_works_once(db):
 
 def test_invite_link_expires_after_seven_days(db):
     admin = make_user(Role.ADMIN)
-    start = datetime(2030, 3, 1, 8, 0, tzinfo=timezone.utc)
+    start = datetime(2030, 3, 1, 8, 0, tzinfo=UTC)
     issued = invite(admin, now=start)
     assert issued.expires_at == start + timedelta(days=7)
     with pytest.raises(InvalidLink):
         use_link(issued.url, now=start + timedelta(days=7))
-    with read_only() as session:
-        with pytest.raises(InvalidLink):
-            links.peek_link(session, issued.url.rsplit("/", 1)[-1], now=start + timedelta(days=7, seconds=1))
+    with read_only() as session, pytest.raises(InvalidLink):
+        links.peek_link(session, issued.url.rsplit("/", 1)[-1], now=start + timedelta(days=7, seconds=1))
     use_link(issued.url, now=start + timedelta(days=6, hours=23))
 
 
 def test_invite_again_pending_user_is_refused_and_keeps_the_first_link(db):
     admin = make_user(Role.ADMIN)
-    sent = datetime(2030, 3, 1, 8, 0, tzinfo=timezone.utc)
+    sent = datetime(2030, 3, 1, 8, 0, tzinfo=UTC)
     first = invite(admin, now=sent)
     errors = field_errors(invite, admin, "NOUVELLE.personne@exemple.fr", role=Role.PILOTE, full_name="Autre Nom",
                           now=sent + timedelta(days=1))
@@ -94,8 +93,8 @@ def test_invite_again_pending_user_is_refused_and_keeps_the_first_link(db):
 
 def test_invite_again_pending_user_names_the_latest_link_sent(db):
     admin = make_user(Role.ADMIN)
-    first = invite(admin, now=datetime(2030, 3, 1, 8, 0, tzinfo=timezone.utc))
-    resend(admin, first.user_id, now=datetime(2030, 3, 4, 15, 30, tzinfo=timezone.utc))
+    first = invite(admin, now=datetime(2030, 3, 1, 8, 0, tzinfo=UTC))
+    resend(admin, first.user_id, now=datetime(2030, 3, 4, 15, 30, tzinfo=UTC))
     errors = field_errors(invite, admin, first.email)
     assert "(envoyée le 4 mars 2030 à 16 h 30)" in errors["email"]
 

@@ -1,6 +1,6 @@
 """Password resets: asked for (throttled, silent about unknown addresses), used, or created by an administrator."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -54,7 +54,7 @@ def test_request_password_reset_known_email_queues_a_link(db):
 
 def test_request_password_reset_at_most_three_links_per_hour_and_the_last_one_keeps_working(db):
     actor = make_user(Role.PILOTE)
-    start = datetime(2030, 3, 1, 8, 0, tzinfo=timezone.utc)
+    start = datetime(2030, 3, 1, 8, 0, tzinfo=UTC)
     reset_links = [reset_link_for(actor, now=start + timedelta(minutes=i)) for i in range(3)]
     assert len(set(reset_links)) == 3 and len(outbox()) == 3
     for minute in (3, 30, 59):  # flooding within the hour: audited, nothing queued
@@ -72,7 +72,7 @@ def test_request_password_reset_at_most_three_links_per_hour_and_the_last_one_ke
 
 def test_request_password_reset_limit_slides_with_the_hour(db):
     actor = make_user(Role.PILOTE)
-    start = datetime(2030, 3, 1, 8, 0, tzinfo=timezone.utc)
+    start = datetime(2030, 3, 1, 8, 0, tzinfo=UTC)
     for minute in (0, 10, 20):
         reset_link_for(actor, now=start + timedelta(minutes=minute))
     reset_link_for(actor, now=start + timedelta(minutes=59, seconds=59))
@@ -103,7 +103,7 @@ def test_use_link_reset_sets_password_and_revokes_other_sessions(db):
 
 def test_use_link_reset_expires_after_twenty_four_hours(db):
     actor = make_user(Role.PILOTE)
-    start = datetime(2030, 3, 1, 8, 0, tzinfo=timezone.utc)
+    start = datetime(2030, 3, 1, 8, 0, tzinfo=UTC)
     link = reset_link_for(actor, now=start)
     with pytest.raises(InvalidLink):
         use_link(link, now=start + timedelta(hours=24, seconds=1))

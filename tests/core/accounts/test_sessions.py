@@ -1,6 +1,6 @@
 """Sessions: who a token belongs to, idle expiry, activity, sign-out, tokens stored as digests."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -74,7 +74,7 @@ def test_check_session_deactivating_a_network_leaves_other_accounts_signed_in(db
 
 def test_check_session_expires_after_twelve_idle_hours(db):
     actor = make_user(Role.PILOTE)
-    start = datetime(2030, 1, 10, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2030, 1, 10, 9, 0, tzinfo=UTC)
     token = sign_in(actor.email, now=start).token
     assert live_actor(token, now=start + timedelta(hours=11, minutes=59)) is not None
     assert live_actor(token, now=start + timedelta(hours=12, seconds=1)) is None
@@ -82,7 +82,7 @@ def test_check_session_expires_after_twelve_idle_hours(db):
 
 def test_touch_session_pushes_the_idle_expiry_back(db):
     actor = make_user(Role.PILOTE)
-    start = datetime(2030, 1, 10, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2030, 1, 10, 9, 0, tzinfo=UTC)
     token = sign_in(actor.email, now=start).token
     with read_only() as session:
         check = sessions.check_session(session, token, now=start + timedelta(hours=10))

@@ -1,6 +1,6 @@
 """Sign-in: right and wrong passwords, unusable accounts, the lockout and its window."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -103,7 +103,7 @@ def test_sign_in_lockout_is_per_address_another_ip_is_not_locked(db):
 
 def test_sign_in_lockout_ends_after_fifteen_minutes(db):
     actor = make_user(Role.PILOTE)
-    start = datetime(2030, 1, 10, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2030, 1, 10, 9, 0, tzinfo=UTC)
     for second in range(5):
         sign_in(actor.email, "mauvais-mot-de-passe", now=start + timedelta(seconds=second))
     last_failure = start + timedelta(seconds=4)

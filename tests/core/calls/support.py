@@ -1,6 +1,6 @@
 """What the editions and calls tests share: their data, saving them, counting rows."""
 
-from datetime import date, time, timezone
+from datetime import date, time
 
 from sqlalchemy import func, select
 
@@ -8,8 +8,6 @@ from core.calls import calls, editions
 from core.calls.calls import CallData
 from core.calls.editions import EditionData
 from db.engine import read_only, unit_of_work
-
-UTC = timezone.utc
 
 
 def edition_data(**changes) -> EditionData:

@@ -1,7 +1,8 @@
 """Calls: who may manage them, what is refused, Paris times, criteria, transitions, races."""
 
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
@@ -23,7 +24,7 @@ from db.models import (
     Submission,
 )
 from tests.concurrency import race
-from tests.core.calls.support import UTC, call_data, count, edition_data, save_call, save_edition
+from tests.core.calls.support import call_data, count, edition_data, save_call, save_edition
 from tests.factories import (
     complete_form,
     make_call,
@@ -423,7 +424,7 @@ def submitted(pilote):
 
 def test_close_call_refuses_saves_racing_with_it(pilote, submitted):
     referent, call_id = submitted["referent"], submitted["call"]
-    close = lambda s: calls.close_call(s, actor=pilote, call_id=call_id, expected_version=1, now=NOW)  # noqa: E731
+    close = partial(calls.close_call, actor=pilote, call_id=call_id, expected_version=1, now=NOW)
     outcome = race(close, lambda s: saving.save(
         s, actor=referent, call_id=call_id, form=complete_form(siret="35600000009075"), submit=True,
         now=NOW + timedelta(seconds=1)))
@@ -433,7 +434,7 @@ def test_close_call_refuses_saves_racing_with_it(pilote, submitted):
 
 def test_close_call_refuses_edits_and_withdrawals_racing_with_it(pilote, submitted):
     referent, call_id, candidacy_id = submitted["referent"], submitted["call"], submitted["candidacy"]
-    close = lambda s: calls.close_call(s, actor=pilote, call_id=call_id, expected_version=1, now=NOW)  # noqa: E731
+    close = partial(calls.close_call, actor=pilote, call_id=call_id, expected_version=1, now=NOW)
     outcome = race(close, lambda s: saving.withdraw(
         s, actor=referent, candidacy_id=candidacy_id, expected_version=1, reason="Trop tard",
         now=NOW + timedelta(seconds=1)))
@@ -441,8 +442,8 @@ def test_close_call_refuses_edits_and_withdrawals_racing_with_it(pilote, submitt
     with unit_of_work() as session:  # reopen, then race an edit against a second close
         calls.extend_call(session, actor=pilote, call_id=call_id, expected_version=2, closes_on=date(2027, 3, 1),
                           closes_time=time(12, 0), now=NOW + timedelta(seconds=2))
-    close_again = lambda s: calls.close_call(  # noqa: E731
-        s, actor=pilote, call_id=call_id, expected_version=3, now=NOW + timedelta(seconds=3))
+    close_again = partial(calls.close_call, actor=pilote, call_id=call_id, expected_version=3,
+                          now=NOW + timedelta(seconds=3))
     outcome = race(close_again, lambda s: saving.save(
         s, actor=referent, call_id=call_id, form=complete_form(pitch_title="Trop tard"), submit=True,
         candidacy_id=candidacy_id, expected_version=1, now=NOW + timedelta(seconds=4)))

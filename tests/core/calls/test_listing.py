@@ -1,7 +1,7 @@
 """What calls each actor sees, their phase by the clock, and the counts per network."""
 
 import itertools
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -16,7 +16,7 @@ from db.models import (
     StructureKind,
     Submission,
 )
-from tests.core.calls.support import UTC, call_data, edition_data, save_call, save_edition
+from tests.core.calls.support import call_data, edition_data, save_call, save_edition
 from tests.factories import (
     make_call,
     make_edition,
@@ -96,7 +96,8 @@ def test_calls_for_network_shows_only_published_calls_it_is_invited_to(db):
 
 
 def test_list_calls_for_reviewers_and_lead_shows_every_published_call(db):
-    first_edition, second_edition = make_edition(event_date=date(2027, 3, 18)), make_edition(event_date=date(2027, 9, 1))
+    first_edition = make_edition(event_date=date(2027, 3, 18))
+    second_edition = make_edition(event_date=date(2027, 9, 1))
     older = make_call(first_edition, networks=(make_network(),), state=CallState.CLOSED)
     newer = make_call(second_edition)
     for role in (Role.EVALUATEUR, Role.PILOTE):

@@ -2,7 +2,7 @@
 the lead and reviewers read but never write; acknowledgements once per submission; audit rows.
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +14,7 @@ from db.models import AuditEntry, CallState, Candidacy, OutboxMessage, Role, Sub
 from tests.concurrency import race
 from tests.factories import complete_form, make_call, make_network, make_user
 
-CLOSES = datetime(2027, 2, 1, 17, 0, tzinfo=timezone.utc)
+CLOSES = datetime(2027, 2, 1, 17, 0, tzinfo=UTC)
 NOW = CLOSES - timedelta(days=2)
 
 

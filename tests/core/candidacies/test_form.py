@@ -104,7 +104,7 @@ def test_validate_website_with_bad_syntax_is_refused_on_website(website):
     assert errors_of(complete_form(website=website), submit=False).keys() == {"website"}
 
 
-@pytest.mark.parametrize("name", [name for name in TEXT_FIELDS])
+@pytest.mark.parametrize("name", list(TEXT_FIELDS))
 def test_validate_text_over_its_limit_is_refused_on_that_field(name):
     limit = TEXT_FIELDS[name][1]
     assert errors_of(complete_form(**{name: "x" * (limit + 1)}), submit=True).keys() == {name}
@@ -203,8 +203,7 @@ def test_validate_arbitrary_text_raises_only_validation_failed(form, submit, kin
         clean = validate(form, submit=submit, eligible_kinds=kinds, eligible_departements=departements)
     except ValidationFailed as refused:
         assert refused.errors and all(isinstance(m, str) and m for m in refused.errors.values())
-        assert refused.errors.keys() <= {f for f in TEXT_NAMES} | {"sectors", "consent_processing",
-                                                                  "consent_sharing"}
+        assert refused.errors.keys() <= set(TEXT_NAMES) | {"sectors", "consent_processing", "consent_sharing"}
     else:
         assert len(clean.siret) == 14 and clean.name
         # What comes out fits the columns and PostgreSQL's text (no NUL).

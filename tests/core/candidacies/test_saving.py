@@ -1,6 +1,6 @@
 """Candidacy rules: deadline, ownership, duplicates, stale edits, acknowledgements."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -26,7 +26,7 @@ from db.models import (
 )
 from tests.factories import complete_form, make_call, make_network, make_user
 
-CLOSES = datetime(2027, 2, 1, 17, 0, tzinfo=timezone.utc)
+CLOSES = datetime(2027, 2, 1, 17, 0, tzinfo=UTC)
 
 
 

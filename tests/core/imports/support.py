@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from openpyxl import Workbook
 from sqlalchemy import func, select
@@ -15,7 +15,7 @@ from core.imports.columns import COLUMNS
 from core.imports.template import EXAMPLE
 from db.engine import read_only, unit_of_work
 
-CLOSES = datetime(2027, 2, 1, 17, 0, tzinfo=timezone.utc)
+CLOSES = datetime(2027, 2, 1, 17, 0, tzinfo=UTC)
 
 
 BEFORE_CLOSING = CLOSES - timedelta(days=1)
