@@ -37,7 +37,9 @@ run: venv
 		$(VENV)/bin/streamlit run server.py --server.address localhost --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
+# Lint first: a ruff violation fails the target (and CI) before the tests run.
 test: venv
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
 lint: venv

@@ -20,7 +20,7 @@ def cmd_migrate(_args) -> int:
 
 
 def cmd_create_admin(args) -> int:
-    from core.accounts import ensure_admin
+    from core.accounts.administration import ensure_admin
 
     password = args.password or getpass.getpass("Mot de passe : ")
     with unit_of_work() as session:
@@ -30,7 +30,8 @@ def cmd_create_admin(args) -> int:
 
 
 def cmd_seed_demo(args) -> int:
-    from core.demo import DEMO_PASSWORD, database_is_empty, seed_demo
+    from demo.data import DEMO_PASSWORD
+    from demo.seed import database_is_empty, seed_demo
 
     with unit_of_work() as session:
         if not database_is_empty(session):
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
     except ValidationFailed as error:
         print("; ".join(error.errors.values()), file=sys.stderr)
-    except Exception as error:  # noqa: BLE001 - one readable line for the operator
+    except Exception as error:  # one readable line for the operator
         from sqlalchemy.exc import OperationalError
 
         if not isinstance(error, OperationalError):

@@ -4,9 +4,9 @@ Seeds a fresh, migrated SQLite database in a temporary directory (a network, an 
 call, a referent), generates N valid synthetic rows and prints, each beside a baseline
 measured in the same run so that the ratio holds on a noisy machine:
 
-1. validation: candidacy_form.validate (and the import's whole row check) over all
+1. validation: core.candidacies.form.validate (and the import's whole row check) over all
    rows, against bare clean_siret + clean_email + clean_phone on the same values;
-2. database write: the write phase of importing.apply (as drafts, then submitted with
+2. database write: the write phase of core.imports.write.apply (as drafts, then submitted with
    acknowledgements), against a bare sqlite3 replay of the same rows (the very
    statements and parameters the import sent: structures, sectors, candidacies,
    audit entries, acknowledgements) into an equivalent fresh database; the ratio to
@@ -36,9 +36,12 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from stdnum import luhn
 
-from core import candidacies, importing, spreadsheet
-from core.accounts import actor_of
-from core.candidacy_form import CANDIDACY_FIELDS, STRUCTURE_FIELDS, validate
+from core.accounts.sessions import actor_of
+from core.candidacies import rules
+from core.candidacies.form import CANDIDACY_FIELDS, STRUCTURE_FIELDS, validate
+from core.imports import columns, reader, write
+from core.imports.plan import make_plan, preview
+from core.imports.rows import check_row, form_of
 from core.permissions import Actor
 from core.reference import SECTORS, STRUCTURE_KINDS
 from core.validation import clean_email, clean_phone, clean_siret
@@ -120,8 +123,8 @@ def synthetic_rows(count: int) -> list[dict[str, str]]:
 def csv_bytes(rows: list[dict[str, str]]) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(spreadsheet.COLUMNS)
-    writer.writerows([row[header] for header in spreadsheet.COLUMNS] for row in rows)
+    writer.writerow(columns.COLUMNS)
+    writer.writerows([row[header] for header in columns.COLUMNS] for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -176,7 +179,7 @@ def best_of(repeat: int, run: Callable[[], object]) -> float:
 
 
 def measure_validation(rows: list[dict[str, str]], db: Database, repeat: int) -> dict[str, float]:
-    """Seconds for all rows: bare validators, candidacy_form.validate, the import's check_row.
+    """Seconds for all rows: bare validators, core.candidacies.form.validate, the import's check_row.
 
     The rows are taken in slices of 500; each slice runs the three, `repeat` times in
     turn, and keeps each one's best time: a busy moment of the machine then hurts one
@@ -184,8 +187,8 @@ def measure_validation(rows: list[dict[str, str]], db: Database, repeat: int) ->
     """
     with db.session() as session:
         call = session.get(Call, db.call_id)
-        kinds, departements = candidacies.eligibility(call)
-    forms = [spreadsheet.form_of(row)[0] for row in rows]
+        kinds, departements = rules.eligibility(call)
+    forms = [form_of(row)[0] for row in rows]
 
     def bare(start: int, end: int) -> None:
         for form in forms[start:end]:
@@ -199,7 +202,7 @@ def measure_validation(rows: list[dict[str, str]], db: Database, repeat: int) ->
 
     def import_check(start: int, end: int) -> None:
         for row in rows[start:end]:
-            spreadsheet.check_row(row, submit=True, eligible_kinds=kinds, eligible_departements=departements)
+            check_row(row, submit=True, eligible_kinds=kinds, eligible_departements=departements)
 
     measures = {"bare": bare, "validate": form_validate, "check_row": import_check}
     timings = dict.fromkeys(measures, 0.0)
@@ -215,19 +218,19 @@ def measure_validation(rows: list[dict[str, str]], db: Database, repeat: int) ->
 
 def measure_import_write(rows: list[dict[str, str]], directory: Path, attempt: str, *, submit: bool
                          ) -> tuple[float, list]:
-    """Time of importing's write phase (statements + commit) into a fresh database.
+    """Time of the import's write phase (statements + commit) into a fresh database.
 
     The plan (validation and look-ups, what `preview` also does) is made first and not
-    timed; `importing._write` is what `apply` runs after it.
+    timed; `write.write_plan` is what `write.apply` runs after it.
     """
     db = Database(directory, f"write-{attempt}")
     try:
         with db.session() as session:
             session.begin()
-            plan = importing._plan(session, actor=db.actor, call_id=db.call_id, rows=rows, submit=submit, now=NOW)
+            plan = make_plan(session, actor=db.actor, call_id=db.call_id, rows=rows, submit=submit, now=NOW)
             statements = _recorded_statements(db.engine)
             start = time.perf_counter()
-            result = importing._write(session, plan, actor=db.actor, now=NOW, source="banc.csv")
+            result = write.write_plan(session, plan, actor=db.actor, now=NOW, source="banc.csv")
             session.commit()
             elapsed = time.perf_counter() - start
             event.remove(db.engine, "before_cursor_execute", statements.record)
@@ -323,15 +326,15 @@ def measure_overall(rows: list[dict[str, str]], content: bytes, directory: Path,
     db = Database(directory, f"overall-{reuse}")
     try:
         start = time.perf_counter()
-        read = spreadsheet.read_rows("banc.csv", content, max_bytes=len(content))
+        read = reader.read_rows("banc.csv", content, max_bytes=len(content))
         after_read = time.perf_counter()
         with db.session() as session, session.begin():
-            report = importing.preview(session, actor=db.actor, call_id=db.call_id, rows=read, submit=True, now=NOW)
+            report = preview(session, actor=db.actor, call_id=db.call_id, rows=read, submit=True, now=NOW)
             session.rollback()
         after_preview = time.perf_counter()
         with db.session() as session, session.begin():
-            result = importing.apply(session, actor=db.actor, call_id=db.call_id, rows=read, submit=True, now=NOW,
-                                     source="banc.csv", checked=report if reuse else None)
+            result = write.apply(session, actor=db.actor, call_id=db.call_id, rows=read, submit=True, now=NOW,
+                                 source="banc.csv", checked=report if reuse else None)
         end = time.perf_counter()
         assert report.rejected == 0, report.errors[:5]
         assert result.created == len(rows) and result.submitted == len(rows), result
@@ -361,8 +364,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=10_000, help="nombre de lignes synthétiques (10 000)")
     parser.add_argument("--repeat", type=int, default=3, help="répétitions des mesures de validation (3)")
     args = parser.parse_args(argv)
-    if not 1 <= args.rows <= spreadsheet.MAX_ROWS:
-        parser.error(f"--rows doit être entre 1 et {spreadsheet.MAX_ROWS}")
+    if not 1 <= args.rows <= reader.MAX_ROWS:
+        parser.error(f"--rows doit être entre 1 et {reader.MAX_ROWS}")
 
     began = time.perf_counter()
     rows = synthetic_rows(args.rows)
@@ -396,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     # The issue's definition: validation of every row plus the database write.
     import_rate = n / (validation["check_row"] + max(min(writes[False]), min(writes[True])))
     table = [
-        ("Validation : candidacy_form.validate", seconds(validation["validate"]), seconds(validation["bare"]),
+        ("Validation : core.candidacies.form.validate", seconds(validation["validate"]), seconds(validation["bare"]),
          ratio(validate_ratio), "≤ 1,5×", validate_ratio <= 1.5),
         ("Validation : ligne d'import (check_row)", seconds(validation["check_row"]), seconds(validation["bare"]),
          ratio(check_ratio), "≤ 1,5×", check_ratio <= 1.5),

@@ -1,6 +1,6 @@
 """Time: stored in UTC, shown in Europe/Paris, written the French way."""
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -13,7 +13,7 @@ WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanc
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def to_paris(moment: datetime) -> datetime:
@@ -22,7 +22,7 @@ def to_paris(moment: datetime) -> datetime:
 
 def paris_to_utc(day: date, at: time) -> datetime:
     """The UTC instant of a wall-clock time in Paris (daylight saving handled)."""
-    return datetime.combine(day, at, tzinfo=PARIS).astimezone(timezone.utc)
+    return datetime.combine(day, at, tzinfo=PARIS).astimezone(UTC)
 
 
 def format_date(day: date | datetime, *, weekday: bool = False) -> str:

@@ -112,7 +112,8 @@ def to_csv(frame: pd.DataFrame) -> bytes:
 
 def _xlsx_cell(sheet, value: object) -> WriteOnlyCell:
     if isinstance(value, str):
-        value = xlsx_text(value)
+        # Neutralised again: a dropped control character may have hidden a trigger behind it.
+        value = neutralise(xlsx_text(value))
     cell = WriteOnlyCell(sheet, value)
     if isinstance(value, datetime):
         cell.number_format = _XLSX_DATETIME
@@ -132,7 +133,7 @@ def to_xlsx(frame: pd.DataFrame, *, sheet_title: str = "Export") -> bytes:
     rows = list(_rows(frame))
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(sheet_title[:31])
-    for index, column in enumerate(zip(*rows), start=1):
+    for index, column in enumerate(zip(*rows, strict=True), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = _width(column[:200])
     sheet.freeze_panes = "A2"
     heading = []

@@ -7,7 +7,7 @@ import os
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from core import accounts
+from core.accounts import administration
 from db.engine import database_url, get_engine, unit_of_work
 
 
@@ -51,7 +51,7 @@ def bootstrap_admin_from_env() -> bool:
     if not email or not password:
         return False
     with unit_of_work() as session:
-        return accounts.ensure_admin(session, email=email, password=password)
+        return administration.ensure_admin(session, email=email, password=password)
 
 
 def prepare() -> None:

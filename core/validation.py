@@ -376,8 +376,9 @@ def _valid_host(host: str) -> bool:
 # --------------------------------------------------------------------------- text, numbers
 
 # C0 controls and DEL, except tab, line feed and carriage return which are legitimate
-# in multi-line text (carriage returns then become line feeds). PostgreSQL refuses NUL, and the others are invisible noise
-# coming from copy-paste; lone surrogates cannot be encoded at all.
+# in multi-line text (carriage returns then become line feeds). PostgreSQL refuses NUL,
+# and the others are invisible noise coming from copy-paste; lone surrogates cannot be
+# encoded at all.
 _TEXT_NOISE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 # The noise and the invisible characters in one pass: each field of each imported row goes through it.
 _TEXT_DROP = re.compile(_TEXT_NOISE.pattern[:-1] + _DROP_INVISIBLE.pattern[1:])
@@ -397,8 +398,9 @@ def clean_text(
     file counts as one character, as in the form), and invisible characters are removed:
     controls, bidi controls (which would reorder what a reader sees) and zero-width
     characters, except that multi-line fields (`multiline=True`) keep the zero-width
-    joiner and non-joiner of emoji sequences and some scripts. Raises FieldError when required and empty, or when longer than
-    `max_length` characters. `label` names the field in the message, e.g. « Nom de la structure ».
+    joiner and non-joiner of emoji sequences and some scripts. Raises FieldError when
+    required and empty, or when longer than `max_length` characters. `label` names the
+    field in the message, e.g. « Nom de la structure ».
     """
     text = value or ""
     if "\r" in text:

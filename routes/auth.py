@@ -15,7 +15,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from core import accounts, audit
+from core import audit
+from core.accounts import links, passwords, resets, sessions, signin
 from core.errors import InvalidLink, TooManyAttempts, ValidationFailed
 from core.logs import email_ref
 from db.engine import read_only, unit_of_work
@@ -71,7 +72,7 @@ def _next_page(value: object) -> str:
 def sign_in_form(request: Request) -> Response:
     next_page = _next_page(request.query_params.get("suivant"))
     with read_only() as session:
-        if accounts.check_session(session, request.cookies.get(SESSION_COOKIE)).actor is not None:
+        if sessions.check_session(session, request.cookies.get(SESSION_COOKIE)).actor is not None:
             return _redirect(next_page)  # already signed in
     notice = NOTICES.get(request.query_params.get("info", ""))
     response = page(request, "sign_in.html", email="", error=None, notice=notice, next_page=next_page)
@@ -92,14 +93,14 @@ def _sign_in_submit(request: Request, form) -> Response:
         return page(request, "sign_in.html", status_code=403, email=email, error=CSRF_MESSAGE, notice=None,
                     next_page=next_page)
     with unit_of_work() as session:
-        outcome = accounts.sign_in(
+        outcome = signin.sign_in(
             session, email=email, password=str(form.get("password", "")),
             ip_address=client_ip(request), user_agent=request.headers.get("user-agent"),
         )
         if outcome.error is None:
             # The cookie about to be replaced may still name a live session (another tab,
             # another account): end it with the sign-in, so one browser holds one session.
-            accounts.sign_out(session, request.cookies.get(SESSION_COOKIE))
+            sessions.sign_out(session, request.cookies.get(SESSION_COOKIE))
     if outcome.error:
         log.warning("sign-in refused: %s email_ref=%s ip=%s", type(outcome.error).__name__, email_ref(email),
                     client_ip(request))
@@ -117,11 +118,11 @@ def open_link(request: Request) -> Response:
     token = request.path_params["token"]
     try:
         with read_only() as session:
-            accounts.peek_link(session, token)
+            links.peek_link(session, token)
     except InvalidLink as error:
         log.warning("link refused: expired, used or unknown ip=%s", client_ip(request))
         with unit_of_work() as session:
-            accounts.reject_link(session, ip_address=client_ip(request), reason="lien expiré, utilisé ou inconnu")
+            links.reject_link(session, ip_address=client_ip(request), reason="lien expiré, utilisé ou inconnu")
         return page(request, "message.html", status_code=410, title="Lien non valable", message=error.message)
     response = _redirect("/mot-de-passe")
     set_cookie(response, LINK_COOKIE, token, max_age=3600, path="/mot-de-passe")
@@ -131,12 +132,12 @@ def open_link(request: Request) -> Response:
 def _password_page(request: Request, *, status_code: int = 200, errors: dict | None = None) -> Response:
     try:
         with read_only() as session:
-            info = accounts.peek_link(session, request.cookies.get(LINK_COOKIE))
+            info = links.peek_link(session, request.cookies.get(LINK_COOKIE))
     except InvalidLink as error:
         return page(request, "message.html", status_code=410, title="Lien non valable", message=error.message)
     return page(
         request, "set_password.html", status_code=status_code, info=info, errors=errors or {},
-        invitation=info.purpose == TokenPurpose.INVITATION, min_length=accounts.MIN_PASSWORD_LENGTH,
+        invitation=info.purpose == TokenPurpose.INVITATION, min_length=passwords.MIN_PASSWORD_LENGTH,
     )
 
 
@@ -155,13 +156,13 @@ def _password_submit(request: Request, form) -> Response:
         return _password_page(request, status_code=403, errors={"form": CSRF_MESSAGE})
     try:
         with unit_of_work() as session:
-            token, _actor = accounts.use_link(
+            token, _actor = links.use_link(
                 session, token=request.cookies.get(LINK_COOKIE),
                 password=str(form.get("password", "")),
                 password_confirmation=str(form.get("password_confirmation", "")),
                 ip_address=client_ip(request), user_agent=request.headers.get("user-agent"),
             )
-            accounts.sign_out(session, request.cookies.get(SESSION_COOKIE))  # replaced below, as on sign-in
+            sessions.sign_out(session, request.cookies.get(SESSION_COOKIE))  # replaced below, as on sign-in
     except ValidationFailed as error:
         log.info("password form refused: fields=%s ip=%s", ",".join(sorted(error.errors)), client_ip(request))
         return _password_page(request, status_code=400, errors=error.errors)
@@ -185,7 +186,7 @@ def _reset_submit(request: Request, form) -> Response:
         _record_csrf_rejection(request, "/mot-de-passe-oublie")
         return page(request, "reset.html", status_code=403, sent=False, error=CSRF_MESSAGE)
     with unit_of_work() as session:
-        accounts.request_password_reset(session, email=str(form.get("email", "")), ip_address=client_ip(request))
+        resets.request_password_reset(session, email=str(form.get("email", "")), ip_address=client_ip(request))
     return page(request, "reset.html", sent=True, error=None)
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
-from core.accounts import actor_of, hash_password, new_token
-from core.candidacy_form import CandidacyForm
+from core.accounts.passwords import hash_password
+from core.accounts.sessions import actor_of
+from core.accounts.tokens import new_token
+from core.candidacies.form import CandidacyForm
 from core.permissions import Actor
 from db.engine import unit_of_work
 from db.models import (
@@ -74,7 +76,7 @@ def make_edition(number: int | None = None, *, event_date: date = date(2027, 3, 
 
 def make_call(edition_id: int | None = None, *, networks: tuple[int, ...] = (), state: CallState = CallState.OPEN,
               opens_at: datetime | None = None, closes_at: datetime | None = None) -> int:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with unit_of_work() as session:
         call = Call(edition_id=edition_id or make_edition(), theme_title="Thème de test",
                     opens_at=opens_at or now - timedelta(days=1), closes_at=closes_at or now + timedelta(days=10),

@@ -11,11 +11,11 @@ import re
 from datetime import date, datetime, time
 from typing import Any
 
-from core.calls import STATE_LABELS
+from core.calls.listing import STATE_LABELS
 from core.clock import format_date, format_datetime, format_time
+from core.imports.columns import HEADER_OF
 from core.permissions import ROLE_LABELS
 from core.reference import kind_label
-from core.spreadsheet import HEADER_OF
 from db.models import Confirmation, Deliberation, Publication, Submission
 
 OBJECT_LABELS = {"user": "compte", "network": "réseau", "candidacy": "candidature", "call": "appel",
@@ -26,7 +26,8 @@ CANDIDACY_LABELS = {field: header.lower() if field != "siret" else header for fi
 
 FIELD_LABELS = {
     **CANDIDACY_LABELS,
-    "name": "nom", "email": "e-mail", "full_name": "nom", "role": "rôle", "network_id": "réseau (n°)", "active": "actif",
+    "name": "nom", "email": "e-mail", "full_name": "nom", "role": "rôle", "network_id": "réseau (n°)",
+    "active": "actif",
     "description": "description", "contact_email": "e-mail de contact", "number": "numéro", "title": "titre",
     "event_date": "date", "start_time": "début", "end_time": "fin", "venue": "lieu",
     "theme_title": "thème", "theme_description": "description du thème", "opens_at": "ouverture",
@@ -35,7 +36,7 @@ FIELD_LABELS = {
     "eligible_departements": "départements éligibles", "invited_networks": "réseaux invités (n°)",
     "criteria": "critères", "submission": "dépôt", "withdrawal_reason": "raison du retrait",
     "deliberation": "délibération", "publication": "publication", "confirmation": "confirmation",
-    # the summary row of an import (core.importing)
+    # the summary row of an import (core.imports.write)
     "created": "candidatures créées", "updated": "candidatures modifiées", "unchanged": "candidatures inchangées",
     "rejected": "lignes en erreur", "submitted": "candidatures déposées", "submit": "dépôt à l'import",
     "rows": "lignes du fichier", "source": "fichier",

@@ -7,7 +7,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from core.calls import STATE_LABELS, CallSummary
+from core.calls.listing import STATE_LABELS, CallSummary
 from core.clock import PARIS, format_time, utcnow
 from ui.tables import show_table
 

@@ -26,7 +26,7 @@ def sticky_selectbox(label: str, available: Sequence[Hashable], *, key: str, lab
     if chosen is not None and chosen not in choices and chosen in labels:
         choices.append(chosen)
     shown = [labels.get(i, str(i)) for i in choices]
-    widget = f"{key}:{hashlib.sha1(chr(31).join(shown).encode()).hexdigest()[:10]}"
+    widget = f"{key}:{hashlib.sha256(chr(31).join(shown).encode()).hexdigest()[:10]}"
     default = options.pop("index", 0)
     index = choices.index(chosen) if chosen in choices else default
     value = st.selectbox(label, choices, index=index, key=widget, format_func=lambda i: labels.get(i, str(i)),

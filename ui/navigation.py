@@ -9,7 +9,6 @@ from db.models import Role
 from ui.forms import escape_md
 from ui.session import sign_in_link, sign_out
 
-
 # url path → (script, title, icon): every page of the app.
 PAGES: dict[str, tuple[str, str, str]] = {
     "accueil": ("pages/public/accueil.py", "Accueil", ":material/home:"),

@@ -7,14 +7,14 @@ import threading
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from core import accounts
+from core.accounts import sessions
 from core.permissions import Actor
 from db.engine import read_only, unit_of_work
 from routes.web import SESSION_COOKIE
 
 # AppTest cannot send cookies, so page tests put a real session token here; a
 # browser cannot write session_state directly, and the token is checked as usual.
-TEST_TOKEN_KEY = "session_token"
+TEST_TOKEN_KEY = "session_token"  # noqa: S105 — the name of a session_state key
 
 
 def session_token() -> str | None:
@@ -69,10 +69,10 @@ def _checked_actor(*, activity: bool = True) -> Actor | None:
     if not token:
         return None
     with read_only() as session:
-        check = accounts.check_session(session, token)
+        check = sessions.check_session(session, token)
     if activity and check.needs_touch:
         with unit_of_work() as session:
-            accounts.touch_session(session, check.session_id)
+            sessions.touch_session(session, check.session_id)
     return check.actor
 
 
@@ -100,7 +100,7 @@ def require_actor() -> Actor:
 
 def sign_out() -> None:
     with unit_of_work() as session:
-        accounts.sign_out(session, session_token())
+        sessions.sign_out(session, session_token())
     _this_run.__dict__.pop("value", None)
     st.session_state.clear()
     st.session_state["signed_out"] = True

@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from core import accounts, networks
+from core.accounts import administration, networks
 from db.engine import read_only
 from ui.session import require_actor
 
 actor = require_actor()
 st.title("Administration")
 with read_only() as session:
-    account_rows = accounts.list_accounts(session, actor=actor)
+    account_rows = administration.list_accounts(session, actor=actor)
     network_rows = networks.list_networks(session, actor=actor)
 
 active = [a for a in account_rows if a.active and not a.pending]

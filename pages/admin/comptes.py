@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from core import accounts, networks
+from core.accounts import administration, invitations, networks, resets
 from core.clock import PARIS
 from core.permissions import ROLE_LABELS, Action, can, invitable_roles
 from db.engine import read_only, unit_of_work
@@ -22,7 +22,7 @@ actor = require_actor()
 st.title("Comptes")
 
 with read_only() as session:
-    rows = accounts.list_accounts(session, actor=actor)
+    rows = administration.list_accounts(session, actor=actor)
     network_rows = networks.list_networks(session, actor=actor, active_only=True)
 network_names = {n.id: n.name for n in network_rows}
 # Choices are keyed by account id: an account added meanwhile by a colleague must not move
@@ -34,7 +34,8 @@ st.subheader("Inviter une personne")
 issued = st.session_state.pop("issued_link", None)
 if issued:
     st.success(f"Invitation créée pour {forms.escape_md(issued['email'])}. Transmettez-lui ce lien, valable jusqu'au "
-               f"{issued['expires']} et utilisable une seule fois (il est aussi placé dans la file d'envoi des e-mails) :")
+               f"{issued['expires']} et utilisable une seule fois (il est aussi placé dans la file d'envoi des "
+               "e-mails) :")
     st.code(issued["url"], language=None)
 
 roles = invitable_roles(actor)
@@ -55,8 +56,8 @@ with st.form(INVITE, clear_on_submit=False, enter_to_submit=False):
 if invited:
     def invite():
         with unit_of_work() as session:
-            return accounts.invite(session, actor=actor, email=email, full_name=full_name,
-                                   role=role, network_id=network_id)
+            return invitations.invite(session, actor=actor, email=email, full_name=full_name,
+                                      role=role, network_id=network_id)
     link = forms.submit(INVITE, invite)
     st.session_state["issued_link"] = {
         "email": link.email, "url": link.url, "expires": when(link.expires_at),
@@ -98,7 +99,7 @@ if pending:
     if st.button("Renvoyer le lien d'invitation", icon=":material/forward_to_inbox:", key=f"resend:{chosen_pending}"):
         def resend():
             with unit_of_work() as session:
-                return accounts.resend_invitation(session, actor=actor, user_id=chosen_pending)
+                return invitations.resend_invitation(session, actor=actor, user_id=chosen_pending)
         link = forms.submit(RESEND, resend)
         st.success(f"Nouveau lien d'invitation pour {forms.escape_md(link.email)}, valable jusqu'au "
                    f"{when(link.expires_at)} ; le lien envoyé avant ne fonctionne plus. Transmettez-le "
@@ -132,8 +133,8 @@ if can(actor, Action.MANAGE_ACCOUNTS) and rows:
     if saved:
         def update():
             with unit_of_work() as session:
-                accounts.update_account(session, actor=actor, user_id=account.id, expected_version=version,
-                                        role=new_role, network_id=new_network, active=new_active)
+                administration.update_account(session, actor=actor, user_id=account.id, expected_version=version,
+                                              role=new_role, network_id=new_network, active=new_active)
         forms.submit(EDIT, update, record=f"user:{account.id}")
         st.session_state["account_saved"] = f"Compte de {forms.escape_md(account.email)} enregistré."
         st.rerun()
@@ -141,6 +142,7 @@ if can(actor, Action.MANAGE_ACCOUNTS) and rows:
     if st.button("Créer un lien de réinitialisation du mot de passe", icon=":material/key:",
                  key=f"reset:{account.id}"):
         with unit_of_work() as session:
-            link = accounts.issue_password_reset(session, actor=actor, user_id=account.id)
-        st.info(f"Lien de réinitialisation pour {forms.escape_md(link.email)}, valable jusqu'au {when(link.expires_at)} :")
+            link = resets.issue_password_reset(session, actor=actor, user_id=account.id)
+        st.info(f"Lien de réinitialisation pour {forms.escape_md(link.email)}, "
+                f"valable jusqu'au {when(link.expires_at)} :")
         st.code(link.url, language=None)

@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from core import networks
-from core.networks import NetworkData
+from core.accounts import networks
+from core.accounts.networks import NetworkData
 from db.engine import read_only, unit_of_work
 from ui import forms
 from ui.choices import sticky_selectbox

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core import accounts
+from core.accounts import passwords, profile
 from db.engine import unit_of_work
 from ui import forms
 from ui.session import require_actor, session_token
@@ -22,7 +22,7 @@ with st.form(FORM, clear_on_submit=False, enter_to_submit=False):
     current = st.text_input("Mot de passe actuel", type="password", autocomplete="current-password")
     forms.field_error(FORM, "current_password")
     new = st.text_input("Nouveau mot de passe", type="password", autocomplete="new-password",
-                        help=f"Au moins {accounts.MIN_PASSWORD_LENGTH} caractères.")
+                        help=f"Au moins {passwords.MIN_PASSWORD_LENGTH} caractères.")
     forms.field_error(FORM, "password")
     confirmation = st.text_input("Confirmation du nouveau mot de passe", type="password", autocomplete="new-password")
     forms.field_error(FORM, "password_confirmation")
@@ -31,9 +31,9 @@ with st.form(FORM, clear_on_submit=False, enter_to_submit=False):
 if submitted:
     def change():
         with unit_of_work() as session:
-            accounts.change_password(session, actor=actor, current_password=current,
-                                     new_password=new, confirmation=confirmation,
-                                     current_token=session_token())
+            profile.change_password(session, actor=actor, current_password=current,
+                                    new_password=new, confirmation=confirmation,
+                                    current_token=session_token())
     forms.submit(FORM, change)
     st.session_state["password_changed"] = True
     st.rerun()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core import calls
+from core.calls import listing
 from db.engine import read_only
 from ui.calls import calls_table
 from ui.session import require_actor
@@ -11,7 +11,7 @@ actor = require_actor()
 st.title("Évaluation")
 st.markdown("Vous évaluez les candidatures des appels ci-dessous selon leurs critères.")
 with read_only() as session:
-    rows = calls.list_calls(session, actor=actor)
+    rows = listing.list_calls(session, actor=actor)
 if rows:
     calls_table(rows)
 else:

@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from core import calls, dashboard
+from core import dashboard
+from core.calls import listing
 from core.clock import utcnow
 from db.engine import read_only
 from ui.calls import calls_table
@@ -32,7 +33,7 @@ actor = require_actor()
 st.title("Tableau de bord")
 now = utcnow()
 with read_only() as session:
-    rows = calls.list_calls(session, actor=actor)
+    rows = listing.list_calls(session, actor=actor)
     current = [c for c in rows if c.phase(now) in ("open", "upcoming")]
     figures = dashboard.breakdowns(session, actor=actor, call_ids=[c.id for c in current])
 
@@ -50,7 +51,7 @@ for call in current:
         cols[1].metric("Brouillons en cours", figure.drafts)
         cols[2].metric("Présentations prévues", call.pitch_slots)
         parts = {"Réseau": figure.by_network, "Type": figure.by_kind, "Département": figure.by_departement}
-        for column, (heading, counts) in zip(st.columns(3), parts.items()):
+        for column, (heading, counts) in zip(st.columns(3), parts.items(), strict=True):
             with column:
                 st.markdown(f"**{TITLES[heading]}**")
                 frame = counts_frame(heading, counts)

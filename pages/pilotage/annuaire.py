@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from core import structures
+from core.candidacies import directory
 from core.reference import kind_label
 from db.engine import read_only
 from ui.forms import escape_md
@@ -32,7 +32,7 @@ HISTORY_COLUMNS = {
 }
 
 
-def directory_frame(entries: list[structures.DirectoryEntry]) -> pd.DataFrame:
+def directory_frame(entries: list[directory.DirectoryEntry]) -> pd.DataFrame:
     frame = pd.DataFrame(
         [[e.name, e.kind, e.departement, e.city, e.siret, len(e.candidacies), e.has_pitched, e.sectors]
          for e in entries],
@@ -41,7 +41,7 @@ def directory_frame(entries: list[structures.DirectoryEntry]) -> pd.DataFrame:
     return frame.astype({"Candidatures": "int64", "A déjà présenté": "bool"})
 
 
-def history_frame(entry: structures.DirectoryEntry) -> pd.DataFrame:
+def history_frame(entry: directory.DirectoryEntry) -> pd.DataFrame:
     return pd.DataFrame(
         [[c.edition_number, c.event_date, c.theme_title, c.network_name, c.outcome] for c in entry.candidacies],
         columns=list(HISTORY_COLUMNS),
@@ -52,7 +52,7 @@ actor = require_actor()
 st.title("Annuaire des structures")
 search = st.text_input("Rechercher (nom, SIRET, ville)", placeholder="ex. Bâti, 732829320, Argenteuil")
 with read_only() as session:
-    entries = structures.directory(session, actor=actor, search=search, limit=LIMIT)
+    entries = directory.directory(session, actor=actor, search=search, limit=LIMIT)
 st.caption(f"{len(entries)} structure(s)." if len(entries) < LIMIT else
            f"Les {LIMIT} premières structures par ordre alphabétique : précisez la recherche pour voir les autres.")
 show_table(directory_frame(entries), file_stem="annuaire-structures", column_config=COLUMNS,

@@ -5,8 +5,10 @@ from datetime import time, timedelta
 import pandas as pd
 import streamlit as st
 
-from core import calls, networks
-from core.calls import DEFAULT_CRITERIA, CallData, EditionData
+from core.accounts import networks
+from core.calls import calls, editions, listing
+from core.calls.calls import DEFAULT_CRITERIA, CallData
+from core.calls.editions import EditionData
 from core.clock import format_date, format_time, to_paris, utcnow
 from core.departements import DEPARTEMENTS
 from core.reference import ILE_DE_FRANCE, STRUCTURE_KINDS, kind_label
@@ -49,17 +51,17 @@ if notice:
     st.success(notice)
 
 with read_only() as session:
-    editions = calls.list_editions(session, actor=actor)
-    summaries = calls.list_calls(session, actor=actor)
+    edition_rows = editions.list_editions(session, actor=actor)
+    summaries = listing.list_calls(session, actor=actor)
     network_rows = networks.list_networks(session, actor=actor, active_only=True)
-by_edition = {e.id: e for e in editions}
+by_edition = {e.id: e for e in edition_rows}
 # Keyed choices keep what the user picked when another lead adds an edition or a call
 # meanwhile (unkeyed, the widget would start again on the first item and the forms
 # below would act on it).
 apply_next_choice("chosen_edition")
 edition_labels = {NEW: "➕ Nouvelle rencontre", **{
     i: f"n° {e.number} — {e.title} ({format_date(e.event_date)})" for i, e in by_edition.items()}}
-edition_id = sticky_selectbox("Rencontre", [NEW, *by_edition], index=1 if editions else 0, key="chosen_edition",
+edition_id = sticky_selectbox("Rencontre", [NEW, *by_edition], index=1 if edition_rows else 0, key="chosen_edition",
                               labels=edition_labels)
 edition = by_edition.get(edition_id)
 edition_version = forms.opened_version(f"edition:{edition_id}", edition.version if edition else None)
@@ -68,8 +70,9 @@ edition_version = forms.opened_version(f"edition:{edition_id}", edition.version 
 forms.form_error(EDITION)
 with st.expander("Nouvelle rencontre" if edition is None else "Modifier la rencontre",
                  expanded=edition is None or bool(forms.errors(EDITION))):
-    current = edition.data if edition else EditionData(number=(editions[0].number + 1) if editions else 1, title="",
-                                                       event_date=None, start_time=time(9), end_time=time(12, 30))
+    next_number = edition_rows[0].number + 1 if edition_rows else 1
+    current = edition.data if edition else EditionData(number=next_number, title="", event_date=None,
+                                                       start_time=time(9), end_time=time(12, 30))
     with st.form(f"{EDITION}:{edition_id}", enter_to_submit=False):
         cols = st.columns([1, 3])
         with cols[0]:
@@ -103,8 +106,9 @@ with st.expander("Nouvelle rencontre" if edition is None else "Modifier la renco
 
         def store_edition():
             with unit_of_work() as session:
-                return calls.save_edition(session, actor=actor, data=data, edition_id=edition.id if edition else None,
-                                          expected_version=edition_version)
+                return editions.save_edition(session, actor=actor, data=data,
+                                             edition_id=edition.id if edition else None,
+                                             expected_version=edition_version)
         choose_next("chosen_edition", forms.submit(EDITION, store_edition, record=f"edition:{edition_id}"))
         st.session_state["calls_notice"] = "Rencontre enregistrée."
         st.rerun()
@@ -116,7 +120,7 @@ st.header(f"Appels de la rencontre n° {edition.number}")
 edition_calls = {c.id: c for c in summaries if c.edition_id == edition.id}
 apply_next_choice(f"chosen_call:{edition.id}")
 call_labels = {NEW: "➕ Nouvel appel", **{
-    i: f"{c.theme_title} — {calls.STATE_LABELS[c.phase(utcnow())]}" for i, c in edition_calls.items()}}
+    i: f"{c.theme_title} — {listing.STATE_LABELS[c.phase(utcnow())]}" for i, c in edition_calls.items()}}
 call_id = sticky_selectbox("Appel", [NEW, *edition_calls], index=1 if edition_calls else 0,
                            key=f"chosen_call:{edition.id}", labels=call_labels)
 detail = None
@@ -124,7 +128,8 @@ if call_id != NEW:
     with read_only() as session:
         detail = calls.call_detail(session, actor=actor, call_id=call_id)
     phase = edition_calls[call_id].phase(utcnow())
-    st.markdown(f"**{calls.STATE_LABELS[phase]}** — ouverture {when(detail.opens_at)}, clôture {when(detail.closes_at)}")
+    st.markdown(f"**{listing.STATE_LABELS[phase]}** — ouverture {when(detail.opens_at)}, "
+                f"clôture {when(detail.closes_at)}")
     st.subheader("Candidatures par réseau")
 
     @st.fragment(run_every="30s")
@@ -134,7 +139,7 @@ if call_id != NEW:
             st.warning("Votre session a expiré ou a changé : rechargez la page.")
             return
         with read_only() as session:
-            counts = calls.submission_counts(session, actor=actor, call_id=call_id)
+            counts = listing.submission_counts(session, actor=actor, call_id=call_id)
         show_table(pd.DataFrame({
             "Réseau": pd.Series([c.network_name for c in counts], dtype="string"),
             "Brouillons": pd.Series([c.drafts for c in counts], dtype="Int64"),
@@ -202,14 +207,16 @@ with st.expander("Nouvel appel" if detail is None else "Modifier l'appel",
         with cols[2]:
             closes_on = st.date_input("Clôture *", value=current.closes_on, format="DD/MM/YYYY")
             forms.field_error(CALL, "closes_at")
-        closes_time = cols[3].time_input("à *", value=current.closes_time, step=timedelta(minutes=15), key="closes_time")
+        closes_time = cols[3].time_input("à *", value=current.closes_time, step=timedelta(minutes=15),
+                                         key="closes_time")
         cols = st.columns(2)
         slots = cols[0].number_input("Nombre de présentations express *", min_value=1, max_value=50,
                                      value=current.pitch_slots)
         minutes = cols[1].number_input("Durée d'une présentation (minutes) *", min_value=1, max_value=60,
                                        value=current.pitch_minutes)
-        kinds = st.multiselect("Types de structures éligibles *", list(STRUCTURE_KINDS), default=list(current.eligible_kinds),
-                               format_func=kind_label, placeholder="Choisir…", select_all=False)
+        kinds = st.multiselect("Types de structures éligibles *", list(STRUCTURE_KINDS),
+                               default=list(current.eligible_kinds), format_func=kind_label, placeholder="Choisir…",
+                               select_all=False)
         forms.field_error(CALL, "eligible_kinds")
         departements = st.multiselect("Départements éligibles *", list(DEPARTEMENTS),
                                       default=list(current.eligible_departements),
@@ -248,6 +255,7 @@ with st.expander("Nouvel appel" if detail is None else "Modifier l'appel",
                 return calls.save_call(session, actor=actor, data=data, call_id=detail.id if detail else None,
                                        expected_version=call_version)
         choose_next(f"chosen_call:{edition.id}", forms.submit(CALL, store_call, record=f"call:{call_id}"))
-        st.session_state["calls_notice"] = "Appel enregistré." + ("" if detail else " Il reste en brouillon : ouvrez-le quand il est prêt.")
+        st.session_state["calls_notice"] = "Appel enregistré." + (
+            "" if detail else " Il reste en brouillon : ouvrez-le quand il est prêt.")
         st.rerun()
 st.caption(f"Critères proposés par défaut : {', '.join(label for label, _ in DEFAULT_CRITERIA)}.")

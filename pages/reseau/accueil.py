@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from core import calls, candidacies
+from core.calls import listing
+from core.candidacies import read
 from core.clock import PARIS, format_datetime, utcnow
 from db.engine import read_only
 from ui.forms import escape_md
@@ -14,8 +15,8 @@ actor = require_actor()
 st.title(escape_md(actor.network_name))
 now = utcnow()
 with read_only() as session:
-    invited = calls.calls_for_network(session, actor=actor)
-    mine = candidacies.list_for_network(session, actor=actor)
+    invited = listing.calls_for_network(session, actor=actor)
+    mine = read.list_for_network(session, actor=actor)
 
 
 def candidacy_table(rows) -> pd.DataFrame:

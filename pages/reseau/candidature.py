@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from core import calls, candidacies, structures
-from core.candidacy_form import TEXT_FIELDS, CandidacyForm
+from core.calls import listing
+from core.candidacies import directory, read, saving
+from core.candidacies.form import TEXT_FIELDS, CandidacyForm
 from core.clock import format_datetime, utcnow
 from core.departements import DEPARTEMENTS
 from core.errors import DomainError
@@ -32,14 +33,14 @@ def limit(field: str) -> str:
 
 
 def load_into_state(form: CandidacyForm) -> None:
-    for field in TEXT_KEYS + ["kind", "departement", "sectors", "consent_processing", "consent_sharing"]:
+    for field in [*TEXT_KEYS, "kind", "departement", "sectors", "consent_processing", "consent_sharing"]:
         st.session_state[key(field)] = getattr(form, field)
 
 
 def fill_from_siret() -> None:
     """Known SIRET: fill the structure's identity from the directory."""
     with read_only() as session:
-        known = structures.prefill_for_siret(session, actor=actor, siret=st.session_state.get(key("siret"), ""))
+        known = directory.prefill_for_siret(session, actor=actor, siret=st.session_state.get(key("siret"), ""))
     if known is None:
         return
     for field in ["name", "address", "postcode", "city", "website", "insertion_workforce", "kind",
@@ -58,7 +59,7 @@ def id_param(name: str) -> int | None:
 
 
 def typed_form() -> CandidacyForm:
-    values = {field: st.session_state.get(key(field), "") or "" for field in TEXT_KEYS + ["kind", "departement"]}
+    values = {field: st.session_state.get(key(field), "") or "" for field in [*TEXT_KEYS, "kind", "departement"]}
     return CandidacyForm(
         **values, sectors=st.session_state.get(key("sectors"), []),
         consent_processing=bool(st.session_state.get(key("consent_processing"))),
@@ -72,16 +73,16 @@ candidacy_id = id_param("id")
 view, call = None, None
 try:
     with read_only() as session:
-        view = candidacies.get(session, actor=actor, candidacy_id=candidacy_id) if candidacy_id else None
+        view = read.get(session, actor=actor, candidacy_id=candidacy_id) if candidacy_id else None
         call_id = view.call_id if view else call_id
         if call_id:
-            call = next((c for c in calls.calls_for_network(session, actor=actor) if c.id == call_id), None)
+            call = next((c for c in listing.calls_for_network(session, actor=actor) if c.id == call_id), None)
 except DomainError:
     view, call = None, None
 if candidacy_id is None and call_id is None:
     st.title("Nouvelle candidature")
     with read_only() as session:
-        open_calls = [c for c in calls.calls_for_network(session, actor=actor) if c.phase(utcnow()) == "open"]
+        open_calls = [c for c in listing.calls_for_network(session, actor=actor) if c.phase(utcnow()) == "open"]
     if not open_calls:
         st.info("Aucun appel ouvert pour votre réseau en ce moment.")
         st.stop()
@@ -175,7 +176,7 @@ with st.form(FORM, border=False, enter_to_submit=False):
     cols = st.columns(3)
     for column, (field, label) in zip(cols, [("contact_name", "Nom du contact *"),
                                              ("contact_email", "E-mail du contact *"),
-                                             ("contact_phone", "Téléphone du contact *")]):
+                                             ("contact_phone", "Téléphone du contact *")], strict=True):
         with column:
             st.text_input(label, key=key(field), disabled=not editable)
             forms.field_error(FORM, field)
@@ -195,8 +196,8 @@ with st.form(FORM, border=False, enter_to_submit=False):
     st.text_area("Ce que la structure propose aux acheteurs sur ce thème *", key=key("buyer_offer"),
                  help=limit("buyer_offer"), disabled=not editable)
     forms.field_error(FORM, "buyer_offer")
-    st.text_area("Références de marchés publics déjà obtenus", key=key("public_references"), help=limit("public_references"),
-                 disabled=not editable)
+    st.text_area("Références de marchés publics déjà obtenus", key=key("public_references"),
+                 help=limit("public_references"), disabled=not editable)
     forms.field_error(FORM, "public_references")
 
     st.subheader("Accord de la structure")
@@ -218,9 +219,9 @@ with st.form(FORM, border=False, enter_to_submit=False):
 if draft or submit:
     def save():
         with unit_of_work() as session:
-            return candidacies.save(session, actor=actor, call_id=call_id, form=typed_form(), submit=bool(submit),
-                                    candidacy_id=view.id if view else None,
-                                    expected_version=loaded_version)
+            return saving.save(session, actor=actor, call_id=call_id, form=typed_form(), submit=bool(submit),
+                               candidacy_id=view.id if view else None,
+                               expected_version=loaded_version)
     saved_id = forms.submit(FORM, save)
     st.session_state["candidacy_notice"] = (
         "Candidature déposée : un accusé de réception est envoyé à votre réseau." if submit and not submitted_already
@@ -238,8 +239,8 @@ if view and view.editable and view.submission != Submission.WITHDRAWN:
         if st.button("Retirer la candidature", icon=":material/delete:"):
             def withdraw():
                 with unit_of_work() as session:
-                    candidacies.withdraw(session, actor=actor, candidacy_id=view.id,
-                                         expected_version=loaded_version, reason=reason)
+                    saving.withdraw(session, actor=actor, candidacy_id=view.id,
+                                    expected_version=loaded_version, reason=reason)
             forms.submit(WITHDRAW, withdraw)
             st.session_state["candidacy_notice"] = "Candidature retirée."
             st.session_state.pop("loaded_candidacy", None)

@@ -3,9 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from core import calls, importing, spreadsheet
+from core.calls import listing
 from core.clock import format_datetime, utcnow
 from core.errors import DomainError
+from core.imports import plan, reader, template, write
 from core.settings import settings
 from db.engine import read_only, unit_of_work
 from ui.choices import sticky_selectbox
@@ -22,7 +23,7 @@ def forget_preview() -> None:
         st.session_state.pop(key, None)
 
 
-def report_frames(report: importing.ImportPreview) -> tuple[pd.DataFrame, pd.DataFrame]:
+def report_frames(report: plan.ImportPreview) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The preview as two typed tables: one row per line of the file, one per error."""
     rows = pd.DataFrame({
         "Ligne": pd.Series([r.line for r in report.rows], dtype="Int64"),
@@ -54,7 +55,7 @@ st.markdown(
 )
 now = utcnow()
 with read_only() as session:
-    network_calls = {c.id: c for c in calls.calls_for_network(session, actor=actor)}
+    network_calls = {c.id: c for c in listing.calls_for_network(session, actor=actor)}
 open_ids = [i for i, c in network_calls.items() if c.phase(now) == "open"]
 outcome_box = st.container()  # the last import's report, until another file is chosen
 if not open_ids and st.session_state.get("import_call") not in network_calls:
@@ -71,9 +72,9 @@ if call.phase(now) != "open":
                        "l'import n'est plus possible et rien n'a été enregistré."))
     st.stop()
 cols = st.columns(2)
-cols[0].download_button("Modèle Excel (.xlsx)", spreadsheet.template_xlsx(), "modele-candidatures.xlsx",
+cols[0].download_button("Modèle Excel (.xlsx)", template.template_xlsx(), "modele-candidatures.xlsx",
                         icon=":material/download:")
-cols[1].download_button("Modèle CSV", spreadsheet.template_csv(), "modele-candidatures.csv", mime="text/csv",
+cols[1].download_button("Modèle CSV", template.template_csv(), "modele-candidatures.csv", mime="text/csv",
                         icon=":material/download:")
 
 limit = settings().import_max_bytes
@@ -102,9 +103,9 @@ submit = mode == "submitted"
 checked_for = (upload.file_id, call.id, submit)
 if st.session_state.get("import_checked_for") != checked_for:
     try:
-        rows = spreadsheet.read_rows(upload.name, upload.getvalue(), max_bytes=limit)
+        rows = reader.read_rows(upload.name, upload.getvalue(), max_bytes=limit)
         with read_only() as session:
-            report = importing.preview(session, actor=actor, call_id=call.id, rows=rows, submit=submit)
+            report = plan.preview(session, actor=actor, call_id=call.id, rows=rows, submit=submit)
     except DomainError as error:
         forget_preview()
         st.error(escape_md(error.message))
@@ -129,12 +130,13 @@ if valid == 0:
                if report.skipped and not report.rows else
                "Aucune ligne valide à importer : corrigez le fichier puis déposez-le de nouveau.")
     st.stop()
-label = f"Importer les {valid} ligne(s) valide(s)" + (f" et ignorer les {report.rejected} en erreur" if report.rejected else "")
+label = f"Importer les {valid} ligne(s) valide(s)" + (
+    f" et ignorer les {report.rejected} en erreur" if report.rejected else "")
 if st.button(label, type="primary", icon=":material/upload:"):
     try:
         with unit_of_work() as session:  # the call and mode the preview was made for, nothing else
-            done = importing.apply(session, actor=actor, call_id=preview_call_id, rows=rows, submit=preview_submit,
-                                   source=upload.name, checked=report)
+            done = write.apply(session, actor=actor, call_id=preview_call_id, rows=rows, submit=preview_submit,
+                               source=upload.name, checked=report)
     except DomainError as error:
         st.error(escape_md(error.message))
         st.stop()

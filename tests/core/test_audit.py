@@ -2,15 +2,16 @@
 
 import ast
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
 
 import pytest
 from stdnum import luhn
 
-from core import audit, candidacies
+from core import audit
 from core.audit import AuditFilter
+from core.candidacies import saving
 from core.errors import NotAllowed
 from db.engine import read_only, unit_of_work
 from db.models import Role
@@ -35,7 +36,7 @@ def ids(actor, **filters) -> list[int]:
 
 
 def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -177,7 +178,7 @@ def recorded_actions() -> set[str]:
             elif isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "action" for t in node.targets):
                 values = [node.value]
             elif isinstance(node, ast.Dict):
-                values = [v for k, v in zip(node.keys, node.values)
+                values = [v for k, v in zip(node.keys, node.values, strict=True)
                           if isinstance(k, ast.Constant) and k.value == "action"]
             found |= {c.value for value in values for c in ast.walk(value)
                       if isinstance(c, ast.Constant) and isinstance(c.value, str) and AUDIT_ACTION.fullmatch(c.value)}
@@ -204,8 +205,8 @@ def candidacy_rows(db):
     referent = make_user(Role.RESEAU, network_id=network)
     call = make_call(networks=(network,))
     with unit_of_work() as session:
-        bati = candidacies.save(session, actor=referent, call_id=call, form=complete_form(), submit=False)
-        ecole = candidacies.save(session, actor=referent, call_id=call, submit=True, form=complete_form(
+        bati = saving.save(session, actor=referent, call_id=call, form=complete_form(), submit=False)
+        ecole = saving.save(session, actor=referent, call_id=call, submit=True, form=complete_form(
             siret="44306184100047", name="École du Numérique Solidaire", website="www.ecole.exemple.fr"))
     add(at=utc(2030, 3, 1, 9), actor_label="autre@exemple.fr")
     return {"bati": bati, "ecole": ecole}
@@ -243,8 +244,8 @@ def test_list_entries_runs_one_query_whatever_the_number_of_rows(db, admin):
     def propose(count: int, start: int) -> None:
         with unit_of_work() as session:
             for i in range(start, start + count):
-                candidacies.save(session, actor=referent, call_id=call, submit=False,
-                                 form=complete_form(siret=valid_siret(i), name=f"Structure {i}"))
+                saving.save(session, actor=referent, call_id=call, submit=False,
+                            form=complete_form(siret=valid_siret(i), name=f"Structure {i}"))
 
     def search() -> None:
         with read_only() as session:

@@ -1,8 +1,9 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from core import candidacies, dashboard
+from core import dashboard
+from core.candidacies import saving
 from core.errors import NotAllowed
 from db.engine import read_only, unit_of_work
 from db.models import Role
@@ -13,11 +14,11 @@ def test_call_breakdown_counts_submitted_by_kind_and_departement(db):
     network = make_network()
     call_id = make_call(networks=(network,))
     referent = make_user(Role.RESEAU, network_id=network)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with unit_of_work() as session:
-        candidacies.save(session, actor=referent, call_id=call_id, form=complete_form(), submit=True, now=now)
-        candidacies.save(session, actor=referent, call_id=call_id, submit=False, now=now,
-                         form=complete_form(siret="35600000009075", kind="ESAT", postcode="77000", departement="77"))
+        saving.save(session, actor=referent, call_id=call_id, form=complete_form(), submit=True, now=now)
+        saving.save(session, actor=referent, call_id=call_id, submit=False, now=now,
+                    form=complete_form(siret="35600000009075", kind="ESAT", postcode="77000", departement="77"))
     with read_only() as session:
         figures = dashboard.breakdowns(session, actor=make_user(Role.PILOTE), call_ids=[call_id])[call_id]
     assert (figures.submitted, figures.drafts) == (1, 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import openpyxl
 import pandas as pd
@@ -73,8 +73,16 @@ def test_exports_never_start_a_text_cell_with_a_formula_trigger(frame):
             assert cell.value is None or not starts_a_formula(cell.value), cell.value
 
 
+
+@pytest.mark.parametrize("text", ["\x1f\t", "\x1f\tParis", "\x02\x03\tx"])
+def test_xlsx_text_whose_dropped_control_character_hid_a_trigger_is_neutralised(text):
+    """An .xlsx cell cannot hold these control characters: once they are dropped, the
+    trigger behind them comes first, and must be neutralised too."""
+    [_, [cell]] = xlsx_cells(exports.to_xlsx(pd.DataFrame({"Ville": [text]})))
+    assert not starts_a_formula(cell.value), cell.value
+
 def test_exports_keep_numbers_dates_and_booleans_typed():
-    moment = datetime(2026, 7, 1, 8, 30, 15, tzinfo=timezone.utc)  # 10:30:15 in Paris (summer time)
+    moment = datetime(2026, 7, 1, 8, 30, 15, tzinfo=UTC)  # 10:30:15 in Paris (summer time)
     frame = pd.DataFrame({
         "Solde": [-3, 12],
         "Taux": [-0.5, 1.25],

@@ -504,27 +504,30 @@ def test_clean_kind_valid_returns_code(raw, expected):
 # How public data sets (the inclusion market-place's list of structures, among others) and
 # people spell the nine kinds.
 KIND_SPELLINGS = {
-    "EI": ["Entreprise d'insertion (EI)", "Entreprise d'insertion", "Entreprises d'insertion", "(EI) Entreprise d'insertion",
-           "EI - Entreprise d'insertion", "ENTREPRISE D’INSERTION (EI)", "entreprise d insertion", "E.I.",
-           "Entreprise d'insertion - EI"],
+    "EI": ["Entreprise d'insertion (EI)", "Entreprise d'insertion", "Entreprises d'insertion",
+           "(EI) Entreprise d'insertion", "EI - Entreprise d'insertion", "ENTREPRISE D’INSERTION (EI)",
+           "entreprise d insertion", "E.I.", "Entreprise d'insertion - EI"],
     "ACI": ["Atelier chantier d'insertion (ACI)", "Atelier chantier d'insertion", "Ateliers et chantiers d'insertion",
-            "Atelier et chantier d'insertion (ACI)", "Ateliers chantiers d'insertion", "ACI (Atelier et chantier d'insertion)",
-            "Atelier & chantier d'insertion", "Ateliers et Chantiers d'Insertion (ACI)", "aci"],
+            "Atelier et chantier d'insertion (ACI)", "Ateliers chantiers d'insertion",
+            "ACI (Atelier et chantier d'insertion)", "Atelier & chantier d'insertion",
+            "Ateliers et Chantiers d'Insertion (ACI)", "aci"],
     "AI": ["Association intermédiaire (AI)", "Associations intermédiaires", "association intermediaire", "AI"],
     "ETTI": ["Entreprise de travail temporaire d'insertion (ETTI)", "Entreprises de travail temporaire d'insertion",
              "ETTI - Entreprise de Travail Temporaire d'Insertion", "Entreprise travail temporaire insertion"],
-    "EITI": ["Entreprise d'insertion par le travail indépendant (EITI)", "Entreprises d'insertion par le travail indépendant",
-             "EITI", "entreprise d'insertion par le travail independant"],
+    "EITI": ["Entreprise d'insertion par le travail indépendant (EITI)",
+             "Entreprises d'insertion par le travail indépendant", "EITI",
+             "entreprise d'insertion par le travail independant"],
     "GEIQ": ["Groupement d'employeurs pour l'insertion et la qualification (GEIQ)",
              "Groupements d'employeurs pour l'insertion et la qualification", "GEIQ",
              "Groupement d’Employeurs pour l’Insertion et la Qualification"],
-    "EA": ["Entreprise adaptée (EA)", "Entreprise Adaptée (EA)", "Entreprises adaptées", "EA - Entreprise adaptée", "EA"],
+    "EA": ["Entreprise adaptée (EA)", "Entreprise Adaptée (EA)", "Entreprises adaptées", "EA - Entreprise adaptée",
+           "EA"],
     "EATT": ["Entreprise adaptée de travail temporaire (EATT)", "Entreprises adaptées de travail temporaire", "EATT",
              "EATT — Entreprise adaptée de travail temporaire"],
     "ESAT": ["Etablissement et service d'aide par le travail (ESAT)", "ESAT",
              "Établissement ou service d'aide par le travail", "Etablissement et service d'aide par le travail",
-             "Établissements et services d'aide par le travail", "ESAT - Établissement et service d'aide par le travail",
-             "Établissement de service d'aide par le travail"],
+             "Établissements et services d'aide par le travail",
+             "ESAT - Établissement et service d'aide par le travail", "Établissement de service d'aide par le travail"],
 }
 
 
@@ -558,7 +561,8 @@ def test_clean_kind_unknown_lists_codes(raw):
 
 def test_clean_kind_not_allowed_says_call_not_open():
     message = message_of(clean_kind, "ESAT", allowed=["EI", "ACI"])
-    assert message == "Cet appel n'est pas ouvert aux structures de type ESAT — Établissement et service d'aide par le travail."
+    assert message == (
+        "Cet appel n'est pas ouvert aux structures de type ESAT — Établissement et service d'aide par le travail.")
 
 
 def test_clean_kind_allowed_accepts_listed_code():

@@ -4,7 +4,7 @@ Core validates first; these constraints are the last line, for a bug in core, a
 manual fix in the database, or two writers racing past the same check.
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import insert, text
@@ -211,7 +211,7 @@ def test_score_at_the_bounds_is_accepted(db, value):
 @pytest.mark.parametrize("delta", [timedelta(0), timedelta(hours=-1)])
 def test_call_closing_not_after_opening_is_refused(db, delta):
     edition_id = make_edition()
-    opens_at = datetime(2030, 1, 10, 9, tzinfo=timezone.utc)
+    opens_at = datetime(2030, 1, 10, 9, tzinfo=UTC)
     with refused(db, "ck_calls_window_ordered"), unit_of_work() as session:
         session.add(Call(edition_id=edition_id, theme_title="Thème", opens_at=opens_at, closes_at=opens_at + delta,
                          state=CallState.DRAFT, pitch_slots=5, pitch_minutes=5))
@@ -219,7 +219,7 @@ def test_call_closing_not_after_opening_is_refused(db, delta):
 
 def test_call_without_pitch_slots_is_refused(db):
     edition_id = make_edition()
-    opens_at = datetime(2030, 1, 10, 9, tzinfo=timezone.utc)
+    opens_at = datetime(2030, 1, 10, 9, tzinfo=UTC)
     with refused(db, "ck_calls_slots_positive"), unit_of_work() as session:
         session.add(Call(edition_id=edition_id, theme_title="Thème", opens_at=opens_at,
                          closes_at=opens_at + timedelta(days=1), pitch_slots=0, pitch_minutes=5))
@@ -266,7 +266,7 @@ def test_deleting_a_call_cascades_to_its_criteria(db):
 def test_network_name_is_unique(db):
     with db.begin() as connection:
         connection.execute(insert(Network).values(name="Urtie", active=True, version=1,
-                                                  created_at=datetime(2030, 1, 1, tzinfo=timezone.utc)))
+                                                  created_at=datetime(2030, 1, 1, tzinfo=UTC)))
     with refused(db, "uq_networks_name"), db.begin() as connection:
         connection.execute(insert(Network).values(name="Urtie", active=True, version=1,
-                                                  created_at=datetime(2030, 1, 1, tzinfo=timezone.utc)))
+                                                  created_at=datetime(2030, 1, 1, tzinfo=UTC)))

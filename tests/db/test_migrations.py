@@ -74,15 +74,18 @@ def test_migration_0003_copies_the_directory_into_existing_candidacies(tmp_path)
                 "INSERT INTO calls (id, edition_id, theme_title, opens_at, closes_at, state, pitch_slots, "
                 "pitch_minutes, created_at, version) VALUES (1, 1, 'T', '2026-01-01', '2026-02-01', 'open', 5, 5, "
                 "'2026-01-01', 1)",
-                "INSERT INTO structures (id, siret, name, kind, postcode, departement, created_at, updated_at, version) "
-                "VALUES (1, '73282932000074', 'Bâti''Insert 95', 'EI', '95100', '95', '2026-01-01', '2026-01-01', 1)",
+                "INSERT INTO structures (id, siret, name, kind, postcode, departement, created_at, updated_at, "
+                "version) VALUES (1, '73282932000074', 'Bâti''Insert 95', 'EI', '95100', '95', '2026-01-01', "
+                "'2026-01-01', 1)",
                 "INSERT INTO structure_sectors (structure_id, sector_id) "
                 "SELECT 1, id FROM sectors WHERE label = 'Restauration'",
                 "INSERT INTO candidacies (id, call_id, structure_id, network_id, consent_processing, consent_sharing, "
                 "submission, deliberation, publication, confirmation, created_at, updated_at, version) "
-                "VALUES (1, 1, 1, 1, 1, 1, 'draft', 'pending', 'unpublished', 'pending', '2026-01-01', '2026-01-01', 1)",
+                "VALUES (1, 1, 1, 1, 1, 1, 'draft', 'pending', 'unpublished', 'pending', '2026-01-01', "
+                "'2026-01-01', 1)",
                 "INSERT INTO outbox_messages (idempotency_key, template_key, to_address, subject, body_text, status, "
-                "attempts, candidacy_id, created_at) VALUES ('k', 't', 'a@b.fr', 's', 'b', 'queued', 0, 1, '2026-01-01')",
+                "attempts, candidacy_id, created_at) VALUES ('k', 't', 'a@b.fr', 's', 'b', 'queued', 0, 1, "
+                "'2026-01-01')",
             ):
                 connection.exec_driver_sql(statement)
         upgrade(engine)

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.e2e
 
 NETWORK = "Réseau Solidarités 93"
 THEME = "Propreté des bâtiments communaux"
-SIRET_MESSAGE = "Ce numéro SIRET n'est pas valide (clé de contrôle incorrecte). Vérifiez-le sur l'avis de situation INSEE."
+SIRET_MESSAGE = ("Ce numéro SIRET n'est pas valide (clé de contrôle incorrecte). "
+                 "Vérifiez-le sur l'avis de situation INSEE.")
 EMAIL_MESSAGE = "Cette adresse e-mail n'est pas valide. Vérifiez son orthographe (par exemple prenom.nom@exemple.fr)."
 TEXTS = {
     "Nom de la structure *": "Propreté Solidaire 93",
@@ -179,15 +180,15 @@ def test_referent_corrects_siret_and_email_next_to_their_fields_and_submits(brow
 def test_known_siret_fills_the_structure_in_the_browser_but_not_the_contact(browser, server, server_db):
     from playwright.sync_api import expect
 
-    from core import candidacies
+    from core.candidacies import saving
     from tests.pages.test_reseau_candidature import complete_form, siret_for
 
     neighbour = make_network("Réseau voisin e2e")
     neighbour_call = make_call(make_edition(), networks=(neighbour,))
     with unit_of_work() as session:
-        candidacies.save(session, actor=make_user(Role.RESEAU, network_id=neighbour), call_id=neighbour_call,
-                         submit=True, form=complete_form(siret=siret_for(931), name="Les Jardins du Voisin",
-                                                         city="Pantin", postcode="93500", departement="93"))
+        saving.save(session, actor=make_user(Role.RESEAU, network_id=neighbour), call_id=neighbour_call,
+                    submit=True, form=complete_form(siret=siret_for(931), name="Les Jardins du Voisin",
+                                                    city="Pantin", postcode="93500", departement="93"))
     network = make_network("Réseau pré-rempli e2e")
     make_call(make_edition(), networks=(network,))
     actor = make_user(Role.RESEAU, network_id=network, email="referent.prerempli@exemple.fr")

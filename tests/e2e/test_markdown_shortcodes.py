@@ -3,7 +3,6 @@ logo or emoji from a shortcode typed as a name, no reordering by bidi controls."
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 import urllib.error

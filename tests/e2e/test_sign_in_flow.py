@@ -96,7 +96,8 @@ def test_sign_in_invite_and_first_visit_of_a_referent(browser, server, shots):
     page.get_by_role("option", name=NETWORK).click()
     page.get_by_role("button", name="Créer l'invitation").click()
     settled(page)
-    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Invitation créée pour remi.referent@exemple.fr")
+    success = page.get_by_test_id("stAlertContentSuccess")
+    expect(success).to_contain_text("Invitation créée pour remi.referent@exemple.fr")
     code = page.get_by_test_id("stCode").inner_text()
     match = re.search(rf"{re.escape(base)}/lien/[\w-]+", code)
     assert match, code

@@ -3,7 +3,7 @@ pasted text longer than the field allows (kept, with the limit and the current l
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -37,7 +37,7 @@ def test_typed_input_is_kept_when_the_call_closed_before_the_save(browser, serve
         page.get_by_label("Nom de la structure *", exact=True).fill("Les Jardins de Cocagne")
         page.get_by_label("Résumé *", exact=True).fill("Maraîchage biologique en insertion.")
         with unit_of_work() as session:  # the call closes while the form is open
-            session.get(Call, call_id).closes_at = datetime.now(timezone.utc) - timedelta(minutes=1)
+            session.get(Call, call_id).closes_at = datetime.now(UTC) - timedelta(minutes=1)
         page.get_by_role("button", name="Enregistrer le brouillon").click()
         settled(page, CLOSED_MESSAGE)
         expect(page.get_by_label("Nom de la structure *", exact=True)).to_have_value("Les Jardins de Cocagne")

@@ -2,7 +2,7 @@
 
 from sqlalchemy import func, select
 
-from core import accounts
+from core.accounts import administration, invitations, links, sessions
 from core.clock import format_datetime
 from core.errors import InvalidLink
 from db.engine import read_only, unit_of_work
@@ -65,7 +65,7 @@ def test_comptes_invite_a_network_referent_shows_the_link_once(as_role):
         user = session.scalar(select(User).where(User.email == "alice.martin@exemple.fr"))
         assert (user.full_name, user.role, user.network_id, user.password_hash) == (
             "Alice Martin", Role.RESEAU, network, None)
-        info = accounts.peek_link(session, link.rsplit("/", 1)[1])
+        info = links.peek_link(session, link.rsplit("/", 1)[1])
     assert info.purpose == TokenPurpose.INVITATION and info.email == user.email
     table = at.dataframe[0].value.set_index("E-mail")
     assert table.loc[user.email, "Statut"] == "Invitation en attente"
@@ -125,7 +125,7 @@ def test_comptes_deactivate_an_account_ends_its_sessions(as_role):
     with read_only() as session:
         user = session.get(User, reviewer.user_id)
         assert user.active is False and user.version == 2
-        assert accounts.check_session(session, reviewer_token).actor is None
+        assert sessions.check_session(session, reviewer_token).actor is None
     assert at.dataframe[0].value.set_index("E-mail").loc[reviewer.email, "Statut"] == "Désactivé"
 
 
@@ -151,7 +151,7 @@ def test_comptes_reset_link_for_an_account(as_role):
     no_exception(at)
     [link] = texts(at.code)
     with read_only() as session:
-        info = accounts.peek_link(session, link.rsplit("/", 1)[1])
+        info = links.peek_link(session, link.rsplit("/", 1)[1])
     assert info.purpose == TokenPurpose.PASSWORD_RESET and info.email == reviewer.email
 
 
@@ -161,8 +161,8 @@ def test_comptes_edit_saved_meanwhile_by_a_colleague_is_refused_as_stale(as_role
     at = open_app(admin, PAGE)
     by_label(at.selectbox, "Compte").set_value(reviewer.user_id).run()
     with unit_of_work() as session:  # a colleague makes the reviewer a project lead after the form was shown
-        accounts.update_account(session, actor=colleague, user_id=reviewer.user_id, expected_version=1,
-                                role=Role.PILOTE, network_id=None, active=True)
+        administration.update_account(session, actor=colleague, user_id=reviewer.user_id, expected_version=1,
+                                      role=Role.PILOTE, network_id=None, active=True)
     by_label(at.form[1].checkbox, "Compte actif").uncheck()
     at = by_label(at.form[1].button, "Enregistrer").click().run()
     no_exception(at)
@@ -182,13 +182,13 @@ def test_comptes_edit_saved_meanwhile_by_a_colleague_is_refused_as_stale(as_role
 def invited_by(actor, email: str, *, role: Role = Role.EVALUATEUR, name: str = "Alice Martin") -> str:
     """Invite through core as `actor`; the link sent."""
     with unit_of_work() as session:
-        return accounts.invite(session, actor=actor, email=email, full_name=name, role=role).url
+        return invitations.invite(session, actor=actor, email=email, full_name=name, role=role).url
 
 
 def link_usable(url: str) -> bool:
     with read_only() as session:
         try:
-            accounts.peek_link(session, url.rsplit("/", 1)[1])
+            links.peek_link(session, url.rsplit("/", 1)[1])
         except InvalidLink:
             return False
     return True
@@ -271,7 +271,7 @@ def test_comptes_chosen_invitation_stays_when_another_one_is_added_meanwhile(as_
         zoe = session.scalar(select(User.id).where(User.email == "zoe@exemple.fr"))
     by_label(at.selectbox, "Invitation en attente").set_value(zoe).run()
     with unit_of_work() as session:  # another admin invites someone listed before Zoé
-        accounts.invite(session, actor=admin, email="abel@exemple.fr", full_name="Abel Abadie", role=Role.EVALUATEUR)
+        invitations.invite(session, actor=admin, email="abel@exemple.fr", full_name="Abel Abadie", role=Role.EVALUATEUR)
     at = by_label(at.button, "Renvoyer le lien d'invitation").click().run()
     no_exception(at)
     assert by_label(at.selectbox, "Invitation en attente").value == zoe

@@ -2,14 +2,18 @@
 
 import json
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 import pytest
 
-from core import accounts, calls, candidacies, importing, networks
+from core.accounts import administration, invitations, networks
 from core.audit import ACTION_LABELS
-from core.spreadsheet import COLUMNS, EXAMPLE
+from core.calls import calls, editions
+from core.candidacies import saving
+from core.imports import write
+from core.imports.columns import COLUMNS
+from core.imports.template import EXAMPLE
 from db.engine import unit_of_work
 from db.models import AuditEntry, CallState, Confirmation, Deliberation, Publication, Role, Submission
 from tests.factories import complete_form, make_call, make_network, make_user
@@ -28,7 +32,7 @@ def entry(action: str, at: datetime, *, label: str = "admin@exemple.fr", ip: str
 
 
 def utc(day: int, hour: int = 12) -> datetime:
-    return datetime(2026, 3, day, hour, tzinfo=timezone.utc)
+    return datetime(2026, 3, day, hour, tzinfo=UTC)
 
 
 def test_admin_home_counts_accounts_invitations_and_networks(as_role):
@@ -157,7 +161,7 @@ def test_journal_action_filter_lists_every_action_the_app_records(as_role):
 
 
 def test_journal_time_is_a_paris_datetime_shown_with_seconds(as_role):
-    entry("sign_in", datetime(2026, 7, 2, 21, 59, 7, tzinfo=timezone.utc))
+    entry("sign_in", datetime(2026, 7, 2, 21, 59, 7, tzinfo=UTC))
     at = open_app(as_role(Role.ADMIN), JOURNAL)
     table = at.dataframe[0].value
     assert str(table["Quand"].dt.tz) == "Europe/Paris"
@@ -197,8 +201,8 @@ def test_journal_finds_a_candidacy_by_its_structure_name_or_siret(as_role):
     network = make_network()
     referent = make_user(Role.RESEAU, network_id=network)
     with unit_of_work() as session:
-        candidacies.save(session, actor=referent, call_id=make_call(networks=(network,)), form=complete_form(),
-                         submit=True)
+        saving.save(session, actor=referent, call_id=make_call(networks=(network,)), form=complete_form(),
+                    submit=True)
     entry("sign_in", utc(2))
     at = open_app(as_role(Role.ADMIN), JOURNAL)
     by_label(at.text_input, SEARCH).input("bâti'insert").run()
@@ -227,17 +231,17 @@ def every_use_case() -> None:
         networks.update_network(session, actor=admin, network_id=network, expected_version=2,
                                 data=networks.NetworkData(name="Réseau Nord", contact_email="nord@exemple.fr"))
     with unit_of_work() as session:
-        issued = accounts.invite(session, actor=admin, email="nouvelle@exemple.fr", full_name="Nouvelle Personne",
-                                 role=Role.RESEAU, network_id=network)
+        issued = invitations.invite(session, actor=admin, email="nouvelle@exemple.fr", full_name="Nouvelle Personne",
+                                    role=Role.RESEAU, network_id=network)
     with unit_of_work() as session:
-        accounts.resend_invitation(session, actor=admin, user_id=issued.user_id)
-        accounts.update_account(session, actor=admin, user_id=issued.user_id, expected_version=1,
-                                role=Role.EVALUATEUR, network_id=None, active=False)
+        invitations.resend_invitation(session, actor=admin, user_id=issued.user_id)
+        administration.update_account(session, actor=admin, user_id=issued.user_id, expected_version=1,
+                                      role=Role.EVALUATEUR, network_id=None, active=False)
     with unit_of_work() as session:
-        edition = calls.save_edition(session, actor=pilote, data=calls.EditionData(
+        edition = editions.save_edition(session, actor=pilote, data=editions.EditionData(
             number=41, title="Rencontre", event_date=date(2027, 3, 18), start_time=time(9), end_time=time(12),
             city="Argenteuil"))
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     with unit_of_work() as session:
         call = calls.save_call(session, actor=pilote, data=calls.CallData(
             edition_id=edition, theme_title="Thème", opens_on=today - timedelta(days=1), opens_time=time(9),
@@ -247,16 +251,16 @@ def every_use_case() -> None:
         calls.open_call(session, actor=pilote, call_id=call, expected_version=1)
     referent = make_user(Role.RESEAU, network_id=network)
     with unit_of_work() as session:
-        draft = candidacies.save(session, actor=referent, call_id=call, form=complete_form(), submit=False)
+        draft = saving.save(session, actor=referent, call_id=call, form=complete_form(), submit=False)
     with unit_of_work() as session:
-        candidacies.save(session, actor=referent, call_id=call, form=complete_form(pitch_title="Autre titre"),
-                         submit=True, candidacy_id=draft, expected_version=1)
+        saving.save(session, actor=referent, call_id=call, form=complete_form(pitch_title="Autre titre"),
+                    submit=True, candidacy_id=draft, expected_version=1)
     with unit_of_work() as session:
-        candidacies.withdraw(session, actor=referent, candidacy_id=draft, expected_version=2, reason="Doublon")
+        saving.withdraw(session, actor=referent, candidacy_id=draft, expected_version=2, reason="Doublon")
     by_field = {name: header for header, name in COLUMNS.items()}
     row = {**EXAMPLE, by_field["siret"]: "44306184100047", by_field["name"]: "École du Numérique"}
     with unit_of_work() as session:
-        importing.apply(session, actor=referent, call_id=call, rows=[row], submit=True, source="candidatures.csv")
+        write.apply(session, actor=referent, call_id=call, rows=[row], submit=True, source="candidatures.csv")
     with unit_of_work() as session:
         calls.extend_call(session, actor=pilote, call_id=call, expected_version=2, closes_on=today + timedelta(days=20),
                           closes_time=time(18))

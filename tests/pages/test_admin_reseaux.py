@@ -2,8 +2,8 @@
 
 from sqlalchemy import select
 
-from core import networks
-from core.networks import NetworkData
+from core.accounts import networks
+from core.accounts.networks import NetworkData
 from db.engine import read_only, unit_of_work
 from db.models import AuditEntry, Network, Role
 from tests.factories import make_network

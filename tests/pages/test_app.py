@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
-from core import accounts
+from core.accounts import sessions
 from db.engine import read_only, unit_of_work
 from db.models import Role
 from tests.factories import make_network, make_session_token
@@ -59,7 +59,7 @@ def test_app_with_a_dead_token_is_anonymous(as_role, case):
         token = make_session_token(actor)
         if case == "revoked":
             with unit_of_work() as session:
-                accounts.sign_out(session, token)
+                sessions.sign_out(session, token)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.session_state[TEST_TOKEN_KEY] = token
     at.run()
@@ -137,7 +137,7 @@ def test_app_sign_out_revokes_the_session(as_role):
     by_label(at.sidebar.button, "Se déconnecter").click().run()
     no_exception(at)
     with read_only() as session:
-        assert accounts.check_session(session, token).actor is None
+        assert sessions.check_session(session, token).actor is None
     assert "Vous êtes déconnecté." in texts(at.success)  # taken to the public home
     assert texts(at.title) == ["🤝 OpenMap candidatures"]
     assert "Vous êtes déconnecté." in texts(at.success)

@@ -26,5 +26,5 @@ def test_horizontal_bars_leave_room_for_the_longest_label():
     spec = horizontal_bars(FRAME, category="Réseau", value="Candidatures", value_title="Candidatures").to_dict()
     assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"] == [0, 5 * 1.2]  # Brie: 2 + 3
     empty = FRAME.assign(Candidatures=0)
-    assert horizontal_bars(empty, category="Réseau", value="Candidatures",
-                           value_title="Candidatures").to_dict()["layer"][0]["encoding"]["x"]["scale"]["domain"] == [0, 1.2]
+    spec = horizontal_bars(empty, category="Réseau", value="Candidatures", value_title="Candidatures").to_dict()
+    assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"] == [0, 1.2]

@@ -1,6 +1,6 @@
 import pytest
 
-from core import accounts
+from core.accounts import sessions, signin
 from db.engine import read_only, unit_of_work
 from db.models import Role
 from tests.factories import PASSWORD, make_network
@@ -48,7 +48,7 @@ def test_mon_compte_wrong_current_password_is_refused_next_to_the_field(as_role)
     assert texts(at.error) == [escape_md("Certains champs sont à corriger.")]
     assert not at.success
     with unit_of_work() as session:
-        outcome = accounts.sign_in(session, email=actor.email, password=PASSWORD, ip_address="127.0.0.1")
+        outcome = signin.sign_in(session, email=actor.email, password=PASSWORD, ip_address="127.0.0.1")
     assert outcome.error is None  # the old password still works
 
 
@@ -67,8 +67,8 @@ def test_mon_compte_changes_the_password(as_role):
     assert texts(at.success) == ["Votre mot de passe a été changé."]
     assert not at.error
     with unit_of_work() as session:
-        old = accounts.sign_in(session, email=actor.email, password=PASSWORD, ip_address="127.0.0.2")
-        new = accounts.sign_in(session, email=actor.email, password=NEW_PASSWORD, ip_address="127.0.0.3")
+        old = signin.sign_in(session, email=actor.email, password=PASSWORD, ip_address="127.0.0.2")
+        new = signin.sign_in(session, email=actor.email, password=NEW_PASSWORD, ip_address="127.0.0.3")
     assert old.error is not None and new.error is None
     with read_only() as session:
-        assert accounts.check_session(session, new.token).actor.user_id == actor.user_id
+        assert sessions.check_session(session, new.token).actor.user_id == actor.user_id

@@ -10,7 +10,7 @@ from datetime import date
 import pandas as pd
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
-from core import candidacies
+from core.candidacies import saving
 from db.engine import unit_of_work
 from db.models import Role
 from tests.factories import complete_form, make_call, make_edition, make_network, make_user
@@ -37,8 +37,8 @@ def test_dashboard_breakdowns_list_networks_in_french_order_with_exports(sqlite_
     networks = [make_network(name) for name in NAMES]
     call_id = make_call(make_edition(3), networks=tuple(networks))
     with unit_of_work() as session:
-        candidacies.save(session, actor=make_user(Role.RESEAU, network_id=networks[2]), call_id=call_id,
-                         form=complete_form(), submit=True)
+        saving.save(session, actor=make_user(Role.RESEAU, network_id=networks[2]), call_id=call_id,
+                    form=complete_form(), submit=True)
     at = open_app(make_user(Role.PILOTE), PAGE)
     no_exception(at)
     by_network, by_kind, by_departement = (df.value for df in at.dataframe[:3])
@@ -59,15 +59,15 @@ def test_dashboard_breakdowns_each_have_a_bar_chart_of_the_same_numbers(sqlite_d
         for referent, siret, kind, departement in ((brie, "73282932000074", "EI", "95"),
                                                    (brie, "35600000009075", "ESAT", "77"),
                                                    (ecoles, "44306184100047", "EI", "95")):
-            candidacies.save(session, actor=referent, call_id=call_id, submit=True,
-                             form=complete_form(siret=siret, kind=kind, departement=departement,
-                                                postcode=f"{departement}000"))
+            saving.save(session, actor=referent, call_id=call_id, submit=True,
+                        form=complete_form(siret=siret, kind=kind, departement=departement,
+                                           postcode=f"{departement}000"))
     at = open_app(make_user(Role.PILOTE), PAGE)
     no_exception(at)
     tables = [df.value for df in at.dataframe[:3]]
     found = charts(at)
     assert len(found) == 3
-    for table, (data, spec) in zip(tables, found):
+    for table, (data, spec) in zip(tables, found, strict=True):
         heading = table.columns[0]
         pd.testing.assert_frame_equal(data, table)  # the table's own frame: same rows, same order
         bars, labels = encodings(spec)

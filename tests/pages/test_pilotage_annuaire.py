@@ -5,12 +5,12 @@ already pitched, and list pages whose number of SQL statements does not grow wit
 from __future__ import annotations
 
 import tomllib
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 
-from core import candidacies
+from core.candidacies import saving
 from db.engine import unit_of_work
 from db.models import Candidacy, Deliberation, Role
 from tests.factories import make_call, make_edition, make_network, make_user
@@ -25,8 +25,8 @@ SEARCH = "Rechercher (nom, SIRET, ville)"
 
 def propose(actor, call_id: int, n: int, **changes) -> int:
     with unit_of_work() as session:
-        return candidacies.save(session, actor=actor, call_id=call_id, submit=True,
-                                form=complete_form(siret=siret_for(n), **changes))
+        return saving.save(session, actor=actor, call_id=call_id, submit=True,
+                           form=complete_form(siret=siret_for(n), **changes))
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def directory(sqlite_db):
     """Three structures proposed to the current call; the first was selected in an earlier edition."""
     network = make_network("Urtie")
     referent = make_user(Role.RESEAU, network_id=network)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     earlier = make_call(make_edition(1, event_date=date(2025, 3, 20)), networks=(network,),
                         opens_at=now - timedelta(days=400), closes_at=now + timedelta(days=1))
     current = make_call(make_edition(2), networks=(network,))

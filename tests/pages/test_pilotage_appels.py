@@ -10,8 +10,10 @@ from datetime import date, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from core import calls, candidacies
-from core.calls import DEFAULT_CRITERIA, CallData, EditionData
+from core.calls import calls, editions
+from core.calls.calls import DEFAULT_CRITERIA, CallData
+from core.calls.editions import EditionData
+from core.candidacies import saving
 from core.clock import to_paris, utcnow
 from core.errors import NotAllowed, StaleEdit
 from core.reference import ILE_DE_FRANCE, STRUCTURE_KINDS
@@ -60,7 +62,7 @@ def fill_edition(at, *, start=time(9), end=time(12, 30), number=1, title="Rencon
 
 def make_edition_through_core(lead, number: int = 1) -> int:
     with unit_of_work() as session:
-        return calls.save_edition(session, actor=lead, data=EditionData(
+        return editions.save_edition(session, actor=lead, data=EditionData(
             number=number, title="Rencontre de printemps", event_date=EVENT_DAY, start_time=time(9),
             end_time=time(12, 30), city="Argenteuil"))
 
@@ -207,8 +209,8 @@ def test_appels_open_follow_counts_extend_and_close_a_call(lead):
     with unit_of_work() as session:
         for n, (actor, submit) in enumerate([(referent_u, False), (referent_u, False), (referent_u, True),
                                              (referent_i, True)], start=1):
-            candidacies.save(session, actor=actor, call_id=call.id, submit=submit,
-                             form=complete_form(siret=siret_for(n), name=f"Structure {n}"))
+            saving.save(session, actor=actor, call_id=call.id, submit=submit,
+                        form=complete_form(siret=siret_for(n), name=f"Structure {n}"))
     at.run()
     no_exception(at)
     counts = at.dataframe[0].value.set_index("Réseau")
@@ -274,7 +276,7 @@ def test_appels_is_not_reachable_by_other_roles_and_core_refuses_them(sqlite_db,
     lead = make_user(Role.PILOTE)
     edition_id = make_edition_through_core(lead)
     with pytest.raises(NotAllowed), unit_of_work() as session:
-        calls.save_edition(session, actor=actor, data=EditionData(
+        editions.save_edition(session, actor=actor, data=EditionData(
             number=2, title="Pirate", event_date=EVENT_DAY, start_time=time(9), end_time=time(10), city="X"))
     with pytest.raises(NotAllowed), unit_of_work() as session:
         calls.save_call(session, actor=actor, data=CallData(
@@ -282,7 +284,7 @@ def test_appels_is_not_reachable_by_other_roles_and_core_refuses_them(sqlite_db,
             closes_on=date.today() + timedelta(days=1), closes_time=time(9), pitch_slots=1, pitch_minutes=1,
             eligible_kinds=("EI",), eligible_departements=("95",)))
     with pytest.raises(NotAllowed), read_only() as session:
-        calls.list_editions(session, actor=actor)
+        editions.list_editions(session, actor=actor)
 
 
 
@@ -294,8 +296,8 @@ def test_appels_edition_saved_meanwhile_by_a_colleague_is_refused_as_stale(lead)
         edition = session.get(Edition, edition_id)
         data = EditionData(number=12, title="Titre du collègue", event_date=edition.event_date,
                            start_time=edition.start_time, end_time=edition.end_time, city="Argenteuil")
-        calls.save_edition(session, actor=colleague, data=data, edition_id=edition_id,
-                           expected_version=edition.version)
+        editions.save_edition(session, actor=colleague, data=data, edition_id=edition_id,
+                              expected_version=edition.version)
     by_label(at.text_input, "Titre *").set_value("Mon titre")
     next(b for b in at.button if b.label == "Enregistrer la rencontre").click().run()
     assert any("modifié par quelqu'un d'autre" in e.value for e in at.error)

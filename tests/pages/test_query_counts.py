@@ -1,6 +1,6 @@
 """List pages run the same number of SQL statements whatever the number of rows (no N+1)."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -27,12 +27,12 @@ def accounts(n: int) -> None:
 
 
 def networks(n: int) -> None:
-    for i in range(n):
+    for _ in range(n):
         make_user(Role.RESEAU, network_id=make_network())
 
 
 def audit_entries(n: int) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with unit_of_work() as session:
         session.add_all(AuditEntry(at=now - timedelta(minutes=i), action="sign_in", actor_label=f"p{i}@exemple.fr")
                         for i in range(n))

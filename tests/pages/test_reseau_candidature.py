@@ -5,14 +5,14 @@ shown as text."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 from stdnum import luhn
 
-from core import candidacies
-from core.candidacy_form import CandidacyForm
+from core.candidacies import saving
+from core.candidacies.form import CandidacyForm
 from core.clock import format_datetime
 from core.errors import DeadlinePassed
 from db.engine import read_only, unit_of_work
@@ -31,7 +31,8 @@ from ui.forms import escape_md
 PAGE = "pages/reseau/candidature.py"
 BAD_SIRET = "73282932000079"
 SIRET = "73282932000074"
-SIRET_MESSAGE = "Ce numéro SIRET n'est pas valide (clé de contrôle incorrecte). Vérifiez-le sur l'avis de situation INSEE."
+SIRET_MESSAGE = ("Ce numéro SIRET n'est pas valide (clé de contrôle incorrecte). "
+                 "Vérifiez-le sur l'avis de situation INSEE.")
 EMAIL_MESSAGE = "Cette adresse e-mail n'est pas valide. Vérifiez son orthographe (par exemple prenom.nom@exemple.fr)."
 SUBMIT = "Déposer la candidature"
 DRAFT = "Enregistrer le brouillon"
@@ -93,7 +94,7 @@ def open_form(actor, **params):
 
 def save_through_core(actor, call_id, form, *, submit=True, **kwargs) -> int:
     with unit_of_work() as session:
-        return candidacies.save(session, actor=actor, call_id=call_id, form=form, submit=submit, **kwargs)
+        return saving.save(session, actor=actor, call_id=call_id, form=form, submit=submit, **kwargs)
 
 
 def fill(at, *, siret=SIRET, **changes):
@@ -324,7 +325,7 @@ def test_candidature_with_an_id_that_cannot_exist_is_not_found(setting, params):
 
 
 def test_candidature_of_a_call_not_open_yet_says_when_it_opens(setting):
-    opens = datetime.now(timezone.utc) + timedelta(days=3)
+    opens = datetime.now(UTC) + timedelta(days=3)
     upcoming = make_call(networks=(setting["a"].network_id,), opens_at=opens, closes_at=opens + timedelta(days=10))
     at = open_form(setting["a"], appel=upcoming)
     no_exception(at)
@@ -337,8 +338,8 @@ def test_candidature_of_a_call_not_open_yet_says_when_it_opens(setting):
 def test_candidature_without_query_params_offers_the_open_calls(setting):
     with unit_of_work() as session:
         session.get(Call, setting["call"]).theme_title = "Nettoyage des bâtiments publics"
-    closed = make_call(networks=(setting["a"].network_id,), opens_at=datetime.now(timezone.utc) - timedelta(days=9),
-                       closes_at=datetime.now(timezone.utc) - timedelta(days=1))
+    closed = make_call(networks=(setting["a"].network_id,), opens_at=datetime.now(UTC) - timedelta(days=9),
+                       closes_at=datetime.now(UTC) - timedelta(days=1))
     with unit_of_work() as session:
         session.get(Call, closed).theme_title = "Appel clos"
     at = open_app(setting["a"], PAGE)
@@ -359,7 +360,7 @@ def test_candidature_without_query_params_offers_the_open_calls(setting):
 def close_call(call_id: int) -> None:
     with unit_of_work() as session:
         call = session.get(Call, call_id)
-        call.closes_at = datetime.now(timezone.utc) - timedelta(minutes=1)
+        call.closes_at = datetime.now(UTC) - timedelta(minutes=1)
 
 
 def test_candidature_after_closing_is_read_only_and_a_late_save_is_refused(setting):
@@ -507,7 +508,8 @@ def test_candidature_user_text_with_markdown_and_html_is_shown_literally(setting
     by_label(at.text_area, "Raison du retrait *").input("**urgent** <img src=x onerror=alert(1)>")
     at = click(at, "Retirer la candidature")
     no_exception(at)
-    assert texts(at.info) == [f"Statut : **Retirée** — retirée : {escape_md('**urgent** <img src=x onerror=alert(1)>')}"]
+    reason = escape_md("**urgent** <img src=x onerror=alert(1)>")
+    assert texts(at.info) == [f"Statut : **Retirée** — retirée : {reason}"]
 
     # the referent's home: titles, captions and links escape the same text
     at = open_app(setting["a"])
@@ -527,7 +529,8 @@ def test_candidature_prefill_notice_escapes_the_known_name(setting):
     at = open_form(setting["a"], appel=make_call(networks=(setting["a"].network_id,)))
     by_label(at.text_input, "SIRET *").input(SIRET).run()
     no_exception(at)
-    assert texts(at.info) == [f"Structure connue : {escape_md(MARKUP)}. Ses informations ont été reprises, vérifiez-les."]
+    assert texts(at.info) == [
+        f"Structure connue : {escape_md(MARKUP)}. Ses informations ont été reprises, vérifiez-les."]
 
 
 def test_candidature_prefill_from_a_structure_known_only_by_its_identity(setting):

@@ -6,13 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import tomllib
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from datetime import datetime, timedelta, timezone
-
-from core import calls, spreadsheet
+from core.calls import calls
+from core.imports import template
 from core.settings import settings
 from db.engine import read_only, unit_of_work
 from db.models import Call, Candidacy, OutboxMessage, Role, Submission
@@ -26,13 +26,13 @@ UPLOAD = "Fichier à importer (CSV ou XLSX, {} Mo au plus)"
 
 
 def template_header() -> list[str]:
-    first_line = spreadsheet.template_csv().decode("utf-8-sig").splitlines()[0]
+    first_line = template.template_csv().decode("utf-8-sig").splitlines()[0]
     return next(csv.reader([first_line], delimiter=";"))
 
 
 def example_row() -> dict[str, str]:
-    header, example = list(csv.reader(io.StringIO(spreadsheet.template_csv().decode("utf-8-sig")), delimiter=";"))
-    return dict(zip(header, example))
+    header, example = list(csv.reader(io.StringIO(template.template_csv().decode("utf-8-sig")), delimiter=";"))
+    return dict(zip(header, example, strict=True))
 
 
 def csv_file(*sirets_and_names: tuple[str, str]) -> bytes:
@@ -146,7 +146,7 @@ def test_import_stays_on_the_previewed_call_when_it_closes_meanwhile(sqlite_db, 
     with unit_of_work() as session:  # the preview is on screen; the call closes
         call = session.get(Call, first)
         if closing == "clock":
-            call.closes_at = datetime.now(timezone.utc) - timedelta(seconds=1)
+            call.closes_at = datetime.now(UTC) - timedelta(seconds=1)
         else:
             calls.close_call(session, actor=lead, call_id=first, expected_version=call.version)
     at = button.click().run()
@@ -179,7 +179,8 @@ def test_import_file_with_only_errors_offers_no_import(referent):
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [
-    ("structures.pdf", b"%PDF-1.4 whatever", "Format de fichier non accepté (« .pdf ») : importez un fichier .xlsx ou .csv."),
+    ("structures.pdf", b"%PDF-1.4 whatever",
+     "Format de fichier non accepté (« .pdf ») : importez un fichier .xlsx ou .csv."),
     ("structures.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "Ce format de tableur n'est pas accepté."),
     ("structures.csv", b"%PDF-1.4 renamed", "Ce fichier n'est pas un tableur : importez un fichier .xlsx ou .csv."),
     ("structures.xlsx", b"PK\x03\x04 not really a zip", "Ce fichier n'est pas un classeur Excel (.xlsx) valide"),
@@ -196,9 +197,9 @@ def test_import_wrong_file_type_shows_a_french_message_and_no_traceback(referent
 
 
 def test_import_the_excel_template_as_downloaded_imports_nothing(referent):
-    # its example row is recognised and skipped (core.importing reports it in `skipped`)
+    # its example row is recognised and skipped (core.imports.plan reports it in `skipped`)
     at = open_app(referent, PAGE)
-    uploader(at).set_value(("modele-candidatures.xlsx", spreadsheet.template_xlsx(),
+    uploader(at).set_value(("modele-candidatures.xlsx", template.template_xlsx(),
                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
     at.run()
     no_exception(at)

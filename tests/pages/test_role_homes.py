@@ -1,6 +1,6 @@
 """The home pages of the project lead, the reviewers and the network referents."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from db.engine import unit_of_work
 from db.models import Call, CallState, Role
@@ -53,7 +53,7 @@ def retitle(call_id: int, title: str) -> int:
 
 def test_reseau_home_shows_only_published_calls_its_network_is_invited_to(as_role):
     own, other = make_network("Réseau Nord"), make_network("Réseau Sud")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     retitle(make_call(make_edition(1), networks=(own,)), "Appel ouvert")
     retitle(make_call(make_edition(2), networks=(own,), state=CallState.DRAFT), "Appel brouillon")
     retitle(make_call(make_edition(3), networks=(other,)), "Appel d'un autre réseau")

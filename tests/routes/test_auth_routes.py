@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 import routes.auth
-from core import accounts
+from core.accounts import invitations, sessions, signin, tokens
 from db.engine import read_only, unit_of_work
 from db.models import AuditEntry, Network, OutboxMessage, Role, SignInSession
 from routes.web import CSRF_COOKIE, LINK_COOKIE, SESSION_COOKIE
@@ -66,8 +66,8 @@ def audit_actions() -> list[str]:
 def invitation_token() -> str:
     admin = make_user(Role.ADMIN)
     with unit_of_work() as session:
-        issued = accounts.invite(session, actor=admin, email="nouvelle@exemple.fr", full_name="Nouvelle Personne",
-                                 role=Role.EVALUATEUR)
+        issued = invitations.invite(session, actor=admin, email="nouvelle@exemple.fr", full_name="Nouvelle Personne",
+                                    role=Role.EVALUATEUR)
     return issued.url.rsplit("/", 1)[-1]
 
 
@@ -99,8 +99,8 @@ def test_sign_in_with_right_credentials_sets_session_cookie_and_redirects(client
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
     token = cookie.split(";", 1)[0].split("=", 1)[1]
     with read_only() as session:
-        assert accounts.check_session(session, token).actor.user_id == actor.user_id
-        assert session.scalar(select(SignInSession.token_hash)) == accounts.hash_token(token)
+        assert sessions.check_session(session, token).actor.user_id == actor.user_id
+        assert session.scalar(select(SignInSession.token_hash)) == tokens.hash_token(token)
 
 
 def test_sign_in_with_wrong_password_is_401_without_session_cookie(client):
@@ -198,8 +198,8 @@ def test_sign_in_while_holding_a_live_session_revokes_it(client, same_account):
     new_token = session_token_of(response)
     assert new_token != old_token
     with read_only() as session:
-        assert accounts.check_session(session, old_token).actor is None
-        assert accounts.check_session(session, new_token).actor.user_id == second.user_id
+        assert sessions.check_session(session, old_token).actor is None
+        assert sessions.check_session(session, new_token).actor.user_id == second.user_id
     assert live_sessions() == [second.user_id]  # one browser, one live session
     assert audit_actions()[-2:] == ["sign_in", "sign_out"]
 
@@ -210,7 +210,7 @@ def test_sign_in_failing_while_holding_a_live_session_keeps_it(client):
     response = post_sign_in_while_signed_in(client, actor.email, "pas-le-bon")
     assert response.status_code == 401
     with read_only() as session:
-        assert accounts.check_session(session, token).actor.user_id == actor.user_id
+        assert sessions.check_session(session, token).actor.user_id == actor.user_id
 
 
 def test_sign_in_referent_of_a_deactivated_network_is_the_same_401(client):
@@ -260,8 +260,8 @@ def test_link_password_submit_sets_password_and_signs_in(client):
     [gone] = set_cookie_headers(response, LINK_COOKIE)
     assert "Max-Age=0" in gone or "expires=Thu, 01 Jan 1970" in gone
     with unit_of_work() as session:
-        assert accounts.sign_in(session, email="nouvelle@exemple.fr", password=NEW_PASSWORD,
-                                ip_address="127.0.0.1").error is None
+        assert signin.sign_in(session, email="nouvelle@exemple.fr", password=NEW_PASSWORD,
+                              ip_address="127.0.0.1").error is None
 
 
 def test_link_password_submit_weak_password_is_400_with_field_message(client):
@@ -294,8 +294,8 @@ def test_link_password_submit_revokes_the_session_of_the_cookie_presented(client
     assert response.status_code == 303
     new_token = session_token_of(response)
     with read_only() as session:
-        assert accounts.check_session(session, old_token).actor is None
-        assert accounts.check_session(session, new_token).actor.email == "nouvelle@exemple.fr"
+        assert sessions.check_session(session, old_token).actor is None
+        assert sessions.check_session(session, new_token).actor.email == "nouvelle@exemple.fr"
     assert len(live_sessions()) == 1
 
 

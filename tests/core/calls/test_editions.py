@@ -1,0 +1,89 @@
+"""Editions: who may manage them, what is refused, concurrent edits."""
+
+from datetime import time
+
+import pytest
+from sqlalchemy import select
+
+from core.calls import editions
+from core.errors import NotAllowed, StaleEdit, ValidationFailed
+from db.engine import read_only
+from db.models import AuditEntry, Edition, Role
+from tests.concurrency import race
+from tests.core.calls.support import count, edition_data, save_edition
+from tests.factories import make_user
+
+
+def test_save_edition_creates_then_edits_with_audit(pilote):
+    edition_id = save_edition(pilote, edition_data())
+    save_edition(pilote, edition_data(title="Rencontre déplacée", city="Cergy"), edition_id=edition_id,
+                 expected_version=1)
+    with read_only() as session:
+        edition = session.get(Edition, edition_id)
+        entries = list(session.scalars(select(AuditEntry).where(AuditEntry.object_type == "edition")
+                                       .order_by(AuditEntry.id)))
+    assert (edition.title, edition.city, edition.version) == ("Rencontre déplacée", "Cergy", 2)
+    assert [e.action for e in entries] == ["edition_created", "edition_updated"]
+    assert entries[0].before is None and entries[0].after["title"] == "Rencontre n° 7"
+    assert entries[0].actor_id == pilote.user_id and entries[0].object_id == edition_id
+    assert entries[1].before["city"] == "Argenteuil" and entries[1].after["city"] == "Cergy"
+    assert entries[1].before["start_time"] == "09:00:00"
+
+
+def test_save_edition_with_duplicate_number_is_refused_on_number(pilote):
+    save_edition(pilote, edition_data(number=3))
+    with pytest.raises(ValidationFailed) as refused:
+        save_edition(pilote, edition_data(number=3, title="Autre"))
+    assert refused.value.errors.keys() == {"number"}
+    assert count(Edition) == 1
+
+
+def test_save_edition_keeping_its_own_number_is_accepted(pilote):
+    edition_id = save_edition(pilote, edition_data(number=3))
+    save_edition(pilote, edition_data(number=3, title="Même numéro"), edition_id=edition_id, expected_version=1)
+    with read_only() as session:
+        assert session.get(Edition, edition_id).title == "Même numéro"
+
+
+@pytest.mark.parametrize("end", [time(9, 0), time(8, 59)])
+def test_save_edition_with_end_not_after_start_is_refused_on_end_time(pilote, end):
+    with pytest.raises(ValidationFailed) as refused:
+        save_edition(pilote, edition_data(start_time=time(9, 0), end_time=end))
+    assert refused.value.errors.keys() == {"end_time"}
+    assert count(Edition) == 0
+
+
+def test_save_edition_without_title_or_city_is_refused_on_each(pilote):
+    with pytest.raises(ValidationFailed) as refused:
+        save_edition(pilote, edition_data(title="  ", city=""))
+    assert refused.value.errors.keys() == {"title", "city"}
+
+
+def test_save_edition_with_stale_version_is_refused_and_keeps_the_newer(pilote):
+    edition_id = save_edition(pilote, edition_data())
+    save_edition(pilote, edition_data(title="Première"), edition_id=edition_id, expected_version=1)
+    with pytest.raises(StaleEdit):
+        save_edition(pilote, edition_data(title="Seconde"), edition_id=edition_id, expected_version=1)
+    with read_only() as session:
+        assert session.get(Edition, edition_id).title == "Première"
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.EVALUATEUR, Role.RESEAU])
+def test_save_edition_by_non_pilote_is_not_allowed(db, role):
+    with pytest.raises(NotAllowed):
+        save_edition(make_user(role), edition_data())
+    assert count(Edition) == 0 and count(AuditEntry) == 0
+
+
+def test_save_edition_concurrent_edits_with_one_version_keep_the_first(pilote):
+    edition_id = save_edition(pilote, edition_data())
+    outcome = race(
+        lambda s: editions.save_edition(s, actor=pilote, data=edition_data(title="Premier"), edition_id=edition_id,
+                                        expected_version=1),
+        lambda s: editions.save_edition(s, actor=pilote, data=edition_data(title="Second"), edition_id=edition_id,
+                                        expected_version=1),
+    )
+    assert outcome == "StaleEdit"
+    with read_only() as session:
+        edition = session.get(Edition, edition_id)
+    assert (edition.title, edition.version) == ("Premier", 2)
