@@ -86,12 +86,6 @@ class StructureKind(str, enum.Enum):
     ESAT = "ESAT"
 
 
-class CallState(str, enum.Enum):
-    DRAFT = "draft"
-    OPEN = "open"
-    CLOSED = "closed"
-
-
 class Labelled(str, enum.Enum):
     """A status users see: its French label lives with it (`_labels`, value → label)."""
 
@@ -103,6 +97,15 @@ class Labelled(str, enum.Enum):
     def labels(cls) -> dict[str, str]:
         """value → French label, in declaration order (filters, exports, the audit log)."""
         return dict(cls._labels)
+
+
+class CallState(Labelled):
+    """The stored state of a call; what users see also depends on the clock (core.calls.listing.Phase)."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    _labels = enum.nonmember({"draft": "Brouillon", "open": "Ouvert", "closed": "Clos"})
 
 
 class Submission(Labelled):

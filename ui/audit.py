@@ -11,12 +11,11 @@ import re
 from datetime import date, datetime, time
 from typing import Any
 
-from core.calls.listing import STATE_LABELS
 from core.clock import format_date, format_datetime, format_time
 from core.imports.columns import HEADER_OF
 from core.permissions import ROLE_LABELS
 from core.reference import kind_label
-from db.models import Confirmation, Deliberation, Publication, Submission
+from db.models import CallState, Confirmation, Deliberation, Publication, Submission
 
 OBJECT_LABELS = {"user": "compte", "network": "réseau", "candidacy": "candidature", "call": "appel",
                  "edition": "rencontre"}
@@ -49,7 +48,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "publication": Publication.labels(),
     "confirmation": Confirmation.labels(),
     "role": {role.value: label for role, label in ROLE_LABELS.items()},
-    "state": STATE_LABELS,
+    "state": CallState.labels(),
 }
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from core.calls.listing import STATE_LABELS, CallSummary
+from core.calls.listing import CallSummary
 from core.clock import PARIS, format_time, utcnow
 from ui.tables import show_table
 
@@ -29,7 +29,7 @@ def calls_frame(calls: list[CallSummary], now: datetime) -> pd.DataFrame:
     frame = pd.DataFrame(
         [[f"n° {c.edition_number} — {c.edition_title}", c.event_date,
           f"{format_time(c.start_time)} – {format_time(c.end_time)}", c.city, c.theme_title,
-          c.opens_at, c.closes_at, STATE_LABELS[c.phase(now)]] for c in calls],
+          c.opens_at, c.closes_at, c.phase(now).label] for c in calls],
         columns=list(CALL_COLUMNS),
     )
     for column in ("Ouverture", "Clôture"):

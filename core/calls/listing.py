@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -9,9 +10,17 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from core.permissions import Action, Actor, can, require
-from db.models import Call, CallState, Candidacy, Edition, Network, Submission, call_networks
+from db.models import Call, CallState, Candidacy, Edition, Labelled, Network, Submission, call_networks
 
-STATE_LABELS = {"draft": "Brouillon", "open": "Ouvert", "closed": "Clos", "upcoming": "À venir"}
+
+class Phase(Labelled):
+    """What a user sees of a call: its stored state read against the clock."""
+
+    DRAFT = "draft"
+    UPCOMING = "upcoming"
+    OPEN = "open"
+    CLOSED = "closed"
+    _labels = enum.nonmember({"draft": "Brouillon", "upcoming": "À venir", "open": "Ouvert", "closed": "Clos"})
 
 
 @dataclass(frozen=True)
@@ -30,13 +39,13 @@ class CallSummary:
     state: CallState
     pitch_slots: int
 
-    def phase(self, now: datetime) -> str:
+    def phase(self, now: datetime) -> Phase:
         """What a user sees: draft, upcoming, open or closed (by state and clock)."""
         if self.state == CallState.DRAFT:
-            return "draft"
+            return Phase.DRAFT
         if self.state == CallState.CLOSED or now >= self.closes_at:
-            return "closed"
-        return "upcoming" if now < self.opens_at else "open"
+            return Phase.CLOSED
+        return Phase.UPCOMING if now < self.opens_at else Phase.OPEN
 
 
 def _summaries(session: Session, query) -> list[CallSummary]:

@@ -59,14 +59,14 @@ class PastCandidacy:
     event_date: date
     theme_title: str
     network_name: str
-    submission: str
-    deliberation: str
+    submission: Submission
+    deliberation: Deliberation
 
     @property
     def outcome(self) -> str:
         if self.submission == Submission.SUBMITTED:
-            return Deliberation(self.deliberation).label
-        return Submission(self.submission).label
+            return self.deliberation.label
+        return self.submission.label
 
     @property
     def label(self) -> str:
@@ -86,7 +86,8 @@ class DirectoryEntry:
 
     @property
     def has_pitched(self) -> bool:
-        return any(c.submission == "submitted" and c.deliberation == "selected" for c in self.candidacies)
+        return any(c.submission == Submission.SUBMITTED and c.deliberation == Deliberation.SELECTED
+                   for c in self.candidacies)
 
 
 def directory(session: Session, *, actor: Actor, search: str = "", limit: int = 500) -> list[DirectoryEntry]:
@@ -131,6 +132,6 @@ def _history(session: Session, structure_ids: list[int]) -> dict[int, list[PastC
     history: dict[int, list[PastCandidacy]] = {}
     for structure_id, number, day, theme, network, submission, deliberation in rows:
         history.setdefault(structure_id, []).append(
-            PastCandidacy(number, day, theme, network, submission.value, deliberation.value)
+            PastCandidacy(number, day, theme, network, Submission(submission), Deliberation(deliberation))
         )
     return history

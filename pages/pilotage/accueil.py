@@ -5,6 +5,7 @@ import streamlit as st
 
 from core import dashboard
 from core.calls import listing
+from core.calls.listing import Phase
 from core.clock import utcnow
 from db.engine import read_only
 from ui.calls import calls_table
@@ -34,7 +35,7 @@ st.title("Tableau de bord")
 now = utcnow()
 with read_only() as session:
     rows = listing.list_calls(session, actor=actor)
-    current = [c for c in rows if c.phase(now) in ("open", "upcoming")]
+    current = [c for c in rows if c.phase(now) in (Phase.OPEN, Phase.UPCOMING)]
     figures = dashboard.breakdowns(session, actor=actor, call_ids=[c.id for c in current])
 
 if not rows:

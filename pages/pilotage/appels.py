@@ -9,6 +9,7 @@ from core.accounts import networks
 from core.calls import calls, editions, listing
 from core.calls.calls import DEFAULT_CRITERIA, CallData
 from core.calls.editions import EditionData
+from core.calls.listing import Phase
 from core.clock import format_date, format_time, to_paris, utcnow
 from core.departements import DEPARTEMENTS
 from core.reference import ILE_DE_FRANCE, STRUCTURE_KINDS, kind_label
@@ -120,7 +121,7 @@ st.header(f"Appels de la rencontre n° {edition.number}")
 edition_calls = {c.id: c for c in summaries if c.edition_id == edition.id}
 apply_next_choice(f"chosen_call:{edition.id}")
 call_labels = {NEW: "➕ Nouvel appel", **{
-    i: f"{c.theme_title} — {listing.STATE_LABELS[c.phase(utcnow())]}" for i, c in edition_calls.items()}}
+    i: f"{c.theme_title} — {c.phase(utcnow()).label}" for i, c in edition_calls.items()}}
 call_id = sticky_selectbox("Appel", [NEW, *edition_calls], index=1 if edition_calls else 0,
                            key=f"chosen_call:{edition.id}", labels=call_labels)
 detail = None
@@ -128,7 +129,7 @@ if call_id != NEW:
     with read_only() as session:
         detail = calls.call_detail(session, actor=actor, call_id=call_id)
     phase = edition_calls[call_id].phase(utcnow())
-    st.markdown(f"**{listing.STATE_LABELS[phase]}** — ouverture {when(detail.opens_at)}, "
+    st.markdown(f"**{phase.label}** — ouverture {when(detail.opens_at)}, "
                 f"clôture {when(detail.closes_at)}")
     st.subheader("Candidatures par réseau")
 
@@ -176,7 +177,7 @@ if call_id != NEW:
             if st.button("Prolonger jusqu'à cette date"):
                 transition(lambda s: calls.extend_call(s, actor=actor, call_id=call_id, expected_version=detail.version,
                                                        closes_on=new_day, closes_time=new_time), "Appel prolongé.")
-    if phase == "open":
+    if phase == Phase.OPEN:
         with cols[2].popover("Clore maintenant", icon=":material/lock:"):
             st.markdown("Les réseaux ne pourront plus déposer ni modifier de candidature. "
                         "Vous pourrez rouvrir l'appel en le prolongeant.")

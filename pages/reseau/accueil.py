@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core.calls import listing
+from core.calls.listing import Phase
 from core.candidacies import read
 from core.clock import PARIS, format_datetime, utcnow
 from db.engine import read_only
@@ -43,12 +44,12 @@ for call in invited:
     with st.container(border=True):
         st.subheader(escape_md(call.theme_title))
         st.caption(escape_md(f"{call.edition_title} · clôture le {format_datetime(call.closes_at)}"))
-        if phase == "open":
+        if phase == Phase.OPEN:
             st.markdown(f"**Ouvert** — il reste {time_left(call)}.")
             st.page_link("pages/reseau/candidature.py", label="Proposer une structure", icon=":material/add:",
                          query_params={"appel": call.id})
         else:
-            st.markdown({"upcoming": f"Ouvre le {format_datetime(call.opens_at)}.", "closed": "**Clos.**"}[phase])
+            st.markdown(f"Ouvre le {format_datetime(call.opens_at)}." if phase == Phase.UPCOMING else "**Clos.**")
         rows = [c for c in mine if c.call_id == call.id]
         if rows:
             show_table(candidacy_table(rows), file_stem=f"candidatures-appel-{call.id}", column_config={

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core.calls import listing
+from core.calls.listing import Phase
 from core.candidacies import directory, read, saving
 from core.candidacies.form import TEXT_FIELDS, CandidacyForm
 from core.clock import format_datetime, utcnow
@@ -82,7 +83,7 @@ except DomainError:
 if candidacy_id is None and call_id is None:
     st.title("Nouvelle candidature")
     with read_only() as session:
-        open_calls = [c for c in listing.calls_for_network(session, actor=actor) if c.phase(utcnow()) == "open"]
+        open_calls = [c for c in listing.calls_for_network(session, actor=actor) if c.phase(utcnow()) == Phase.OPEN]
     if not open_calls:
         st.info("Aucun appel ouvert pour votre réseau en ce moment.")
         st.stop()
@@ -109,7 +110,7 @@ if st.session_state.get("loaded_candidacy") != loaded or key("siret") not in st.
     load_into_state(view.form if view else CandidacyForm())
     st.session_state["loaded_candidacy"] = loaded
     st.session_state["loaded_version"] = view.version if view else None
-    st.session_state["loaded_editable"] = view.editable if view else call.phase(utcnow()) == "open"
+    st.session_state["loaded_editable"] = view.editable if view else call.phase(utcnow()) == Phase.OPEN
     st.session_state.pop(f"errors:{FORM}", None)
 loaded_version = st.session_state.get("loaded_version")
 
@@ -125,9 +126,9 @@ phase = call.phase(utcnow())
 # closes meanwhile, what the user typed stays readable and copyable, and the save
 # reaches core, which refuses it with the French « clos » message.
 editable = st.session_state["loaded_editable"]
-if phase != "open" or (view and not view.editable):
+if phase != Phase.OPEN or (view and not view.editable):
     st.warning(f"L'appel ouvre le {format_datetime(call.opens_at)} : la candidature pourra être saisie à partir de "
-               "ce moment." if phase == "upcoming" else
+               "ce moment." if phase == Phase.UPCOMING else
                "Cette candidature n'est plus modifiable : l'appel est clos."
                + (" Votre saisie, non enregistrée, reste affichée ci-dessous pour que vous puissiez la copier."
                   if editable else ""))

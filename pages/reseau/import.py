@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core.calls import listing
+from core.calls.listing import Phase
 from core.clock import format_datetime, utcnow
 from core.errors import DomainError
 from core.imports import plan, reader, template, write
@@ -56,7 +57,7 @@ st.markdown(
 now = utcnow()
 with read_only() as session:
     network_calls = {c.id: c for c in listing.calls_for_network(session, actor=actor)}
-open_ids = [i for i, c in network_calls.items() if c.phase(now) == "open"]
+open_ids = [i for i, c in network_calls.items() if c.phase(now) == Phase.OPEN]
 outcome_box = st.container()  # the last import's report, until another file is chosen
 if not open_ids and st.session_state.get("import_call") not in network_calls:
     st.info("Aucun appel ouvert pour votre réseau en ce moment.")
@@ -66,7 +67,7 @@ if not open_ids and st.session_state.get("import_call") not in network_calls:
 # the page then says so rather than moving to another open call.
 call = network_calls[sticky_selectbox("Appel à candidatures", open_ids, key="import_call",
                                       labels={i: c.theme_title for i, c in network_calls.items()})]
-if call.phase(now) != "open":
+if call.phase(now) != Phase.OPEN:
     forget_preview()
     st.error(escape_md(f"L'appel « {call.theme_title} » est clos depuis le {format_datetime(call.closes_at)} : "
                        "l'import n'est plus possible et rien n'a été enregistré."))
@@ -84,8 +85,8 @@ upload = st.file_uploader(f"Fichier à importer (CSV ou XLSX, {limit // (1024 * 
                           max_upload_size=limit // (1024 * 1024),  # Streamlit says « Limit 5MB », as the label
                           help="Glissez le fichier ici ou cliquez pour le choisir. Partez d'un des modèles "
                                "ci-dessus : une ligne par structure, les colonnes du modèle.")
-mode = st.radio("Enregistrer les lignes valides comme", ["drafts", "submitted"], horizontal=True,
-                format_func={"drafts": "brouillons", "submitted": "candidatures déposées"}.get)
+submit = st.radio("Enregistrer les lignes valides comme", [False, True], horizontal=True,
+                  format_func={False: "brouillons", True: "candidatures déposées"}.get)
 if upload is not None:
     st.session_state.pop("import_outcome", None)
 outcome = st.session_state.get("import_outcome")
@@ -97,7 +98,6 @@ if outcome:
 if upload is None:
     st.stop()
 
-submit = mode == "submitted"
 # Reading and checking thousands of rows takes a second or two: done once per file,
 # call and mode, not again on the rerun that the import button triggers.
 checked_for = (upload.file_id, call.id, submit)

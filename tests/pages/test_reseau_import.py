@@ -139,7 +139,7 @@ def test_import_stays_on_the_previewed_call_when_it_closes_meanwhile(sqlite_db, 
     at = open_app(referent, PAGE)
     assert by_label(at.selectbox, "Appel à candidatures").value == first
     uploader(at).set_value(("structures.csv", csv_file((siret_for(1), "A"), (siret_for(2), "B")), "text/csv"))
-    by_label(at.radio, "Enregistrer les lignes valides comme").set_value("submitted")
+    by_label(at.radio, "Enregistrer les lignes valides comme").set_value(True)
     at.run()
     button = by_label(at.button, "Importer les 2 ligne(s) valide(s)")
     lead = make_user(Role.PILOTE)
@@ -159,7 +159,7 @@ def test_import_stays_on_the_previewed_call_when_it_closes_meanwhile(sqlite_db, 
 
 def test_import_as_submitted_queues_one_acknowledgement_per_candidacy(referent):
     at = open_app(referent, PAGE)
-    by_label(at.radio, "Enregistrer les lignes valides comme").set_value("submitted")
+    by_label(at.radio, "Enregistrer les lignes valides comme").set_value(True)
     uploader(at).set_value(("structures.csv", csv_file((siret_for(1), "A"), (siret_for(2), "B")), "text/csv"))
     at.run()
     at = by_label(at.button, "Importer les 2 ligne(s) valide(s)").click().run()

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from core.calls import calls, listing
 from core.calls.calls import DEFAULT_CRITERIA
+from core.calls.listing import Phase
 from core.candidacies import read, saving
 from core.errors import DeadlinePassed, NotAllowed, StaleEdit, ValidationFailed
 from db.engine import read_only, unit_of_work
@@ -290,7 +291,7 @@ def test_extend_call_reopens_a_closed_call(pilote):
     with read_only() as session:
         [summary] = listing.calls_for_network(session, actor=referent)
         entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "call_extended"))
-    assert summary.state == CallState.OPEN and summary.phase(NOW + timedelta(days=1)) == "open"
+    assert summary.state == CallState.OPEN and summary.phase(NOW + timedelta(days=1)) == Phase.OPEN
     assert entry.before["state"] == "closed" and entry.after["state"] == "open"
     with unit_of_work() as session:  # the referent can work again
         saving.save(session, actor=referent, call_id=call_id, form=complete_form(), submit=True,

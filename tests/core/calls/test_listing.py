@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from core.calls import listing
+from core.calls.listing import Phase
 from core.errors import NotAllowed
 from db.engine import read_only, unit_of_work
 from db.models import (
@@ -123,21 +124,22 @@ SECOND = timedelta(seconds=1)
 
 
 @pytest.mark.parametrize(("state", "now", "phase"), [
-    (CallState.OPEN, OPENS - SECOND, "upcoming"),
-    (CallState.OPEN, OPENS, "open"),
-    (CallState.OPEN, OPENS + SECOND, "open"),
-    (CallState.OPEN, CLOSES - SECOND, "open"),
-    (CallState.OPEN, CLOSES, "closed"),
-    (CallState.OPEN, CLOSES + SECOND, "closed"),
-    (CallState.CLOSED, OPENS + SECOND, "closed"),
-    (CallState.DRAFT, OPENS + SECOND, "draft"),
-    (CallState.DRAFT, CLOSES + SECOND, "draft"),
+    (CallState.OPEN, OPENS - SECOND, Phase.UPCOMING),
+    (CallState.OPEN, OPENS, Phase.OPEN),
+    (CallState.OPEN, OPENS + SECOND, Phase.OPEN),
+    (CallState.OPEN, CLOSES - SECOND, Phase.OPEN),
+    (CallState.OPEN, CLOSES, Phase.CLOSED),
+    (CallState.OPEN, CLOSES + SECOND, Phase.CLOSED),
+    (CallState.CLOSED, OPENS + SECOND, Phase.CLOSED),
+    (CallState.DRAFT, OPENS + SECOND, Phase.DRAFT),
+    (CallState.DRAFT, CLOSES + SECOND, Phase.DRAFT),
 ])
 def test_call_summary_phase_at_boundaries(pilote, state, now, phase):
     make_call(state=state, opens_at=OPENS, closes_at=CLOSES)
     with read_only() as session:
         [summary] = listing.list_calls(session, actor=pilote)
-    assert summary.phase(now) == phase
+    assert summary.phase(now) is phase
+    assert phase.label in ("À venir", "Ouvert", "Clos", "Brouillon")
 
 
 def test_list_calls_hides_drafts_from_reviewers_but_not_from_the_lead(pilote):
