@@ -12,7 +12,7 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, or_, select, type_coerce
+from sqlalchemy import String, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from core.clock import PARIS
@@ -67,20 +67,22 @@ def _candidacies(session: Session, call_id: int) -> pd.DataFrame:
                                                     "network_id": "int64"})
 
 
-def _reviews(session: Session, call_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(every review of the call's candidacies: review_id, candidacy_id, reviewer_id, state;
-    every score: review_id, criterion_id, value), in two queries."""
-    reviews = coverage.frame(session, select(Review.id, Review.candidacy_id, Review.reviewer_id,
-                                             type_coerce(Review.state, String()))
-                             .join(Candidacy, Candidacy.id == Review.candidacy_id).where(Candidacy.call_id == call_id),
-                             ["review_id", "candidacy_id", "reviewer_id", "state"],
-                             {"review_id": "int64", "candidacy_id": "int64", "reviewer_id": "int64"})
-    scores = coverage.frame(session, select(Score.review_id, Score.criterion_id, Score.value)
-                            .join(Review, Review.id == Score.review_id)
-                            .join(Candidacy, Candidacy.id == Review.candidacy_id).where(Candidacy.call_id == call_id),
-                            ["review_id", "criterion_id", "value"],
-                            {"review_id": "int64", "criterion_id": "int64", "value": "int64"})
-    return reviews, scores
+def _reviews(session: Session, call_id: int, criteria: list[CriterionInfo]) -> pd.DataFrame:
+    """Every review of the call's candidacies, whatever its state, one row each with its
+    score per criterion side by side (NaN where not scored): one query, grouped in SQL, so
+    that 5,000 candidacies × 3 reviews × 4 criteria come back as 15,000 rows, not 60,000."""
+    columns = [scoring.criterion_column(c.id) for c in criteria]
+    query = (
+        select(Review.id, Review.candidacy_id, Review.reviewer_id, type_coerce(Review.state, String()),
+               *(func.max(case((Score.criterion_id == c.id, Score.value))) for c in criteria))
+        .join(Candidacy, Candidacy.id == Review.candidacy_id)
+        .outerjoin(Score, Score.review_id == Review.id)
+        .where(Candidacy.call_id == call_id)
+        .group_by(Review.id, Review.candidacy_id, Review.reviewer_id, Review.state)
+    )
+    return coverage.frame(session, query, ["review_id", "candidacy_id", "reviewer_id", "state", *columns],
+                          {"review_id": "int64", "candidacy_id": "int64", "reviewer_id": "int64",
+                           **dict.fromkeys(columns, "float64")})
 
 
 def _decision(deliberation: pd.Series, rank: pd.Series) -> pd.Series:
@@ -104,21 +106,19 @@ def board(session: Session, *, actor: Actor, call_id: int) -> Board:
     call = load_call(session, call_id)
     criteria = load_criteria(session, call_id)
     candidacies = _candidacies(session, call_id)
-    reviews, scores = _reviews(session, call_id)
+    reviews = _reviews(session, call_id, criteria)
     calls = pd.DataFrame({"call_id": [call_id], "assigned_reviews": pd.array([call.assigned_reviews], dtype="Int64")})
     reviewers = coverage.load_reviewers(session, [call_id])
     pairs = coverage.pairs(candidacies=candidacies, calls=calls, reviewers=reviewers,
                            conflicts=coverage.load_conflicts(session, [call_id]),
                            assignments=coverage.load_assignments(session, [call_id]), reviews=reviews)
-    counted = pairs[pairs["done"]].merge(reviews[["review_id", "candidacy_id", "reviewer_id"]],
-                                         on=coverage.PAIR)
-    counted_scores = scores.merge(counted[["review_id", "candidacy_id", "reviewer_id"]], on="review_id")
+    counted = reviews.merge(pairs.loc[pairs["done"], coverage.PAIR], on=coverage.PAIR)
     weights = pd.Series({c.id: float(c.weight) for c in criteria}, dtype="float64")
-    figures = scoring.figures_of(counted_scores[scoring.SCORE_COLUMNS], weights)
+    figures = scoring.figures_of(counted, weights)
     frame = _board_frame(candidacies, pairs, figures, actor.user_id)
     return Board(call_id=call_id, theme_title=call.theme_title, assigned_reviews=call.assigned_reviews,
                  closed=review_closed(call), criteria=criteria, frame=frame,
-                 reviews=_review_rows(counted_scores, reviewers, weights))
+                 reviews=_review_rows(counted, reviewers, weights))
 
 
 def _board_frame(candidacies: pd.DataFrame, pairs: pd.DataFrame, figures: pd.DataFrame,
@@ -150,21 +150,16 @@ def _board_frame(candidacies: pd.DataFrame, pairs: pd.DataFrame, figures: pd.Dat
     return result
 
 
-def _review_rows(scores: pd.DataFrame, reviewers: pd.DataFrame, weights: pd.Series) -> pd.DataFrame:
-    """One row per counted review: candidacy_id, reviewer, total, then its score per criterion."""
+def _review_rows(counted: pd.DataFrame, reviewers: pd.DataFrame, weights: pd.Series) -> pd.DataFrame:
+    """One row per counted review: candidacy_id, reviewer_id, reviewer, total, its score per criterion."""
     columns = [scoring.criterion_column(c) for c in weights.index]
-    if scores.empty:
-        empty = {"candidacy_id": "int64", "reviewer_id": "int64", "reviewer": "object", "total": "float64",
-                 **dict.fromkeys(columns, "float64")}
-        return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in empty.items()})
-    wide = scores.pivot_table(index=coverage.PAIR, columns="criterion_id", values="value", aggfunc="first")
-    wide = wide.reindex(columns=list(weights.index)).astype("float64")
-    wide.columns = columns
-    totals = scoring.review_totals(scores, weights).set_index(coverage.PAIR)["total"]
-    rows = wide.join(totals).reset_index()
     names = reviewers.drop_duplicates("reviewer_id").set_index("reviewer_id")["reviewer"]
-    rows.insert(2, "reviewer", rows["reviewer_id"].map(names))
-    return rows[["candidacy_id", "reviewer_id", "reviewer", "total", *columns]]
+    rows = counted[["candidacy_id", "reviewer_id"]].copy()
+    rows["reviewer"] = rows["reviewer_id"].map(names).astype("object")
+    rows["total"] = scoring.review_totals(counted, weights) if not counted.empty else pd.Series(dtype="float64")
+    for column in columns:
+        rows[column] = counted[column].astype("float64")
+    return rows.sort_values(coverage.PAIR).reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- filters and sorts (pure)

@@ -36,8 +36,15 @@ SUBMITTED, ABSTAINED = ReviewState.SUBMITTED.value, ReviewState.ABSTAINED.value
 
 
 def frame(session: Session, query, columns: list[str], dtypes: dict[str, str] | None = None) -> pd.DataFrame:
-    """The query's rows as a DataFrame with these columns (and dtypes, empty or not)."""
-    result = pd.DataFrame.from_records(session.execute(query).all(), columns=columns)
+    """The query's rows as a DataFrame with these columns (and dtypes, empty or not).
+
+    Run on the session's connection (Core: no ORM row processing) and turned into columns
+    in one transposition: for the board's tens of thousands of scores this is several times
+    faster than DataFrame.from_records over the rows.
+    """
+    rows = session.connection().execute(query).all()
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
+    result = pd.DataFrame(dict(zip(columns, values, strict=True)), columns=columns)
     return result.astype(dtypes) if dtypes else result
 
 

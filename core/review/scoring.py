@@ -20,43 +20,58 @@ import numpy as np
 import pandas as pd
 
 PAIR = ["candidacy_id", "reviewer_id"]
-SCORE_COLUMNS = ["candidacy_id", "reviewer_id", "criterion_id", "value"]
 FIGURES = ["reviews", "weighted", "median", "spread", "normalised", "rank"]
 CONTESTED_SPREAD = 2.0  # the board's « contestée » filter: reviews this far apart or more
 _DIGITS = 9  # z-score means equal up to float noise are a tie
 
+#: What each level of the 1–5 scale means, shown beside every score of the review form.
+LEVELS = {
+    1: "1 — Insuffisant : ne répond pas au critère",
+    2: "2 — Faible : y répond peu, avec des manques importants",
+    3: "3 — Correct : y répond en partie",
+    4: "4 — Bon : y répond bien",
+    5: "5 — Excellent : y répond pleinement, de façon remarquable",
+}
+
 
 def criterion_column(criterion_id: int) -> str:
+    """The column of a criterion's score (one row per review) and of its mean (board)."""
     return f"criterion_{criterion_id}"
 
 
-def review_totals(scores: pd.DataFrame, weights: pd.Series) -> pd.DataFrame:
-    """candidacy_id, reviewer_id, total: each review's weighted mean over the criteria it scored.
+def review_totals(reviews: pd.DataFrame, weights: pd.Series) -> pd.Series:
+    """Each review's weighted mean over the criteria it scored (NaN if none).
 
-    `scores` has SCORE_COLUMNS; `weights` maps criterion_id → weight.
+    `reviews` has one row per review and a `criterion_column(id)` per criterion of
+    `weights` (criterion id → weight), NaN where not scored.
     """
-    weight = scores["criterion_id"].map(weights).astype("float64")
-    parts = pd.DataFrame({"candidacy_id": scores["candidacy_id"], "reviewer_id": scores["reviewer_id"],
-                          "weighted": scores["value"].astype("float64") * weight, "weight": weight})
-    sums = parts.groupby(PAIR, sort=True)[["weighted", "weight"]].sum()
-    return pd.DataFrame({"total": sums["weighted"] / sums["weight"]}).reset_index()
+    values = reviews[[criterion_column(c) for c in weights.index]].to_numpy(dtype="float64")
+    w = weights.to_numpy(dtype="float64")
+    scored = ~np.isnan(values)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        total = np.nansum(values * w, axis=1) / (scored * w).sum(axis=1)
+    return pd.Series(total, index=reviews.index, dtype="float64")
 
 
-def z_scores(totals: pd.DataFrame) -> pd.Series:
+def z_scores(reviewer_ids: pd.Series, totals: pd.Series) -> pd.Series:
     """Each review's total as a z-score among the totals of its reviewer (0 when they do not vary)."""
-    by_reviewer = totals.groupby("reviewer_id")["total"]
+    by_reviewer = totals.groupby(reviewer_ids)
     mean = by_reviewer.transform("mean")
     spread = by_reviewer.transform(lambda t: t.std(ddof=0))
-    z = (totals["total"] - mean) / spread.where(spread > 1e-12)
+    z = (totals - mean) / spread.where(spread > 1e-12)
     return z.fillna(0.0)
 
 
-def candidacy_figures(scores: pd.DataFrame, weights: pd.Series) -> pd.DataFrame:
+def candidacy_figures(reviews: pd.DataFrame, weights: pd.Series) -> pd.DataFrame:
     """Per candidacy that has reviews (index candidacy_id): FIGURES, then the mean of each
-    criterion in `weights` (columns `criterion_column(id)`, NaN when none scored it)."""
-    totals = review_totals(scores, weights)
-    totals["z"] = z_scores(totals)
-    per = totals.groupby("candidacy_id")
+    criterion of `weights` (columns `criterion_column(id)`, NaN when none scored it).
+
+    `reviews`: candidacy_id, reviewer_id and the criterion columns, one row per counted review.
+    """
+    columns = [criterion_column(c) for c in weights.index]
+    totals = review_totals(reviews, weights)
+    z = z_scores(reviews["reviewer_id"], totals)
+    per = pd.DataFrame({"candidacy_id": reviews["candidacy_id"], "total": totals, "z": z}).groupby("candidacy_id")
     figures = pd.DataFrame({
         "reviews": per.size().astype("int64"),
         "weighted": per["total"].mean(),
@@ -65,9 +80,7 @@ def candidacy_figures(scores: pd.DataFrame, weights: pd.Series) -> pd.DataFrame:
         "normalised": per["z"].mean(),
     })
     figures["rank"] = figures["normalised"].round(_DIGITS).rank(method="min", ascending=False).astype("Int64")
-    means = scores.groupby(["candidacy_id", "criterion_id"])["value"].mean().unstack("criterion_id")
-    means = means.reindex(columns=list(weights.index)).astype("float64")
-    means.columns = [criterion_column(c) for c in means.columns]
+    means = reviews[["candidacy_id", *columns]].astype(dict.fromkeys(columns, "float64")).groupby("candidacy_id").mean()
     figures = figures.join(means)
     figures.index.name = "candidacy_id"
     return figures
@@ -81,11 +94,11 @@ def empty_figures(criterion_ids: list[int]) -> pd.DataFrame:
     return figures
 
 
-def figures_of(scores: pd.DataFrame, weights: pd.Series) -> pd.DataFrame:
+def figures_of(reviews: pd.DataFrame, weights: pd.Series) -> pd.DataFrame:
     """`candidacy_figures`, or its empty frame with the same typed columns."""
-    if scores.empty:
+    if reviews.empty:
         return empty_figures(list(weights.index))
-    return candidacy_figures(scores, weights)
+    return candidacy_figures(reviews, weights)
 
 
 def contested(spread: pd.Series) -> pd.Series:

@@ -11,15 +11,16 @@ WEIGHTS = pd.Series({10: 3.0, 11: 1.0})
 
 
 def scores(*rows) -> pd.DataFrame:
-    """rows of (candidacy, reviewer, {criterion: value})."""
-    return pd.DataFrame(
-        [(c, r, k, v) for c, r, values in rows for k, v in values.items()], columns=scoring.SCORE_COLUMNS
-    ).astype("int64")
+    """One row per review, from (candidacy, reviewer, {criterion: value}); NaN where not scored."""
+    columns = [scoring.criterion_column(c) for c in WEIGHTS.index]
+    frame = pd.DataFrame([(c, r, *(values.get(k) for k in WEIGHTS.index)) for c, r, values in rows],
+                         columns=["candidacy_id", "reviewer_id", *columns])
+    return frame.astype({"candidacy_id": "int64", "reviewer_id": "int64", **dict.fromkeys(columns, "float64")})
 
 
 def test_review_total_is_the_weighted_mean_on_the_same_scale():
-    totals = scoring.review_totals(scores((1, 7, {10: 5, 11: 3})), WEIGHTS)
-    assert totals["total"].tolist() == [(5 * 3 + 3 * 1) / 4]  # 4.5
+    totals = scoring.review_totals(scores((1, 7, {10: 5, 11: 3}), (2, 7, {11: 2})), WEIGHTS)
+    assert totals.tolist() == [(5 * 3 + 3 * 1) / 4, 2.0]  # 4.5; the second scored one criterion
 
 
 def test_changing_the_weights_recomputes_the_totals():
