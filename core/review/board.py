@@ -25,6 +25,7 @@ from core.validation import matching_key
 from db.models import (
     AuditEntry,
     Call,
+    CallState,
     Candidacy,
     Deliberation,
     Edition,
@@ -100,7 +101,8 @@ def board(session: Session, *, actor: Actor, call_id: int) -> Board:
     structure, siret, kind, departement, network, sectors (list), submitted_at (Paris),
     reviews_done, reviews_expected (int), progress (done / expected, 0–1), weighted,
     median, spread, normalised (float, NaN without reviews), rank (Int64), contested,
-    mine (bool: the actor submitted a review), criterion_<id> (mean, float), decision.
+    mine (bool: the actor submitted a review), criterion_<id> (mean, float), decision (label
+    or None), assigned_ids and assigned_to (ids and names of the reviewers assigned to it).
     """
     require(actor, Action.VIEW_REVIEW_BOARD)
     call = load_call(session, call_id)
@@ -115,14 +117,14 @@ def board(session: Session, *, actor: Actor, call_id: int) -> Board:
     counted = reviews.merge(pairs.loc[pairs["done"], coverage.PAIR], on=coverage.PAIR)
     weights = pd.Series({c.id: float(c.weight) for c in criteria}, dtype="float64")
     figures = scoring.figures_of(counted, weights)
-    frame = _board_frame(candidacies, pairs, figures, actor.user_id)
+    frame = _board_frame(candidacies, pairs, figures, actor.user_id, reviewers)
     return Board(call_id=call_id, theme_title=call.theme_title, assigned_reviews=call.assigned_reviews,
                  closed=review_closed(call), criteria=criteria, frame=frame,
                  reviews=_review_rows(counted, reviewers, weights))
 
 
 def _board_frame(candidacies: pd.DataFrame, pairs: pd.DataFrame, figures: pd.DataFrame,
-                 viewer_id: int | None) -> pd.DataFrame:
+                 viewer_id: int | None, reviewers: pd.DataFrame) -> pd.DataFrame:
     per = pairs.groupby("candidacy_id")
     done = per["done"].sum().astype("int64")
     expected = per["expected"].sum().astype("int64")
@@ -146,6 +148,12 @@ def _board_frame(candidacies: pd.DataFrame, pairs: pd.DataFrame, figures: pd.Dat
         if name.startswith("criterion_"):
             result[name] = figures[name].astype("float64")
     result["decision"] = _decision(frame["deliberation"], frame["waitlist_rank"])
+    names = reviewers.drop_duplicates("reviewer_id").set_index("reviewer_id")["reviewer"]
+    assigned = pairs.loc[pairs["assigned"], ["candidacy_id", "reviewer_id"]]
+    ids = assigned.groupby("candidacy_id")["reviewer_id"].agg(lambda found: sorted(int(i) for i in found))
+    result["assigned_ids"] = ids.reindex(result.index).map(lambda found: found if isinstance(found, list) else [])
+    result["assigned_to"] = result["assigned_ids"].map(lambda found: sorted((names[i] for i in found),
+                                                                            key=french_key))
     result.index.name = "candidacy_id"
     return result
 
@@ -160,6 +168,30 @@ def _review_rows(counted: pd.DataFrame, reviewers: pd.DataFrame, weights: pd.Ser
     for column in columns:
         rows[column] = counted[column].astype("float64")
     return rows.sort_values(coverage.PAIR).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class CallChoice:
+    id: int
+    theme_title: str
+    edition_number: int
+    edition_title: str
+    draft: bool
+    closed: bool  # decisions published
+
+    @property
+    def label(self) -> str:
+        return f"{self.theme_title} — rencontre n° {self.edition_number}" + (" (brouillon)" if self.draft else "")
+
+
+def review_calls(session: Session, *, actor: Actor) -> list[CallChoice]:
+    """Every call, newest edition first, for the lead's review pages (one query)."""
+    require(actor, Action.VIEW_REVIEW_BOARD)
+    rows = session.execute(select(Call, Edition.number, Edition.title).join(Edition, Edition.id == Call.edition_id)
+                           .order_by(Edition.event_date.desc(), Call.id))
+    return [CallChoice(id=call.id, theme_title=call.theme_title, edition_number=number, edition_title=title,
+                       draft=call.state == CallState.DRAFT, closed=review_closed(call))
+            for call, number, title in rows]
 
 
 # ---------------------------------------------------------------- filters and sorts (pure)

@@ -163,6 +163,13 @@ def call_conflicts(session: Session, *, actor: Actor, call_id: int) -> list[Conf
         CallReviewer, CallReviewer.reviewer_id == ReviewerConflict.reviewer_id).where(CallReviewer.call_id == call_id))
 
 
+def network_choices(session: Session, *, actor: Actor) -> dict[int, str]:
+    """The networks a reviewer may declare a link with (active ones), id → name, by name."""
+    require(actor, Action.DECLARE_CONFLICT)
+    return dict(session.execute(select(Network.id, Network.name).where(Network.active.is_(True))
+                                .order_by(Network.name)).all())
+
+
 def declare_conflict(session: Session, *, actor: Actor, network_id: int | None = None, siret: str | None = None,
                      reason: str = "", now: datetime | None = None) -> int:
     """Declare a link of the actor with one network or one structure (SIRET, checked).

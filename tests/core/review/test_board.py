@@ -12,7 +12,7 @@ from core.review import assignment, board, reviews
 from core.review.board import BoardFilter, filter_board, sort_board
 from core.review.reviewers import declare_conflict
 from db.engine import read_only, unit_of_work
-from db.models import Call, Candidacy, Deliberation, Role, StructureKind, Submission
+from db.models import Call, CallState, Candidacy, Deliberation, Role, StructureKind, Submission
 from tests.core.review.builders import bulk_reviews, make_candidacy, name_reviewers, score
 from tests.factories import make_call, make_edition, make_user
 from tests.querycount import counting
@@ -267,3 +267,20 @@ def test_progress_per_call_and_reviewer(scene):
     assert figures[["reviewer_id", "done", "expected"]].values.tolist() == [
         [scene.alice.user_id, 2, 2], [scene.bruno.user_id, 0, 2]]
     assert figures.dtypes["done"] == "int64"
+
+
+def test_board_names_the_reviewers_assigned_to_each_candidacy(scene):
+    first, second = scene.candidacy(), scene.candidacy()
+    with unit_of_work() as session:
+        assignment.distribute(session, actor=scene.lead, call_id=scene.call, per_candidacy=2)
+    frame = read(scene).frame
+    assert frame.loc[first, "assigned_to"] == sorted([scene.alice.full_name, scene.bruno.full_name])
+    assert frame.loc[second, "reviews_expected"] == 2
+
+
+def test_review_calls_lists_every_call_with_its_state_for_the_lead(scene):
+    draft = make_call(make_edition(), state=CallState.DRAFT)
+    with read_only() as session:
+        choices = {c.id: c for c in board.review_calls(session, actor=scene.lead)}
+    assert choices[draft].draft and not choices[scene.call].draft and not choices[scene.call].closed
+    assert choices[draft].label.endswith("(brouillon)")
