@@ -171,3 +171,20 @@ def earlier_table(detail: Detail) -> pd.DataFrame:
         "Réseau": pd.Series([e.network for e in detail.earlier], dtype="object"),
         "Issue": pd.Series([e.outcome for e in detail.earlier], dtype="object"),
     })
+
+
+# ---------------------------------------------------------------- progress (dashboard)
+
+DONE, LEFT = "Évaluées", "À faire"
+
+
+def progress_bars(part: pd.DataFrame) -> pd.DataFrame:
+    """One call's progress (core.review.board.progress rows) as the chart draws it: per
+    reviewer, « Nom — 12 / 20 » (the figures readable on the axis), the reviews done and left."""
+    repeated = part["reviewer"].duplicated(keep=False)
+    names = part["reviewer"].where(~repeated, part["reviewer"] + " (" + part["email"] + ")")
+    label = names + " — " + part["done"].astype(str) + " / " + part["expected"].astype(str)
+    done = pd.DataFrame({"Évaluateur": label, "État": DONE, "Évaluations": part["done"]})
+    left = pd.DataFrame({"Évaluateur": label, "État": LEFT, "Évaluations": part["expected"] - part["done"]})
+    bars = pd.concat([done, left], ignore_index=True)
+    return bars.astype({"Évaluateur": "object", "État": "object", "Évaluations": "int64"})

@@ -394,11 +394,11 @@ def _earlier(session: Session, facts: Facts) -> list[EarlierCandidacy]:
 
 
 def progress(session: Session, *, actor: Actor, call_ids: Collection[int]) -> pd.DataFrame:
-    """Reviews done and expected per call and reviewer: call_id, reviewer_id, reviewer, done,
-    expected (int64), one row per named reviewer, by call then name. Six queries whatever the
-    number of calls."""
+    """Reviews done and expected per call and reviewer: call_id, reviewer_id, reviewer, email,
+    done, expected (int64), one row per named reviewer, by call then name. Six queries whatever
+    the number of calls."""
     require(actor, Action.VIEW_REVIEW_BOARD)
-    columns = {"call_id": "int64", "reviewer_id": "int64", "reviewer": "object", "done": "int64",
+    columns = {"call_id": "int64", "reviewer_id": "int64", "reviewer": "object", "email": "object", "done": "int64",
                "expected": "int64"}
     if not call_ids:
         return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
@@ -409,7 +409,7 @@ def progress(session: Session, *, actor: Actor, call_ids: Collection[int]) -> pd
                            assignments=coverage.load_assignments(session, call_ids),
                            reviews=coverage.load_reviews(session, call_ids))
     sums = pairs.groupby(["call_id", "reviewer_id"])[["done", "expected"]].sum()
-    result = reviewers[["call_id", "reviewer_id", "reviewer"]].merge(
+    result = reviewers[["call_id", "reviewer_id", "reviewer", "email"]].merge(
         sums.reset_index(), on=["call_id", "reviewer_id"], how="left").fillna({"done": 0, "expected": 0})
     result = result.astype(columns)
     result["_name"] = result["reviewer"].map(french_key)
