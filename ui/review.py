@@ -61,19 +61,19 @@ def _mean_heading(criterion: CriterionInfo) -> str:
 
 
 def board_view(frame: pd.DataFrame, criteria: Sequence[CriterionInfo]) -> pd.DataFrame:
-    """The board's rows with French headings, typed, in the order the lead reads them."""
+    """The board's rows with French headings, typed, the figures first (they fit beside the
+    sidebar at 1,400 px), then what the structure is."""
     view = pd.DataFrame({
-        "Structure": frame["structure"], "SIRET": frame["siret"], "Type": frame["kind"],
-        "Dépt": frame["departement"], "Réseau": frame["network"], "Secteurs": frame["sectors"],
-        "Évaluations": frame["reviews_done"], "Attendues": frame["reviews_expected"],
-        "Avancement": frame["progress"], "Note pondérée": frame["weighted"].round(2),
-        "Rang normalisé": frame["rank"], "Score normalisé": frame["normalised"].round(2),
-        "Médiane": frame["median"].round(2), "Écart": frame["spread"].round(2),
-        "Contestée": frame["contested"], "Évaluée par moi": frame["mine"],
+        "Structure": frame["structure"], "Note pondérée": frame["weighted"].round(2),
+        "Rang normalisé": frame["rank"], "Avancement": frame["progress"], "Évaluations": frame["reviews_done"],
+        "Attendues": frame["reviews_expected"], "Écart": frame["spread"].round(2), "Contestée": frame["contested"],
+        "Médiane": frame["median"].round(2), "Score normalisé": frame["normalised"].round(2),
+        "Évaluée par moi": frame["mine"],
     })
     for criterion in criteria:
         view[_mean_heading(criterion)] = frame[criterion_column(criterion.id)].round(2)
-    view["Attribuée à"] = frame["assigned_to"]
+    view["Type"], view["Dépt"], view["Réseau"] = frame["kind"], frame["departement"], frame["network"]
+    view["Secteurs"], view["SIRET"], view["Attribuée à"] = frame["sectors"], frame["siret"], frame["assigned_to"]
     view["Déposée le"] = frame["submitted_at"]
     view["Décision"] = frame["decision"]
     return view.reset_index(drop=True)

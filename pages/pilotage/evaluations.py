@@ -59,13 +59,14 @@ with st.expander("Filtres et tri", expanded=True):
                                        placeholder="Tous", select_all=False)
     sectors = cols[3].multiselect("Secteur", sorted({s for row in frame["sectors"] for s in row}),
                                   key=f"board-sectors-{call_id}", placeholder="Tous", select_all=False)
-    cols = st.columns([2, 1, 1, 1])
+    cols = st.columns([2, 1, 1])
     search = cols[0].text_input("Rechercher (nom de la structure ou SIRET)", key=f"board-search-{call_id}",
                                 placeholder="ex. Bâti, 732 829 320")
     reviewed = cols[1].selectbox("Avancement", list(REVIEWED), format_func=REVIEWED.get, key=f"board-done-{call_id}")
     by_me = cols[2].selectbox("Par moi", list(BY_ME), format_func=BY_ME.get, key=f"board-mine-{call_id}")
-    contested = cols[3].checkbox("Contestées seulement (écart ≥ 2)", key=f"board-contested-{call_id}")
-    sort = st.radio("Trier par", list(SORTS), format_func=SORTS.get, horizontal=True, key=f"board-sort-{call_id}",
+    cols = st.columns([1, 2])
+    contested = cols[0].checkbox("Contestées seulement (écart ≥ 2)", key=f"board-contested-{call_id}")
+    sort = cols[1].radio("Trier par", list(SORTS), format_func=SORTS.get, horizontal=True, key=f"board-sort-{call_id}",
                     help="La note pondérée applique les poids des critères ; le rang normalisé corrige les "
                          "évaluateurs plus sévères que d'autres. Un clic sur un en-tête trie aussi le tableau.")
 
