@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -103,16 +103,18 @@ def load_assignments(session: Session, call_ids: Collection[int], *, reviewer_id
     return frame(session, query, PAIR, {"candidacy_id": "int64", "reviewer_id": "int64"})
 
 
-def load_reviews(session: Session, call_ids: Collection[int]) -> pd.DataFrame:
-    """Every review of the calls' candidacies, whatever its state (no scores)."""
+def load_reviews(session: Session, call_ids: Collection[int], *, reviewer_id: int | None = None) -> pd.DataFrame:
+    """Every review of the calls' candidacies (only `reviewer_id`'s, when given), whatever its
+    state (no scores)."""
     query = (
-        select(Review.candidacy_id, Review.reviewer_id, Review.state)
+        select(Review.candidacy_id, Review.reviewer_id, type_coerce(Review.state, String()))
         .join(Candidacy, Candidacy.id == Review.candidacy_id)
         .where(Candidacy.call_id.in_(call_ids))
     )
-    reviews = frame(session, query, [*PAIR, "state"], {"candidacy_id": "int64", "reviewer_id": "int64"})
-    reviews["state"] = reviews["state"].map(lambda s: getattr(s, "value", s)).astype("object")
-    return reviews
+    if reviewer_id is not None:
+        query = query.where(Review.reviewer_id == reviewer_id)
+    return frame(session, query, [*PAIR, "state"], {"candidacy_id": "int64", "reviewer_id": "int64",
+                                                    "state": "object"})
 
 
 def unassigned_calls(call_ids: Collection[int]) -> pd.DataFrame:
@@ -163,5 +165,5 @@ def load_pairs(session: Session, call_ids: Collection[int], *, reviewer_id: int 
         reviewers=load_reviewers(session, call_ids, reviewer_id=reviewer_id),
         conflicts=load_conflicts(session, call_ids, reviewer_id=reviewer_id),
         assignments=load_assignments(session, call_ids, reviewer_id=reviewer_id),
-        reviews=load_reviews(session, call_ids) if reviews is None else reviews,
+        reviews=load_reviews(session, call_ids, reviewer_id=reviewer_id) if reviews is None else reviews,
     )

@@ -30,7 +30,7 @@ notice = st.session_state.pop("review_notice", None)
 if notice:
     st.success(notice)
 with read_only() as session:
-    calls = sheet.my_calls(session, actor=actor)
+    calls = sheet.my_calls(session, actor=actor, progress=False)  # the progress shown is the chosen call's
 if not calls:
     st.info("Vous n'évaluez aucun appel pour le moment : la cheffe de projet nomme les évaluateurs de chaque appel.")
     st.stop()
