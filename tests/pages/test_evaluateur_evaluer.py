@@ -10,8 +10,9 @@ from sqlalchemy import select
 from core.errors import StaleEdit
 from core.review.scoring import LEVELS
 from db.engine import read_only
-from db.models import Review, ReviewerConflict, ReviewState
-from tests.core.review.builders import Scene, publish_decisions, score
+from db.models import Review, ReviewerConflict, ReviewState, Role
+from tests.core.review.builders import Scene, name_reviewers, publish_decisions, score
+from tests.factories import make_user
 from tests.pages.conftest import by_label, no_exception, open_app, red, texts
 from ui.forms import escape_md
 
@@ -156,9 +157,6 @@ def test_declaring_a_link_with_the_network_takes_the_candidacy_off_her_list(scen
 
 
 def test_a_reviewer_of_no_call_is_told_so(sqlite_db):
-    from db.models import Role
-    from tests.factories import make_user
-
     at = open_app(make_user(Role.EVALUATEUR), PAGE)
     no_exception(at)
     assert texts(at.info) == ["Vous n'évaluez aucun appel pour le moment : la cheffe de projet nomme les "
@@ -174,3 +172,24 @@ def test_after_publication_the_form_is_read_only(scene):
     assert "Les décisions de cet appel sont publiées : les évaluations ne changent plus." in texts(at.info)
     assert all(r.disabled for r in at.radio if r.label in CRITERIA)
     assert by_label(at.button, "Enregistrer la révision").disabled
+
+
+def test_form_statement_count_does_not_grow_with_candidacies(sqlite_db):
+    from tests.core.review.builders import bulk_reviews
+    from tests.querycount import counting
+
+    scene = Scene()
+    carla = make_user(Role.EVALUATEUR)
+    name_reviewers(scene.call, carla)  # named, reviewed nothing yet: the form offers her one
+
+    def statements() -> int:
+        at = open_app(carla, PAGE)
+        with counting(sqlite_db) as seen:
+            at.run()
+        no_exception(at)
+        return len(seen)
+
+    bulk_reviews(scene.call, scene.network, [scene.alice, scene.bruno], scene.criteria, 3)
+    few = statements()
+    bulk_reviews(scene.call, scene.network, [scene.alice, scene.bruno], scene.criteria, 47)
+    assert statements() == few

@@ -126,3 +126,18 @@ def test_sheet_of_a_candidacy_she_is_in_conflict_with_is_not_found(scene):
         declare_conflict(session, actor=scene.alice, siret="73282932000074")
     with pytest.raises(NotFound):
         read_sheet(scene.alice, candidacy)
+
+
+@pytest.mark.parametrize("role", [Role.RESEAU, Role.ADMIN])
+def test_networks_and_admins_read_no_review_sheet_list_or_call(scene, role):
+    from core.errors import NotAllowed
+
+    candidacy = scene.candidacy()
+    score(scene.alice, candidacy, (4, 4, 4, 4), criteria=scene.criteria, comment="Privé")
+    someone = make_user(role, network_id=scene.network if role == Role.RESEAU else None)
+    with read_only() as session:
+        for read_it in (lambda: sheet.sheet(session, actor=someone, candidacy_id=candidacy),
+                        lambda: sheet.queue(session, actor=someone, call_id=scene.call),
+                        lambda: sheet.my_calls(session, actor=someone)):
+            with pytest.raises(NotAllowed):
+                read_it()
