@@ -180,10 +180,11 @@ DONE, LEFT = "Évaluées", "À faire"
 
 def progress_bars(part: pd.DataFrame) -> pd.DataFrame:
     """One call's progress (core.review.board.progress rows) as the chart draws it: per
-    reviewer, « Nom — 12 / 20 » (the figures readable on the axis), the reviews done and left."""
+    reviewer, « 12 / 20 · Nom » (the figures first, so that a long name cut short on the axis
+    keeps them), the reviews done and left."""
     repeated = part["reviewer"].duplicated(keep=False)
     names = part["reviewer"].where(~repeated, part["reviewer"] + " (" + part["email"] + ")")
-    label = names + " — " + part["done"].astype(str) + " / " + part["expected"].astype(str)
+    label = part["done"].astype(str) + " / " + part["expected"].astype(str) + " · " + names
     done = pd.DataFrame({"Évaluateur": label, "État": DONE, "Évaluations": part["done"]})
     left = pd.DataFrame({"Évaluateur": label, "État": LEFT, "Évaluations": part["expected"] - part["done"]})
     bars = pd.concat([done, left], ignore_index=True)

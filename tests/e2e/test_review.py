@@ -65,6 +65,11 @@ def rate_and_submit(page, values: tuple[int, ...]) -> None:
 def board_csv(page, server) -> list[list[str]]:
     page.goto(f"{server.base_url}/evaluations")
     settled(page, "Évaluations")
+    box = page.get_by_label("Appel", exact=True)  # other tests of the session add calls
+    box.click()
+    box.press_sequentially(THEME[:12])
+    page.get_by_role("option").filter(has_text=THEME).first.click()
+    settled(page, "2 candidature(s) sur 2 — cochez une ligne pour voir son détail.")
     with page.expect_download() as download:
         page.get_by_role("button", name="Télécharger (CSV)").first.click()
     with open(download.value.path(), "rb") as file:
