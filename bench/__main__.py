@@ -1,4 +1,5 @@
-"""`make bench` / `python -m bench [--rows N]`: throughput of the spreadsheet import.
+"""`make bench` / `python -m bench [--rows N] [--only import|review]`: throughput of the
+spreadsheet import, then the review board and form (bench/review.py).
 
 Seeds a fresh, migrated SQLite database in a temporary directory (a network, an open
 call, a referent), generates N valid synthetic rows and prints, each beside a baseline
@@ -363,9 +364,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=10_000, help="nombre de lignes synthétiques (10 000)")
     parser.add_argument("--repeat", type=int, default=3, help="répétitions des mesures de validation (3)")
+    parser.add_argument("--only", choices=("import", "review"), help="une seule partie du banc (les deux sinon)")
+    parser.add_argument("--candidacies", type=int, default=5000,
+                        help="candidatures évaluées du banc d'évaluation (5 000)")
     args = parser.parse_args(argv)
     if not 1 <= args.rows <= reader.MAX_ROWS:
         parser.error(f"--rows doit être entre 1 et {reader.MAX_ROWS}")
+    if args.only == "review":
+        return review_bench(args)
 
     began = time.perf_counter()
     rows = synthetic_rows(args.rows)
@@ -434,6 +440,22 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Pour information, écriture rapportée aux seules structures + candidatures en executemany nu "
           f"({seconds(bare)}) : brouillons {ratio(narrow_draft)}, dépôt {ratio(narrow_submit)}.")
     print(f"Durée du banc d'essai : {seconds(time.perf_counter() - began)}.")
+    if args.only is None:
+        print()
+        review_bench(args)
+    return 0
+
+
+def review_bench(args) -> int:
+    """The review board and form (bench/review.py)."""
+    from bench import review
+
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="openmap-bench-review-") as tmp:
+        figures = review.measure(Path(tmp), args.candidacies, max(args.repeat, 3))
+    for line in review.table(figures, args.candidacies, seconds, ratio, thousands, OK, BELOW):
+        print(line)
+    print(f"Durée du banc d'évaluation : {seconds(time.perf_counter() - began)}.")
     return 0
 
 

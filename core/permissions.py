@@ -46,7 +46,10 @@ class Action(str, Enum):
     VIEW_CALLS = "view_calls"
     VIEW_CANDIDACY = "view_candidacy"        # scoped by network for referents
     EDIT_CANDIDACY = "edit_candidacy"        # scoped by network
-    REVIEW = "review"
+    REVIEW = "review"                        # score the calls one was named to review (core.review)
+    DECLARE_CONFLICT = "declare_conflict"    # a reviewer's links with networks and structures
+    MANAGE_REVIEWERS = "manage_reviewers"    # name reviewers, distribute, assign by hand, see conflicts
+    VIEW_REVIEW_BOARD = "view_review_board"  # every score and comment, the board and its exports
     DECIDE = "decide"                        # select, waitlist, publish decisions
     MANAGE_PROGRAMME = "manage_programme"
     SEND_MAIL = "send_mail"
@@ -60,10 +63,10 @@ GLOBAL: dict[Role, frozenset[Action]] = {
     }),
     Role.PILOTE: frozenset({
         Action.INVITE_ACCOUNT, Action.VIEW_AUDIT, Action.MANAGE_CALLS, Action.VIEW_CALLS,
-        Action.VIEW_CANDIDACY, Action.REVIEW, Action.DECIDE, Action.MANAGE_PROGRAMME,
-        Action.SEND_MAIL,
+        Action.VIEW_CANDIDACY, Action.REVIEW, Action.DECLARE_CONFLICT, Action.MANAGE_REVIEWERS,
+        Action.VIEW_REVIEW_BOARD, Action.DECIDE, Action.MANAGE_PROGRAMME, Action.SEND_MAIL,
     }),
-    Role.EVALUATEUR: frozenset({Action.VIEW_CALLS, Action.VIEW_CANDIDACY, Action.REVIEW}),
+    Role.EVALUATEUR: frozenset({Action.VIEW_CALLS, Action.VIEW_CANDIDACY, Action.REVIEW, Action.DECLARE_CONFLICT}),
     Role.RESEAU: frozenset(),
 }
 

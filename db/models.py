@@ -138,6 +138,16 @@ class Confirmation(Labelled):
                               "declined": "Déclinée"})
 
 
+class ReviewState(Labelled):
+    """A reviewer's work on one candidacy: a draft she may finish, submitted (counted on the
+    board), or an abstention with its reason (not counted, not expected of her)."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    ABSTAINED = "abstained"
+    _labels = enum.nonmember({"draft": "Brouillon", "submitted": "Soumise", "abstained": "Abstention"})
+
+
 class TokenPurpose(str, enum.Enum):
     INVITATION = "invitation"
     PASSWORD_RESET = "password_reset"  # noqa: S105 — a link purpose, not a password
@@ -351,6 +361,7 @@ class Call(Base):
         CheckConstraint("closes_at > opens_at", name="window_ordered"),
         CheckConstraint("pitch_slots > 0", name="slots_positive"),
         CheckConstraint("pitch_minutes > 0", name="minutes_positive"),
+        CheckConstraint("assigned_reviews IS NULL OR assigned_reviews BETWEEN 1 AND 10", name="assigned_reviews_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -363,6 +374,9 @@ class Call(Base):
     pitch_slots: Mapped[int] = mapped_column(Integer, default=5)
     pitch_minutes: Mapped[int] = mapped_column(Integer, default=5)
     decisions_published_at: Mapped[datetime | None]
+    # Reviewers per candidacy once the lead has distributed the candidacies (core.review.assignment);
+    # NULL: every reviewer of the call may review every candidacy.
+    assigned_reviews: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -473,14 +487,68 @@ class Candidacy(Base):
     network: Mapped[Network] = relationship()
 
 
+class CallReviewer(Base):
+    """A person the lead named to review a call's candidacies (an évaluateur, or a lead herself)."""
+
+    __tablename__ = "call_reviewers"
+
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    named_at: Mapped[datetime] = mapped_column(default=utcnow)
+    named_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class ReviewerConflict(Base):
+    """A link a reviewer declared with a network or a structure (SIRET): she is never shown,
+    assigned or counted for their candidacies, in any call."""
+
+    __tablename__ = "reviewer_conflicts"
+    __table_args__ = (
+        CheckConstraint("(network_id IS NULL) <> (siret IS NULL)", name="one_link"),
+        CheckConstraint("siret IS NULL OR length(siret) = 14", name="siret_length"),
+        UniqueConstraint("reviewer_id", "network_id", name="uq_reviewer_conflicts_reviewer_network"),
+        UniqueConstraint("reviewer_id", "siret", name="uq_reviewer_conflicts_reviewer_siret"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    network_id: Mapped[int | None] = mapped_column(ForeignKey("networks.id", ondelete="CASCADE"))
+    siret: Mapped[str | None] = mapped_column(String(14))
+    reason: Mapped[str | None] = mapped_column(Text)
+    declared_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReviewAssignment(Base):
+    """One reviewer asked to review one candidacy (calls whose reviews are assigned)."""
+
+    __tablename__ = "review_assignments"
+
+    candidacy_id: Mapped[int] = mapped_column(ForeignKey("candidacies.id", ondelete="CASCADE"), primary_key=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
 class Review(Base):
+    """One reviewer's review of one candidacy. `comment` is for the lead only (never shown to
+    the network); `shared_comment` may later be shared with the structure."""
+
     __tablename__ = "reviews"
-    __table_args__ = (UniqueConstraint("candidacy_id", "reviewer_id", name="uq_reviews_candidacy_reviewer"),)
+    __table_args__ = (
+        UniqueConstraint("candidacy_id", "reviewer_id", name="uq_reviews_candidacy_reviewer"),
+        CheckConstraint("(state = 'abstained') = (abstention_reason IS NOT NULL)", name="reason_iff_abstained"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     candidacy_id: Mapped[int] = mapped_column(ForeignKey("candidacies.id", ondelete="CASCADE"))
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # A review written in one go, outside the review form (demonstration data, past editions
+    # typed in), is a finished one; the form always sets the state it saves.
+    state: Mapped[ReviewState] = enum_column(ReviewState, "review_state", default=ReviewState.SUBMITTED)
     comment: Mapped[str | None] = mapped_column(Text)
+    shared_comment: Mapped[str | None] = mapped_column(Text)
+    abstention_reason: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime | None]  # last submission through the form
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -490,7 +558,7 @@ class Review(Base):
 
 class Score(Base):
     __tablename__ = "scores"
-    __table_args__ = (CheckConstraint("value BETWEEN 0 AND 5", name="value_range"),)
+    __table_args__ = (CheckConstraint("value BETWEEN 1 AND 5", name="value_range"),)
 
     review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), primary_key=True)
     criterion_id: Mapped[int] = mapped_column(ForeignKey("criteria.id", ondelete="CASCADE"), primary_key=True)

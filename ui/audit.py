@@ -15,10 +15,10 @@ from core.clock import format_date, format_datetime, format_time
 from core.imports.columns import HEADER_OF
 from core.permissions import ROLE_LABELS
 from core.reference import kind_label
-from db.models import CallState, Confirmation, Deliberation, Publication, Submission
+from db.models import CallState, Confirmation, Deliberation, Publication, ReviewState, Submission
 
 OBJECT_LABELS = {"user": "compte", "network": "réseau", "candidacy": "candidature", "call": "appel",
-                 "edition": "rencontre"}
+                 "edition": "rencontre", "review": "évaluation", "reviewer_conflict": "lien d'intérêt"}
 
 # A candidacy's fields, as the form and the spreadsheet name them.
 CANDIDACY_LABELS = {field: header.lower() if field != "siret" else header for field, header in HEADER_OF.items()}
@@ -39,6 +39,13 @@ FIELD_LABELS = {
     "created": "candidatures créées", "updated": "candidatures modifiées", "unchanged": "candidatures inchangées",
     "rejected": "lignes en erreur", "submitted": "candidatures déposées", "submit": "dépôt à l'import",
     "rows": "lignes du fichier", "source": "fichier",
+    # review (core.review)
+    "candidacy_id": "candidature (n°)", "review_state": "état de l'évaluation", "scores": "notes",
+    "comment": "commentaire pour la cheffe de projet", "shared_comment": "commentaire pour la structure",
+    "abstention_reason": "raison de l'abstention", "reviewers": "évaluateurs", "reviewer": "évaluateur",
+    "per_candidacy": "évaluateurs par candidature", "assignments": "attributions", "loads": "charge par évaluateur",
+    "short": "candidatures avec moins d'évaluateurs que prévu", "reason": "nature du lien",
+    "assignments_dropped": "attributions retirées (candidatures n°)",
 }
 
 # Stored value → French, per field; "kind" is the structure's type (its code and name).
@@ -49,6 +56,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "confirmation": Confirmation.labels(),
     "role": {role.value: label for role, label in ROLE_LABELS.items()},
     "state": CallState.labels(),
+    "review_state": ReviewState.labels(),
 }
 
 

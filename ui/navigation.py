@@ -20,7 +20,11 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "pilotage": ("pages/pilotage/accueil.py", "Tableau de bord", ":material/dashboard:"),
     "appels": ("pages/pilotage/appels.py", "Rencontres et appels", ":material/campaign:"),
     "annuaire": ("pages/pilotage/annuaire.py", "Annuaire des structures", ":material/domain:"),
+    "evaluations": ("pages/pilotage/evaluations.py", "Évaluations", ":material/grading:"),
+    "evaluateurs": ("pages/pilotage/evaluateurs.py", "Évaluateurs", ":material/groups:"),
     "evaluation": ("pages/evaluateur/accueil.py", "Accueil", ":material/home:"),
+    "evaluer": ("pages/evaluateur/evaluer.py", "Évaluer", ":material/rate_review:"),
+    "liens-interet": ("pages/evaluateur/liens.py", "Mes liens d'intérêt", ":material/link_off:"),
     "reseau": ("pages/reseau/accueil.py", "Mes candidatures", ":material/home:"),
     "candidature": ("pages/reseau/candidature.py", "Nouvelle candidature", ":material/add_circle:"),
     "import": ("pages/reseau/import.py", "Importer un tableur", ":material/upload_file:"),
@@ -30,8 +34,9 @@ PAGES: dict[str, tuple[str, str, str]] = {
 MENUS: dict[Role | None, dict[str, tuple[str, ...]]] = {
     None: {"": ("accueil",)},
     Role.ADMIN: {"Administration": ("administration", "comptes", "reseaux", "journal"), "Compte": ("mon-compte",)},
-    Role.PILOTE: {"Pilotage": ("pilotage", "appels", "annuaire", "comptes", "journal"), "Compte": ("mon-compte",)},
-    Role.EVALUATEUR: {"Évaluation": ("evaluation",), "Compte": ("mon-compte",)},
+    Role.PILOTE: {"Pilotage": ("pilotage", "appels", "evaluations", "evaluateurs", "annuaire", "comptes", "journal"),
+                  "Mes évaluations": ("evaluer", "liens-interet"), "Compte": ("mon-compte",)},
+    Role.EVALUATEUR: {"Évaluation": ("evaluation", "evaluer", "liens-interet"), "Compte": ("mon-compte",)},
     Role.RESEAU: {"Réseau": ("reseau", "candidature", "import"), "Compte": ("mon-compte",)},
 }
 

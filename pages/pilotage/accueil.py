@@ -7,10 +7,12 @@ from core import dashboard
 from core.calls import listing
 from core.calls.listing import Phase
 from core.clock import utcnow
+from core.review import board
 from db.engine import read_only
 from ui.calls import calls_table
 from ui.charts import show_bars
 from ui.forms import escape_md
+from ui.review import progress_bars
 from ui.session import require_actor
 from ui.tables import download_buttons, show_table
 
@@ -37,6 +39,7 @@ with read_only() as session:
     rows = listing.list_calls(session, actor=actor)
     current = [c for c in rows if c.phase(now) in (Phase.OPEN, Phase.UPCOMING)]
     figures = dashboard.breakdowns(session, actor=actor, call_ids=[c.id for c in current])
+    progress = board.progress(session, actor=actor, call_ids=[c.id for c in rows])
 
 if not rows:
     st.info("Aucune rencontre n'est encore créée : commencez par « Rencontres et appels ».")
@@ -61,6 +64,20 @@ for call in current:
                     show_bars(frame, category=heading, value="Déposées", value_title="Candidatures déposées",
                               description=f"Candidatures déposées, {TITLES[heading].lower()}")
         download_buttons(export_frame(parts), f"repartition-rencontre-{call.edition_number}-appel-{call.id}")
+
+reviewed = [c for c in rows if (progress["call_id"] == c.id).any()]
+if reviewed:
+    st.subheader("Avancement des évaluations")
+for call in reviewed:
+    part = progress[progress["call_id"] == call.id]
+    with st.container(border=True):
+        st.markdown(f"**{escape_md(call.theme_title)}** — rencontre n° {call.edition_number} : "
+                    f"{int(part['done'].sum())} / {int(part['expected'].sum())} évaluations soumises")
+        if part["expected"].sum():
+            show_bars(progress_bars(part), category="Évaluateur", value="Évaluations", value_title="Évaluations",
+                      colour="État", description=f"Évaluations soumises et à faire par évaluateur, {call.theme_title}")
+        else:
+            st.caption("Aucune évaluation attendue pour le moment (aucune candidature déposée).")
 
 st.subheader("Tous les appels")
 calls_table(rows, file_stem="appels")

@@ -20,6 +20,8 @@ from db.models import (
     Edition,
     Network,
     Review,
+    ReviewerConflict,
+    ReviewState,
     Role,
     Score,
     Structure,
@@ -194,18 +196,49 @@ def make_review() -> tuple[int, int]:
         return review.id, criterion.id
 
 
-@pytest.mark.parametrize("value", [-1, 6])
+@pytest.mark.parametrize("value", [-1, 0, 6])
 def test_score_out_of_range_is_refused(db, value):
     review_id, criterion_id = make_review()
     with refused(db, "ck_scores_value_range"), unit_of_work() as session:
         session.add(Score(review_id=review_id, criterion_id=criterion_id, value=value))
 
 
-@pytest.mark.parametrize("value", [0, 5])
+@pytest.mark.parametrize("value", [1, 5])
 def test_score_at_the_bounds_is_accepted(db, value):
     review_id, criterion_id = make_review()
     with unit_of_work() as session:
         session.add(Score(review_id=review_id, criterion_id=criterion_id, value=value))
+
+
+@pytest.mark.parametrize(("state", "reason"), [(ReviewState.ABSTAINED, None), (ReviewState.DRAFT, "Lien familial")])
+def test_review_abstention_without_reason_or_reason_without_abstention_is_refused(db, state, reason):
+    review_id, _ = make_review()
+    with refused(db, "ck_reviews_reason_iff_abstained"), unit_of_work() as session:
+        review = session.get(Review, review_id)
+        review.state, review.abstention_reason = state, reason
+
+
+@pytest.mark.parametrize(("network", "siret"), [(False, None), (True, SIRET_A)])
+def test_reviewer_conflict_names_exactly_one_link(db, network, siret):
+    reviewer = make_user(Role.EVALUATEUR)
+    network_id = make_network() if network else None
+    with refused(db, "ck_reviewer_conflicts_one_link"), unit_of_work() as session:
+        session.add(ReviewerConflict(reviewer_id=reviewer.user_id, network_id=network_id, siret=siret))
+
+
+def test_reviewer_conflict_declared_twice_is_refused(db):
+    reviewer = make_user(Role.EVALUATEUR)
+    with unit_of_work() as session:
+        session.add(ReviewerConflict(reviewer_id=reviewer.user_id, siret=SIRET_A))
+    with refused(db, "uq_reviewer_conflicts_reviewer_siret"), unit_of_work() as session:
+        session.add(ReviewerConflict(reviewer_id=reviewer.user_id, siret=SIRET_A))
+
+
+@pytest.mark.parametrize("per_candidacy", [0, 11])
+def test_call_reviewers_per_candidacy_out_of_range_is_refused(db, per_candidacy):
+    call_id = make_call()
+    with refused(db, "ck_calls_assigned_reviews_range"), unit_of_work() as session:
+        session.get(Call, call_id).assigned_reviews = per_candidacy
 
 
 @pytest.mark.parametrize("delta", [timedelta(0), timedelta(hours=-1)])

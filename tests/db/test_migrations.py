@@ -97,3 +97,47 @@ def test_migration_0003_copies_the_directory_into_existing_candidacies(tmp_path)
         assert outbox == 1  # rows referencing the rebuilt table survive
     finally:
         engine.dispose()
+
+
+def test_migration_0004_keeps_old_reviews_as_submitted_and_drops_scores_off_the_new_scale(tmp_path):
+    """Reviews made before 0004 were finished ones; a score of 0 (not a level of 1–5) goes, and
+    its review, now incomplete, becomes a draft. Scores referencing the rebuilt tables survive."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'reviews.sqlite3'}")
+    try:
+        upgrade(engine, "0003")
+        with engine.begin() as connection:
+            for statement in (
+                "INSERT INTO networks (id, name, active, created_at, version) VALUES (1, 'Urtie', 1, '2026-01-01', 1)",
+                "INSERT INTO users (id, email, full_name, role, active, created_at, version) "
+                "VALUES (1, 'e@exemple.fr', 'E', 'evaluateur', 1, '2026-01-01', 1)",
+                "INSERT INTO editions (id, number, title, event_date, start_time, end_time, created_at, version) "
+                "VALUES (1, 7, 'R', '2027-03-18', '09:00:00', '12:30:00', '2026-01-01', 1)",
+                "INSERT INTO calls (id, edition_id, theme_title, opens_at, closes_at, state, pitch_slots, "
+                "pitch_minutes, created_at, version) VALUES (1, 1, 'T', '2026-01-01', '2026-02-01', 'open', 5, 5, "
+                "'2026-01-01', 1)",
+                "INSERT INTO criteria (id, call_id, label, weight, position) "
+                "VALUES (1, 1, 'A', 2, 0), (2, 1, 'B', 1, 1)",
+                "INSERT INTO structures (id, siret, name, kind, created_at, updated_at, version) "
+                "VALUES (1, '73282932000074', 'S1', 'EI', '2026-01-01', '2026-01-01', 1), "
+                "(2, '35600000009075', 'S2', 'EA', '2026-01-01', '2026-01-01', 1)",
+                "INSERT INTO candidacies (id, call_id, structure_id, network_id, consent_processing, consent_sharing, "
+                "submission, deliberation, publication, confirmation, created_at, updated_at, version) VALUES "
+                "(1, 1, 1, 1, 1, 1, 'submitted', 'pending', 'unpublished', 'pending', '2026-01-01', '2026-01-01', 1),"
+                " (2, 1, 2, 1, 1, 1, 'submitted', 'pending', 'unpublished', 'pending', '2026-01-01', '2026-01-01', 1)",
+                "INSERT INTO reviews (id, candidacy_id, reviewer_id, comment, created_at, updated_at, version) VALUES "
+                "(1, 1, 1, 'Bien', '2026-01-01', '2026-01-01', 1), (2, 2, 1, NULL, '2026-01-01', '2026-01-01', 1)",
+                "INSERT INTO scores (review_id, criterion_id, value) "
+                "VALUES (1, 1, 4), (1, 2, 5), (2, 1, 0), (2, 2, 3)",
+            ):
+                connection.exec_driver_sql(statement)
+        upgrade(engine)
+        with engine.connect() as connection:
+            states = connection.exec_driver_sql("SELECT id, state, comment FROM reviews ORDER BY id").all()
+            scores = connection.exec_driver_sql(
+                "SELECT review_id, criterion_id, value FROM scores ORDER BY review_id, criterion_id").all()
+        assert states == [(1, "submitted", "Bien"), (2, "draft", None)]
+        assert scores == [(1, 1, 4), (1, 2, 5), (2, 2, 3)]
+        downgrade(engine, "0003")
+        upgrade(engine)
+    finally:
+        engine.dispose()

@@ -107,7 +107,8 @@ def test_app_anonymous_asking_for_a_page_is_asked_to_sign_in(sqlite_db):
 PUBLIC = "pages/public/"  # the public home is open to everyone (hidden from signed-in menus)
 ALLOWED = {
     Role.ADMIN: ("pages/admin/", "pages/commun/", PUBLIC),
-    Role.PILOTE: ("pages/pilotage/", "pages/admin/comptes.py", "pages/admin/journal.py", "pages/commun/", PUBLIC),
+    Role.PILOTE: ("pages/pilotage/", "pages/admin/comptes.py", "pages/admin/journal.py", "pages/commun/", PUBLIC,
+                  "pages/evaluateur/evaluer.py", "pages/evaluateur/liens.py"),  # the lead reviews too
     Role.EVALUATEUR: ("pages/evaluateur/", "pages/commun/", PUBLIC),
     Role.RESEAU: ("pages/reseau/", "pages/commun/", PUBLIC),
 }
@@ -115,8 +116,10 @@ REQUIRED = {
     Role.ADMIN: {"pages/admin/accueil.py", "pages/admin/comptes.py", "pages/admin/reseaux.py",
                  "pages/admin/journal.py", "pages/commun/mon_compte.py"},
     Role.PILOTE: {"pages/pilotage/accueil.py", "pages/admin/comptes.py", "pages/admin/journal.py",
-                  "pages/commun/mon_compte.py"},
-    Role.EVALUATEUR: {"pages/evaluateur/accueil.py", "pages/commun/mon_compte.py"},
+                  "pages/commun/mon_compte.py", "pages/pilotage/evaluations.py", "pages/pilotage/evaluateurs.py",
+                  "pages/evaluateur/evaluer.py"},
+    Role.EVALUATEUR: {"pages/evaluateur/accueil.py", "pages/evaluateur/evaluer.py", "pages/evaluateur/liens.py",
+                      "pages/commun/mon_compte.py"},
     Role.RESEAU: {"pages/reseau/accueil.py", "pages/commun/mon_compte.py"},
 }
 

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from db.engine import unit_of_work
 from db.models import Call, CallState, Role
+from tests.core.review.builders import name_reviewers
 from tests.factories import make_call, make_edition, make_network
 from tests.pages.conftest import no_exception, open_app, texts
 from ui.forms import escape_md
@@ -30,19 +31,22 @@ def test_pilotage_home_lists_every_call(as_role):
     assert set(table["État"]) == {"Brouillon", "Ouvert"}
 
 
-def test_evaluateur_home_lists_calls(as_role):
-    make_call()
-    at = open_app(as_role(Role.EVALUATEUR), "pages/evaluateur/accueil.py")
+def test_evaluateur_home_lists_only_the_calls_she_reviews(as_role):
+    reviewer = as_role(Role.EVALUATEUR)
+    retitle(make_call(), "Autre appel")
+    name_reviewers(retitle(make_call(), "Appel qu'elle évalue"), reviewer)
+    at = open_app(reviewer, "pages/evaluateur/accueil.py")
     no_exception(at)
     assert texts(at.title) == ["Évaluation"]
-    assert len(at.dataframe[0].value) == 1
+    assert list(at.dataframe[0].value["Appel"]) == ["Appel qu'elle évalue"]
 
 
 def test_evaluateur_home_without_calls_says_so(as_role):
+    make_call()  # a call she was not named for
     at = open_app(as_role(Role.EVALUATEUR))
     no_exception(at)
     assert texts(at.title) == ["Évaluation"]
-    assert texts(at.info) == ["Aucun appel à candidatures pour le moment."]
+    assert texts(at.info) == ["Vous n'évaluez aucun appel pour le moment."]
 
 
 def retitle(call_id: int, title: str) -> int:

@@ -1,0 +1,236 @@
+"""`python -m bench --only review`: the review board and the review form at scale.
+
+Seeds a fresh, migrated SQLite file: one call with 4 weighted criteria, N submitted
+candidacies (5,000 by default) from 8 networks, 3 reviewers who each submitted a review of
+every candidacy. Then prints, each beside a baseline measured in the same run:
+
+1. the board's core (core.review.board.board) and the board page's whole server-side run
+   (AppTest of streamlit_app.py on « Évaluations », signed in as the lead), against the
+   very statements that page run sent, replayed bare through sqlite3 (execute + fetchall);
+2. the review form page's whole run (AppTest, signed in as a reviewer, on the candidacy
+   she would be offered), against the bare replay of its own statements;
+3. the SQL statements of each page run.
+
+Timings are the best of several runs; printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as time_of_day
+from pathlib import Path
+
+from sqlalchemy import event, insert, select
+from sqlalchemy.orm import Session
+
+from core.permissions import Actor
+from core.review import board
+from db import engine as db_engine
+from db.migrate import upgrade
+from db.models import (
+    Call,
+    CallReviewer,
+    CallState,
+    Candidacy,
+    Criterion,
+    Edition,
+    Network,
+    Review,
+    ReviewState,
+    Role,
+    Score,
+    SignInSession,
+    Structure,
+    StructureKind,
+    Submission,
+    User,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "streamlit_app.py"
+BOARD_PAGE, FORM_PAGE = "pages/pilotage/evaluations.py", "pages/evaluateur/evaluer.py"
+NOW = datetime(2027, 2, 1, 10, 0, tzinfo=UTC)
+KINDS = list(StructureKind)
+SECTORS = ("Restauration", "Hygiène et propreté", "Bâtiment et travaux publics", "Espaces verts et extérieurs")
+WEIGHTS = (3, 2, 2, 1)
+
+
+def _actor(user: User) -> Actor:
+    return Actor(user_id=user.id, email=user.email, full_name=user.full_name, role=user.role)
+
+
+class ReviewDatabase:
+    """A fresh SQLite file holding one call reviewed at scale."""
+
+    def __init__(self, directory: Path, candidacies: int, reviewers: int = 3):
+        self.path = directory / "review.sqlite3"
+        self.engine = db_engine.make_engine(f"sqlite:///{self.path}")
+        upgrade(self.engine)
+        with Session(self.engine) as session, session.begin():
+            self._seed(session, candidacies, reviewers)
+
+    def _seed(self, session: Session, count: int, reviewer_count: int) -> None:
+        networks = [Network(name=f"Réseau du banc n° {i + 1}") for i in range(8)]
+        lead = User(email="pilote@banc.exemple.fr", full_name="Cheffe de projet", role=Role.PILOTE)
+        reviewers = [User(email=f"evaluateur{i}@banc.exemple.fr", full_name=f"Évaluateur {i + 1}",
+                          role=Role.EVALUATEUR) for i in range(reviewer_count)]
+        edition = Edition(number=1, title="Rencontre du banc d'essai", event_date=date(2027, 3, 18),
+                          start_time=time_of_day(9, 0), end_time=time_of_day(12, 0))
+        session.add_all([*networks, lead, *reviewers, edition])
+        session.flush()
+        call = Call(edition_id=edition.id, theme_title="Thème du banc d'essai", state=CallState.CLOSED,
+                    opens_at=NOW - timedelta(days=40), closes_at=NOW - timedelta(days=10))
+        call.criteria = [Criterion(label=f"Critère {i + 1}", weight=w, position=i) for i, w in enumerate(WEIGHTS)]
+        session.add(call)
+        session.flush()
+        session.execute(insert(CallReviewer), [{"call_id": call.id, "reviewer_id": r.id, "named_at": NOW}
+                                               for r in reviewers])
+        session.execute(insert(Structure), [
+            {"siret": f"{10_000_000_000_000 + n}", "name": f"Structure d'insertion n° {n}", "kind": KINDS[n % 9],
+             "created_at": NOW, "updated_at": NOW, "version": 1} for n in range(count)])
+        ids = list(session.scalars(select(Structure.id).order_by(Structure.id)))
+        session.execute(insert(Candidacy), [
+            {"call_id": call.id, "structure_id": s, "network_id": networks[n % 8].id,
+             "name": f"Structure d'insertion n° {n}", "kind": KINDS[n % 9], "departement": "9" + str(1 + n % 5),
+             "sectors": [SECTORS[n % 4], SECTORS[(n + 1) % 4]], "submission": Submission.SUBMITTED,
+             "submitted_at": NOW - timedelta(days=12, minutes=n), "consent_processing": True,
+             "consent_sharing": True, "created_at": NOW, "updated_at": NOW, "version": 1}
+            for n, s in enumerate(ids)])
+        candidacy_ids = list(session.scalars(select(Candidacy.id).order_by(Candidacy.id)))
+        session.execute(insert(Review), [
+            {"candidacy_id": c, "reviewer_id": r.id, "state": ReviewState.SUBMITTED, "submitted_at": NOW,
+             "created_at": NOW, "updated_at": NOW, "version": 1} for c in candidacy_ids for r in reviewers])
+        review_ids = list(session.scalars(select(Review.id).order_by(Review.id)))
+        criteria = [c.id for c in call.criteria]
+        session.execute(insert(Score), [{"review_id": r, "criterion_id": k, "value": 1 + (r * 7 + i * 3) % 5}
+                                        for r in review_ids for i, k in enumerate(criteria)])
+        # The last reviewer still has the last candidacy to do: the form has something to offer.
+        session.execute(Review.__table__.delete().where(Review.candidacy_id == candidacy_ids[-1],
+                                                        Review.reviewer_id == reviewers[-1].id))
+        self.call_id, self.lead, self.reviewer = call.id, _actor(lead), _actor(reviewers[-1])
+        self.tokens = {}
+        for actor in (self.lead, self.reviewer):
+            token = secrets.token_urlsafe(32)
+            session.add(SignInSession(token_hash=hashlib.sha256(token.encode()).hexdigest(), user_id=actor.user_id,
+                                      created_at=datetime.now(UTC), last_seen_at=datetime.now(UTC)))
+            self.tokens[actor.user_id] = token
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+# ---------------------------------------------------------------- measures
+
+
+class Recorder:
+    """Every statement an engine sends, with its driver-level parameters."""
+
+    def __init__(self, engine) -> None:
+        self.engine, self.statements = engine, []
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self.record)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        event.remove(self.engine, "before_cursor_execute", self.record)
+
+    def record(self, _conn, _cursor, statement, parameters, _context, executemany) -> None:
+        self.statements.append((statement, parameters))
+
+
+def best_of(repeat: int, run: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def bare_replay(path: Path, statements: list, repeat: int) -> float:
+    """The statements run through a bare sqlite3 connection, each result fetched whole."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA foreign_keys=ON")
+
+        def run() -> None:
+            connection.execute("BEGIN")
+            for statement, parameters in statements:
+                if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                    connection.execute(statement, parameters).fetchall()
+            connection.execute("COMMIT")
+        return best_of(repeat, run)
+    finally:
+        connection.close()
+
+
+def page_run(db: ReviewDatabase, actor: Actor, page: str, repeat: int, prepare=None) -> tuple[float, list]:
+    """Best time of a rerun of `page` (AppTest, signed in as `actor`) and the statements it sent."""
+    from streamlit.testing.v1 import AppTest
+
+    from ui.session import TEST_TOKEN_KEY
+
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.session_state[TEST_TOKEN_KEY] = db.tokens[actor.user_id]
+    at.run()
+    at.switch_page(page).run()
+    if prepare is not None:
+        prepare(at)
+    assert not at.exception, [e.message for e in at.exception]
+    with Recorder(db.engine) as recorder:
+        at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return best_of(repeat, at.run), recorder.statements
+
+
+def measure(directory: Path, candidacies: int, repeat: int) -> dict[str, float | int]:
+    db = ReviewDatabase(directory, candidacies)
+    db_engine.set_engine(db.engine)
+    try:
+        with Recorder(db.engine) as core_statements, db_engine.read_only() as session:
+            result = board.board(session, actor=db.lead, call_id=db.call_id)
+        assert len(result.frame) == candidacies, len(result.frame)
+
+        def core() -> None:
+            with db_engine.read_only() as session:
+                board.board(session, actor=db.lead, call_id=db.call_id)
+        figures: dict[str, float | int] = {"core": best_of(repeat, core),
+                                           "core_bare": bare_replay(db.path, core_statements.statements, repeat)}
+        figures["board"], statements = page_run(db, db.lead, BOARD_PAGE, repeat)
+        figures["board_bare"] = bare_replay(db.path, statements, repeat)
+        figures["board_statements"] = len(statements)
+        figures["form"], statements = page_run(db, db.reviewer, FORM_PAGE, repeat)
+        figures["form_bare"] = bare_replay(db.path, statements, repeat)
+        figures["form_statements"] = len(statements)
+        return figures
+    finally:
+        db_engine.reset_engine()
+        db.close()
+
+
+def table(figures: dict, candidacies: int, seconds, ratio, thousands, ok: str, below: str) -> list[str]:
+    rows = []
+    for label, key in (("Tableau des évaluations : calcul (core)", "core"),
+                       ("Tableau des évaluations : page entière (AppTest)", "board"),
+                       ("Formulaire d'évaluation : page entière (AppTest)", "form")):
+        value, bare = figures[key], figures[f"{key}_bare"]
+        good = value / bare <= 3 and (key == "core" or value < 1)
+        target = "≤ 3×" if key == "core" else "≤ 3× et < 1 s"
+        rows.append((label, seconds(value), seconds(bare), ratio(value / bare), target, ok if good else below))
+    headers = ("Mesure", "Temps", "SQL nu", "Rapport", "Objectif", "Verdict")
+    widths = [max(len(str(line[i])) for line in (headers, *rows)) for i in range(len(headers))]
+    lines = [f"Évaluation — {thousands(candidacies)} candidatures déposées × 3 évaluations × 4 critères, SQLite",
+             "Référence : les mêmes requêtes (celles que la page a envoyées), rejouées par sqlite3 nu "
+             "avec lecture de toutes les lignes.", ""]
+    for line in (headers, tuple("-" * w for w in widths), *rows):
+        lines.append("  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(line)).rstrip())
+    lines.append("")
+    lines.append(f"Requêtes SQL par exécution : tableau {figures['board_statements']}, "
+                 f"formulaire {figures['form_statements']} (les mêmes pour 3 ou 5 000 candidatures).")
+    return lines

@@ -1,0 +1,169 @@
+"""Who is expected to review which candidacy, and where each of those reviews stands.
+
+One rule for the board, the dashboard and a reviewer's own list. A pair (candidacy,
+reviewer) counts when the reviewer is named for the candidacy's call, has declared no
+link with its network or structure, and, on a call whose reviews are assigned, is
+assigned to it or has already started its review. A counted pair is expected unless the
+reviewer abstained; it is done once her review is submitted. Reviews outside the counted
+pairs (a conflict declared afterwards) are never counted.
+
+The loaders read each table in one query for any number of calls; `pairs` is pure pandas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import pandas as pd
+from sqlalchemy import String, select, type_coerce
+from sqlalchemy.orm import Session
+
+from db.models import (
+    Call,
+    CallReviewer,
+    Candidacy,
+    Review,
+    ReviewAssignment,
+    ReviewerConflict,
+    ReviewState,
+    Structure,
+    Submission,
+    User,
+)
+
+PAIR = ["candidacy_id", "reviewer_id"]
+SUBMITTED, ABSTAINED = ReviewState.SUBMITTED.value, ReviewState.ABSTAINED.value
+
+
+def frame(session: Session, query, columns: list[str], dtypes: dict[str, str] | None = None) -> pd.DataFrame:
+    """The query's rows as a DataFrame with these columns (and dtypes, empty or not).
+
+    Run on the session's connection (Core: no ORM row processing) and turned into columns
+    in one transposition: for the board's tens of thousands of scores this is several times
+    faster than DataFrame.from_records over the rows.
+    """
+    rows = session.connection().execute(query).all()
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
+    result = pd.DataFrame(dict(zip(columns, values, strict=True)), columns=columns)
+    return result.astype(dtypes) if dtypes else result
+
+
+def load_calls(session: Session, call_ids: Collection[int]) -> pd.DataFrame:
+    return frame(session, select(Call.id, Call.assigned_reviews).where(Call.id.in_(call_ids)),
+                 ["call_id", "assigned_reviews"], {"call_id": "int64", "assigned_reviews": "Int64"})
+
+
+def load_candidacies(session: Session, call_ids: Collection[int]) -> pd.DataFrame:
+    """The submitted candidacies of the calls: the columns the rule needs."""
+    query = (
+        select(Candidacy.id, Candidacy.call_id, Candidacy.network_id, Structure.siret)
+        .join(Structure, Structure.id == Candidacy.structure_id)
+        .where(Candidacy.call_id.in_(call_ids), Candidacy.submission == Submission.SUBMITTED)
+    )
+    return frame(session, query, ["candidacy_id", "call_id", "network_id", "siret"],
+                 {"candidacy_id": "int64", "call_id": "int64", "network_id": "int64", "siret": "object"})
+
+
+def load_reviewers(session: Session, call_ids: Collection[int], *, reviewer_id: int | None = None) -> pd.DataFrame:
+    """Named reviewers of the calls (only `reviewer_id`, when given), with their names."""
+    query = (
+        select(CallReviewer.call_id, CallReviewer.reviewer_id, User.full_name, User.email)
+        .join(User, User.id == CallReviewer.reviewer_id)
+        .where(CallReviewer.call_id.in_(call_ids))
+    )
+    if reviewer_id is not None:
+        query = query.where(CallReviewer.reviewer_id == reviewer_id)
+    return frame(session, query, ["call_id", "reviewer_id", "reviewer", "email"],
+                 {"call_id": "int64", "reviewer_id": "int64"})
+
+
+def load_conflicts(session: Session, call_ids: Collection[int], *, reviewer_id: int | None = None) -> pd.DataFrame:
+    """The declared links of the calls' reviewers (only `reviewer_id`'s, when given)."""
+    query = select(ReviewerConflict.reviewer_id, ReviewerConflict.network_id, ReviewerConflict.siret).distinct()
+    if reviewer_id is not None:
+        query = query.where(ReviewerConflict.reviewer_id == reviewer_id)
+    else:
+        query = query.join(CallReviewer, CallReviewer.reviewer_id == ReviewerConflict.reviewer_id).where(
+            CallReviewer.call_id.in_(call_ids))
+    return frame(session, query, ["reviewer_id", "network_id", "siret"],
+                 {"reviewer_id": "int64", "network_id": "Int64", "siret": "object"})
+
+
+def load_assignments(session: Session, call_ids: Collection[int], *, reviewer_id: int | None = None,
+                     candidacy_id: int | None = None) -> pd.DataFrame:
+    query = (
+        select(ReviewAssignment.candidacy_id, ReviewAssignment.reviewer_id)
+        .join(Candidacy, Candidacy.id == ReviewAssignment.candidacy_id)
+        .where(Candidacy.call_id.in_(call_ids))
+    )
+    if reviewer_id is not None:
+        query = query.where(ReviewAssignment.reviewer_id == reviewer_id)
+    if candidacy_id is not None:
+        query = query.where(ReviewAssignment.candidacy_id == candidacy_id)
+    return frame(session, query, PAIR, {"candidacy_id": "int64", "reviewer_id": "int64"})
+
+
+def load_reviews(session: Session, call_ids: Collection[int], *, reviewer_id: int | None = None) -> pd.DataFrame:
+    """Every review of the calls' candidacies (only `reviewer_id`'s, when given), whatever its
+    state (no scores)."""
+    query = (
+        select(Review.candidacy_id, Review.reviewer_id, type_coerce(Review.state, String()))
+        .join(Candidacy, Candidacy.id == Review.candidacy_id)
+        .where(Candidacy.call_id.in_(call_ids))
+    )
+    if reviewer_id is not None:
+        query = query.where(Review.reviewer_id == reviewer_id)
+    return frame(session, query, [*PAIR, "state"], {"candidacy_id": "int64", "reviewer_id": "int64",
+                                                    "state": "object"})
+
+
+def unassigned_calls(call_ids: Collection[int]) -> pd.DataFrame:
+    """The calls as if their reviews were not assigned (every reviewer may review everything)."""
+    return pd.DataFrame({"call_id": pd.Series(list(call_ids), dtype="int64"),
+                         "assigned_reviews": pd.Series([None] * len(call_ids), dtype="Int64")})
+
+
+def no_assignments() -> pd.DataFrame:
+    return pd.DataFrame({"candidacy_id": pd.Series(dtype="int64"), "reviewer_id": pd.Series(dtype="int64")})
+
+
+def _keys(table: pd.DataFrame, columns: list[str]) -> pd.MultiIndex:
+    return pd.MultiIndex.from_frame(table[columns])
+
+
+def pairs(*, candidacies: pd.DataFrame, calls: pd.DataFrame, reviewers: pd.DataFrame, conflicts: pd.DataFrame,
+          assignments: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFrame:
+    """The counted pairs: call_id, candidacy_id, reviewer_id, state (of her review, or None),
+    assigned, expected, done — one row per pair, in candidacy then reviewer order."""
+    base = candidacies[["candidacy_id", "call_id", "network_id", "siret"]].merge(
+        reviewers[["call_id", "reviewer_id"]], on="call_id")
+    base = base.merge(reviews[[*PAIR, "state"]], on=PAIR, how="left")
+    base["state"] = base["state"].astype("object").where(base["state"].notna(), None)
+    keys = _keys(base, PAIR)
+    base["assigned"] = keys.isin(_keys(assignments, PAIR))
+    assigned_calls = set(calls.loc[calls["assigned_reviews"].notna(), "call_id"])
+    free = ~base["call_id"].isin(assigned_calls)
+    started = base["state"].notna()
+    by_network = conflicts.dropna(subset=["network_id"]).astype({"network_id": "int64"})
+    by_siret = conflicts.dropna(subset=["siret"])
+    conflict = (_keys(base, ["reviewer_id", "network_id"]).isin(_keys(by_network, ["reviewer_id", "network_id"]))
+                | _keys(base, ["reviewer_id", "siret"]).isin(_keys(by_siret, ["reviewer_id", "siret"])))
+    counted = base[(free | base["assigned"] | started) & ~conflict].copy()
+    counted["expected"] = counted["state"] != ABSTAINED
+    counted["done"] = counted["state"] == SUBMITTED
+    counted = counted.sort_values(PAIR, kind="stable").reset_index(drop=True)
+    return counted[["call_id", "candidacy_id", "reviewer_id", "state", "assigned", "expected", "done"]]
+
+
+def load_pairs(session: Session, call_ids: Collection[int], *, reviewer_id: int | None = None,
+               candidacies: pd.DataFrame | None = None, reviews: pd.DataFrame | None = None) -> pd.DataFrame:
+    """`pairs` of the calls (only `reviewer_id`'s, when given), in five queries at most;
+    a caller that has read the candidacies or the reviews already passes them."""
+    return pairs(
+        candidacies=load_candidacies(session, call_ids) if candidacies is None else candidacies,
+        calls=load_calls(session, call_ids),
+        reviewers=load_reviewers(session, call_ids, reviewer_id=reviewer_id),
+        conflicts=load_conflicts(session, call_ids, reviewer_id=reviewer_id),
+        assignments=load_assignments(session, call_ids, reviewer_id=reviewer_id),
+        reviews=load_reviews(session, call_ids, reviewer_id=reviewer_id) if reviews is None else reviews,
+    )

@@ -1,0 +1,58 @@
+"""The rules every review path checks, whatever calls it (page, manage.py, test), and the
+errors named for them."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session
+
+from core.errors import DomainError, NotAllowed
+from db.models import Call, CallReviewer, Candidacy, ReviewerConflict, Structure
+
+
+class NotReviewer(NotAllowed):
+    message = "Vous n'êtes pas évaluateur de cet appel."
+
+
+class InConflict(DomainError):
+    message = ("Vous avez déclaré un lien avec le réseau ou la structure de cette candidature : "
+               "vous ne pouvez pas l'évaluer.")
+
+
+class NotReviewable(DomainError):
+    message = "Cette candidature n'est pas (ou plus) déposée : elle ne peut pas être évaluée."
+
+
+class NotAssigned(DomainError):
+    message = "Cette candidature ne vous est pas attribuée : la cheffe de projet répartit les évaluations de cet appel."
+
+
+class ReviewClosed(DomainError):
+    message = "Les décisions de cet appel sont publiées : les évaluations ne peuvent plus changer."
+
+
+def review_closed(call: Call) -> bool:
+    """Reviews are revised until the call's decisions are published, not after."""
+    return call.decisions_published_at is not None
+
+
+def is_named(session: Session, *, call_id: int, reviewer_id: int | None) -> bool:
+    return reviewer_id is not None and session.scalar(
+        select(CallReviewer.call_id).where(CallReviewer.call_id == call_id, CallReviewer.reviewer_id == reviewer_id)
+    ) is not None
+
+
+def conflicted(reviewer_id):
+    """SQL condition: the reviewer declared a link with the candidacy's network or structure
+    (a query using it joins Candidacy and Structure)."""
+    return exists().where(
+        ReviewerConflict.reviewer_id == reviewer_id,
+        or_(ReviewerConflict.network_id == Candidacy.network_id, ReviewerConflict.siret == Structure.siret),
+    )
+
+
+def in_conflict(session: Session, *, reviewer_id: int, candidacy_id: int) -> bool:
+    return session.scalar(
+        select(Candidacy.id).join(Structure, Structure.id == Candidacy.structure_id)
+        .where(and_(Candidacy.id == candidacy_id, conflicted(reviewer_id)))
+    ) is not None

@@ -1,0 +1,138 @@
+"""The lead's review board (AppTest): typed columns and weighted totals, sort by weighted or
+normalised, filters and search, a selected row's detail, exports, and a statement count
+that does not grow with the candidacies."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core.review import reviews
+from db.engine import unit_of_work
+from tests.core.review.builders import Scene, bulk_reviews, score
+from tests.pages.conftest import by_label, no_exception, open_app, texts
+from tests.querycount import counting
+
+PAGE = "pages/pilotage/evaluations.py"
+
+
+@pytest.fixture
+def scene(sqlite_db):
+    scene = Scene()
+    scene.bati = scene.candidacy(name="Bâti'Insert 95", siret="73282932000074")
+    scene.ecole = scene.candidacy(name="École du Numérique", network=scene.other_network)
+    scene.jardin = scene.candidacy(name="Jardins de Cocagne")
+    score(scene.alice, scene.bati, (5, 4, 3, 2), criteria=scene.criteria, comment="Solide")  # 31 / 8
+    score(scene.bruno, scene.bati, (3, 3, 3, 3), criteria=scene.criteria)
+    score(scene.alice, scene.ecole, (2, 2, 2, 2), criteria=scene.criteria)
+    score(scene.bruno, scene.ecole, (5, 5, 5, 5), criteria=scene.criteria)
+    return scene
+
+
+def table(at):
+    return at.dataframe[0].value
+
+
+def test_board_shows_typed_weighted_totals_sorted_best_first(scene):
+    at = open_app(scene.lead, PAGE)
+    no_exception(at)
+    frame = table(at)
+    # École (2 and 5: 3.5) before Bâti (31/8 and 3: 3.44); Jardins, without reviews, last
+    assert list(frame["Structure"]) == ["École du Numérique", "Bâti'Insert 95", "Jardins de Cocagne"]
+    assert list(frame["Note pondérée"])[:2] == [3.5, round((31 / 8 + 3) / 2, 2)]
+    assert frame["Note pondérée"].isna().tolist()[2]
+    assert str(frame["Évaluations"].dtype) == "int64" and str(frame["Note pondérée"].dtype) == "float64"
+    assert str(frame["Rang normalisé"].dtype) == "Int64"
+    assert list(frame["Évaluations"]) == [2, 2, 0] and list(frame["Attendues"]) == [2, 2, 2]
+    assert list(frame["Contestée"]) == [True, False, False]  # 2 and 5: spread 3
+    assert "Adéquation avec le thème (moy.)" in frame.columns
+    config = json.loads(at.dataframe[0].proto.columns)
+    assert config["Note pondérée"]["type_config"] == {"type": "progress", "format": "%.2f", "min_value": 1.0,
+                                                      "max_value": 5.0}
+    assert config["Avancement"]["type_config"]["type"] == "progress"
+    assert config["Déposée le"]["type_config"]["type"] == "datetime"
+
+
+def test_board_sorts_by_the_normalised_rank_when_asked(scene):
+    at = open_app(scene.lead, PAGE)
+    by_label(at.radio, "Trier par").set_value("normalised").run()
+    no_exception(at)
+    frame = table(at)
+    # Alice scored Bâti above École, Bruno the reverse: a tie on the normalised score.
+    assert list(frame["Rang normalisé"])[:2] == [1, 1]
+    assert list(frame["Structure"]) == ["Bâti'Insert 95", "École du Numérique", "Jardins de Cocagne"]
+
+
+def test_board_filters_contested_and_searches_name_and_siret(scene):
+    at = open_app(scene.lead, PAGE)
+    by_label(at.checkbox, "Contestées seulement (écart ≥ 2)").check().run()
+    assert list(table(at)["Structure"]) == ["École du Numérique"]
+    by_label(at.checkbox, "Contestées seulement (écart ≥ 2)").uncheck().run()
+    by_label(at.text_input, "Rechercher (nom de la structure ou SIRET)").input("732 829 320").run()
+    assert list(table(at)["Structure"]) == ["Bâti'Insert 95"]
+    by_label(at.text_input, "Rechercher (nom de la structure ou SIRET)").input("jardins").run()
+    assert list(table(at)["Structure"]) == ["Jardins de Cocagne"]
+    by_label(at.text_input, "Rechercher (nom de la structure ou SIRET)").input("").run()
+    by_label(at.selectbox, "Avancement").set_value(False).run()
+    assert list(table(at)["Structure"]) == ["Jardins de Cocagne"]
+    assert texts(at.caption)[0].startswith("1 candidature(s) sur 3")
+
+
+def test_filter_options_are_in_french_and_multiselects_have_no_select_all(scene):
+    at = open_app(scene.lead, PAGE)
+    for label in ("Réseau", "Type", "Département", "Secteur"):
+        box = by_label(at.multiselect, label)
+        assert box.proto.placeholder == "Tous"
+    assert by_label(at.multiselect, "Secteur").options == ["Bâtiment et travaux publics"]
+
+
+def test_selecting_a_row_opens_its_detail_with_reviews_and_history(scene):
+    with unit_of_work() as session:
+        reviews.abstain(session, actor=scene.alice, candidacy_id=scene.jardin, reason="Ancienne salariée",
+                        expected_version=None)
+    at = open_app(scene.lead, PAGE)
+    at.session_state[f"board-{scene.call}"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    no_exception(at)
+    assert texts(at.subheader) == ["Bâti'Insert 95"]  # the second row of the board as sorted
+    reviews_shown = at.dataframe[1].value
+    assert sorted(reviews_shown["Commentaire pour la cheffe de projet"].fillna("")) == ["", "Solide"]
+    assert list(reviews_shown["État"]) == ["Soumise", "Soumise"]
+    history = at.dataframe[2].value
+    assert list(history["Action"]) == ["Évaluation soumise", "Évaluation soumise"]
+
+
+def test_selecting_several_rows_says_to_pick_one(scene):
+    at = open_app(scene.lead, PAGE)
+    at.session_state[f"board-{scene.call}"] = {"selection": {"rows": [0, 1], "columns": [], "cells": []}}
+    at.run()
+    assert "2 candidatures sélectionnées : cochez-en une seule pour voir son détail." in texts(at.info)
+
+
+def test_board_offers_the_app_s_exports_of_the_board_and_of_every_review(scene):
+    at = open_app(scene.lead, PAGE)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Télécharger (Excel)", "Télécharger (CSV)"] * 2
+
+
+def test_a_reviewer_cannot_open_the_board(scene):
+    at = open_app(scene.alice)
+    with pytest.raises(ValueError):
+        at.switch_page(PAGE)
+
+
+def test_board_page_statement_count_does_not_grow_with_candidacies(sqlite_db):
+    scene = Scene()
+
+    def statements() -> int:
+        at = open_app(scene.lead, PAGE)
+        with counting(sqlite_db) as seen:
+            at.run()
+        no_exception(at)
+        return len(seen)
+
+    bulk_reviews(scene.call, scene.network, [scene.alice, scene.bruno], scene.criteria, 3)
+    few = statements()
+    bulk_reviews(scene.call, scene.network, [scene.alice, scene.bruno], scene.criteria, 47)
+    assert statements() == few
