@@ -25,6 +25,7 @@ from db.models import (
     Call,
     CallDepartement,
     CallKind,
+    CallReviewer,
     CallState,
     Candidacy,
     Confirmation,
@@ -37,6 +38,7 @@ from db.models import (
     ProgrammeVersion,
     Publication,
     Review,
+    ReviewState,
     Score,
     Sector,
     Structure,
@@ -321,7 +323,11 @@ def _seed_edition_6(
         session.add(candidacy)
         scored.append((candidacy, seed.scores or ()))
     session.flush()
-    session.add_all(_review(candidacy, call, reviewer, values) for candidacy, values in scored)
+    lead = users["pilote@openmap.exemple.fr"]
+    session.add(CallReviewer(call_id=call.id, reviewer_id=reviewer.id, named_by_id=lead.id))
+    # Only fully scored candidacies have a (submitted) review: a review is submitted with every criterion.
+    session.add_all(_review(candidacy, call, reviewer, values) for candidacy, values in scored
+                    if len(values) == len(call.criteria))
     _seed_programme(session, edition, call, selected, users["pilote@openmap.exemple.fr"])
 
 
@@ -334,11 +340,12 @@ def _review(candidacy: Candidacy, call: Call, reviewer: User, values: tuple[int,
     return Review(
         candidacy_id=candidacy.id,
         reviewer_id=reviewer.id,
+        state=ReviewState.SUBMITTED,
         created_at=_paris(date(2019, 10, 22), 14),
         updated_at=_paris(date(2019, 10, 22), 14),
-        # A candidacy seeded without scores gets an empty review: fewer values than criteria is meant.
+        submitted_at=_paris(date(2019, 10, 22), 14),
         scores=[Score(criterion_id=criterion.id, value=value)
-                for criterion, value in zip(call.criteria, values, strict=False)],
+                for criterion, value in zip(call.criteria, values, strict=True)],
     )
 
 
@@ -419,3 +426,7 @@ def _seed_edition_7(
         network = networks[_network_of(seed.structure)]
         at = opens_at + timedelta(hours=3 + 14 * index)
         session.add(_new_candidacy(call, seed, structures[seed.structure], network, referents.get(network.name), at))
+    session.flush()
+    # The demo reviewer is named for the open call: she can review what is already submitted.
+    session.add(CallReviewer(call_id=call.id, reviewer_id=users["evaluateur@openmap.exemple.fr"].id,
+                             named_by_id=users["pilote@openmap.exemple.fr"].id))
