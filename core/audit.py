@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "waitlist_moved": "Déplacement dans la liste d'attente",
     "waitlist_shifted": "Rang en liste d'attente décalé",
     "decision_released": "Décision levée (candidature retirée)",
+    "proposal_applied": "Application d'une proposition de sélection",
     "call_created": "Création d'un appel",
     "call_updated": "Modification d'un appel",
     "call_opened": "Ouverture d'un appel",
