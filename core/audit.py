@@ -29,6 +29,8 @@ ACTION_LABELS = {
     "waitlist_shifted": "Rang en liste d'attente décalé",
     "decision_released": "Décision levée (candidature retirée)",
     "proposal_applied": "Application d'une proposition de sélection",
+    "decisions_published": "Publication des décisions d'un appel",
+    "decision_revised": "Révision d'une décision publiée",
     "call_created": "Création d'un appel",
     "call_updated": "Modification d'un appel",
     "call_opened": "Ouverture d'un appel",

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.permissions import Action, Actor, require
 from core.reference import DISABILITY_KINDS, IAE_KINDS
-from db.models import Candidacy, Network, Submission
+from db.models import Candidacy, Deliberation, Network, Submission
 
 IAE, DISABILITY = "IAE", "handicap"
 FAMILY_LABELS = {IAE: "Insertion (IAE)", DISABILITY: "Handicap (EA, EATT, ESAT)"}
@@ -81,3 +81,19 @@ def with_scores(frame: pd.DataFrame, scores: Mapping[int, float] | pd.Series) ->
     """The frame with its score column from `scores` (candidacy id → score; NaN when unscored)."""
     scores = pd.Series(scores, dtype="float64")
     return frame.assign(score=frame["candidacy_id"].map(scores).astype("float64"))
+
+
+#: The export's columns, in French, from a candidates frame (decision as its label).
+EXPORT_COLUMNS = {"name": "Structure", "network": "Réseau", "kind": "Type", "departement": "Département",
+                  "sectors": "Secteurs", "decision": "Décision", "waitlist_rank": "Rang en liste d'attente",
+                  "score": "Score"}
+
+
+def decisions_export(frame: pd.DataFrame) -> pd.DataFrame:
+    """The decisions as the lead exports them (CSV, .xlsx through core.exports, which
+    neutralises formulas): retained first, then the waiting list by rank, then the others."""
+    order = {"selected": 0, "waitlisted": 1, "not_selected": 2, "pending": 3}
+    rows = frame.assign(decision=frame["deliberation"].map(Deliberation.labels()).astype("string"),
+                        _order=frame["deliberation"].map(order))
+    rows = rows.sort_values(["_order", "waitlist_rank", "name"], na_position="last", kind="stable")
+    return rows[list(EXPORT_COLUMNS)].rename(columns=EXPORT_COLUMNS).reset_index(drop=True)

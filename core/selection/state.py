@@ -85,11 +85,14 @@ def call_of(session: Session, candidacy_id: int) -> int:
     return call_id
 
 
-def lock(session: Session, call_id: int, targets: Iterable[int] = ()) -> Decisions:
-    """The call, locked, with its decided candidacies and the `targets` (whatever their state)."""
+def lock(session: Session, call_id: int, targets: Iterable[int] = (), *, every_submitted: bool = False) -> Decisions:
+    """The call, locked, with its decided candidacies and the `targets` (whatever their
+    state), or with every submitted one too (`every_submitted`: publication)."""
     call = lock_call(session, call_id)
     targets = list(targets)
     wanted = TABLE.c.deliberation != Deliberation.PENDING
+    if every_submitted:
+        wanted = or_(wanted, TABLE.c.submission == Submission.SUBMITTED)
     rows: dict[int, Stored] = {}
     for start in range(0, max(len(targets), 1), _CHUNK):
         chunk = targets[start:start + _CHUNK]
