@@ -337,3 +337,15 @@ def test_decisions_of_an_unpublished_call_stay_private(pilote, decided):
         assert {c.publication for c in session.scalars(select(Candidacy).where(Candidacy.call_id == call_id))} == {
             Publication.UNPUBLISHED}
     assert {c.deliberation for c in (rows(call_id)[i] for i in ids[:5])} == {SELECTED, WAITLISTED, NOT_SELECTED}
+
+
+def test_a_decision_racing_the_publication_waits_and_is_refused(pilote, decided):
+    call_id, (a, *_) = decided
+    fingerprint = preview(pilote, call_id).fingerprint
+    outcome = race(
+        lambda s: publication.publish(s, actor=pilote, call_id=call_id, fingerprint=fingerprint, now=NOW),
+        lambda s: decisions.decide(s, actor=pilote, candidacy_id=a, expected_version=version(a),
+                                   decision=NOT_SELECTED),
+    )
+    assert outcome == "DecisionsPublished"
+    assert rows(call_id)[a].deliberation == SELECTED and len(outbox()) == 5

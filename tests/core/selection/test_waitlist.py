@@ -12,9 +12,11 @@ from core.selection import decisions, state, waitlist
 from core.selection.errors import DecisionsPublished
 from db.engine import unit_of_work
 from db.models import Candidacy, Deliberation, Role, Submission
+from tests.concurrency import race
 from tests.core.selection.builders import audit_actions, make_candidacies, make_selection_call, ranks, rows, version
 from tests.core.selection.builders import waitlist as listed
 from tests.factories import make_user
+from tests.querycount import statements_of
 
 WAITLISTED = Deliberation.WAITLISTED
 
@@ -288,3 +290,27 @@ def test_waiting_list_ranks_hold_under_every_sequence_of_operations(db):
     run_state_machine_as_test(WaitingList, settings=settings(
         max_examples=20, stateful_step_count=25, deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]))
+
+
+def test_two_tabs_waitlisting_at_rank_one_at_once_keep_ranks_one_to_n(pilote, five):
+    call_id, ids = five
+    c, d = make_candidacies(call_id, 2)
+    at_head = lambda candidacy: lambda s: decisions.decide(  # noqa: E731
+        s, actor=pilote, candidacy_id=candidacy, expected_version=1, decision=WAITLISTED, rank=1)
+    assert race(at_head(c), at_head(d)) == "saved"
+    assert listed(call_id) == [d, c, *ids]
+    assert ranks(call_id) == list(range(1, 8))
+
+
+def test_a_move_runs_as_many_statements_whatever_the_length_of_the_list(pilote, db):
+    call_id = make_selection_call()
+    few, many = make_candidacies(call_id, 3), make_candidacies(call_id, 30)
+    put_on_list(pilote, few)
+
+    def to_head(candidacy_id):
+        return lambda: act(waitlist.set_rank, pilote, candidacy_id, rank=1)
+
+    short = statements_of(db, to_head(few[-1]))
+    put_on_list(pilote, many)
+    assert statements_of(db, to_head(many[-1])) == short  # 33 ranks rewritten, as few statements as 3
+    assert ranks(call_id) == list(range(1, 34))
