@@ -117,7 +117,8 @@ def propose(
     """The best selection of `candidates` (a frame as `frames.COLUMNS`; a missing score counts 0).
 
     `keep` candidacies are chosen whatever their score, `exclude` ones never (nor waiting-
-    listed). Raises ValidationFailed for more kept than places or a bad waiting-list size.
+    listed). No candidate to choose: an empty proposal, whatever the limits. Raises
+    ValidationFailed for more kept than places or a bad waiting-list size.
     """
     problem = _problem(candidates, slots=slots, limits=limits, keep=keep, exclude=exclude)
     waitlist_size = _waitlist_size(waitlist_size)

@@ -141,7 +141,8 @@ def revise(
 
     The rules of `decisions.decide` hold (slots, ranks, submitted only, stale view
     refused); back to pending is not an outcome once published. The network sees the new
-    outcome at once. Side effects: « decision_revised » audit row with the reason (and
+    outcome at once (a candidacy submitted after publication, the call extended, gets its
+    first decision this way). Side effects: « decision_revised » audit row with the reason (and
     « waitlist_shifted » rows), one corrected message for the revised candidacy (the
     others whose rank moved are not written to).
     """
@@ -187,6 +188,9 @@ def _revise(session, decisions, *, actor, candidacy_id, decision, position, reas
     decisions.require_capacity()
     versions = state.write(session, decisions, actor=actor, action="decision_revised", detail=reason, now=now)
     if candidacy_id in versions:
+        # A candidacy submitted after publication (the call extended) is published by its first decision.
+        session.execute(update(state.TABLE).where(state.TABLE.c.id == candidacy_id)
+                        .values(publication=Publication.PUBLISHED, updated_at=state.TABLE.c.updated_at))
         notifications.queue(session, call_id=decisions.call.id, candidacy_ids=[candidacy_id], revised=True, now=now)
     return versions
 

@@ -233,6 +233,18 @@ def test_a_revision_needs_a_reason_and_a_published_outcome(pilote, decided, chan
     assert rows(call_id) == before and len(outbox()) == 5
 
 
+def test_a_candidacy_submitted_after_publication_is_decided_by_revision_and_published(pilote, decided):
+    call_id, _ = decided
+    publish(pilote, call_id)
+    [late] = make_candidacies(call_id, 1)  # the call was extended
+    with pytest.raises(DecisionsPublished):
+        decide(pilote, late, WAITLISTED)
+    revise(pilote, late, WAITLISTED, reason="Candidature arrivée après la prolongation")
+    with read_only() as session:
+        assert session.get(Candidacy, late).publication == Publication.PUBLISHED
+    assert listed(call_id)[-1] == late and outbox()[-1].candidacy_id == late
+
+
 def test_a_revision_before_publication_is_refused(pilote, decided):
     _, (a, *_) = decided
     with pytest.raises(DecisionsNotPublished):
