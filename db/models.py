@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -425,6 +426,9 @@ class Candidacy(Base):
         CheckConstraint("waitlist_rank IS NULL OR waitlist_rank > 0", name="rank_positive"),
         CheckConstraint("insertion_workforce IS NULL OR insertion_workforce >= 0", name="workforce"),
         Index("ix_candidacies_call_network", "call_id", "network_id"),
+        # A call's waiting list holds each rank once (ranks are kept 1..n by core.selection).
+        Index("uq_candidacies_call_waitlist_rank", "call_id", "waitlist_rank", unique=True,
+              sqlite_where=text("waitlist_rank IS NOT NULL"), postgresql_where=text("waitlist_rank IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -467,6 +471,9 @@ class Candidacy(Base):
         Deliberation, "deliberation", default=Deliberation.PENDING
     )
     waitlist_rank: Mapped[int | None] = mapped_column(Integer)
+    # Counts the changes of the outcome (decision or rank): a notification is keyed by it,
+    # so publishing twice queues nothing new and a revision queues exactly one correction.
+    decision_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     decision_note: Mapped[str | None] = mapped_column(Text)
     publication: Mapped[Publication] = enum_column(
         Publication, "publication", default=Publication.UNPUBLISHED

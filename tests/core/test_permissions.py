@@ -7,8 +7,10 @@ right makes a test fail instead of silently moving the table.
 
 import pytest
 
-from core.errors import NotAllowed
+from core.errors import DomainError, NotAllowed
 from core.permissions import Action, Actor, can, invitable_roles, require
+from core.selection import decisions, diff, frames, proposal, publication, waitlist
+from db.engine import unit_of_work
 from db.models import Role
 
 OWN, OTHER = 7, 8
@@ -165,3 +167,39 @@ def test_invitable_roles_per_role(role, expected):
     roles = invitable_roles(actor(role))
     assert set(roles) == expected
     assert len(roles) == len(set(roles))
+
+
+# ---------------------------------------------------------------- deliberation and selection, per use case
+#
+# DECIDE is the lead's alone (the table above); each use case of core.selection asks for it
+# before anything else, so a reviewer, a referent or an administrator is refused even on
+# ids that do not exist, and the lead gets past the check (to NotFound, here).
+
+SELECTION_USE_CASES = {
+    "decide": lambda s, a: decisions.decide(s, actor=a, candidacy_id=1, expected_version=1, decision="selected"),
+    "decide_many": lambda s, a: decisions.decide_many(s, actor=a, call_id=1, expected_versions={1: 1},
+                                                      decision="selected"),
+    "move_up": lambda s, a: waitlist.move_up(s, actor=a, candidacy_id=1, expected_version=1),
+    "move_down": lambda s, a: waitlist.move_down(s, actor=a, candidacy_id=1, expected_version=1),
+    "set_rank": lambda s, a: waitlist.set_rank(s, actor=a, candidacy_id=1, expected_version=1, rank=1),
+    "decisions_frame": lambda s, a: frames.decisions_frame(s, actor=a, call_id=1),
+    "propose_for_call": lambda s, a: proposal.propose_for_call(s, actor=a, call_id=1,
+                                                               candidates=frames.candidates_frame([])),
+    "apply_proposal": lambda s, a: diff.apply_proposal(s, actor=a, call_id=1, selected=[1], waitlist=[],
+                                                       expected_versions={1: 1}),
+    "publication_preview": lambda s, a: publication.preview(s, actor=a, call_id=1),
+    "publish": lambda s, a: publication.publish(s, actor=a, call_id=1, fingerprint=""),
+    "revise": lambda s, a: publication.revise(s, actor=a, candidacy_id=1, expected_version=1,
+                                              decision="not_selected", reason="Erreur"),
+    "promote_first": lambda s, a: publication.promote_first(s, actor=a, call_id=1, reason="Désistement"),
+}
+
+
+@pytest.mark.parametrize("use_case", list(SELECTION_USE_CASES))
+@pytest.mark.parametrize("role", [*Role, None], ids=lambda r: r.value if r else "anonyme")
+def test_selection_use_cases_are_the_leads_alone(sqlite_db, role, use_case):
+    someone = actor(role) if role else None
+    with pytest.raises(DomainError) as caught, unit_of_work() as session:
+        SELECTION_USE_CASES[use_case](session, someone)
+        raise DomainError("allowed, and nothing to act on")  # frames and previews of nothing succeed
+    assert isinstance(caught.value, NotAllowed) is (role != Role.PILOTE)

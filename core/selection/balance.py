@@ -1,0 +1,86 @@
+"""How balanced a selection is: retained and waiting-list counts by network, kind,
+département, sector and family (insertion vs disability), as long DataFrames ready for
+Altair (one row per group and outcome, zeros included so that a group with nobody
+retained shows). Pure: it reads a candidates frame (see `frames`), current or proposed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from core.collation import french_key
+from core.departements import departement_label
+from core.reference import SECTORS, STRUCTURE_KINDS
+from core.selection.frames import DISABILITY, FAMILY_LABELS, IAE
+from db.models import Deliberation
+
+OUTCOMES = {Deliberation.SELECTED.value: Deliberation.SELECTED.label,
+            Deliberation.WAITLISTED.value: Deliberation.WAITLISTED.label}
+DIMENSIONS = {"network": "Réseau", "kind": "Type de structure", "departement": "Département",
+              "sector": "Secteur", "family": "Famille"}
+_COUNT_DTYPES = {"group": "string", "outcome": "string", "count": "int64", "share": "float64"}
+_NONE = "Non renseigné"
+
+
+@dataclass(frozen=True)
+class Balance:
+    """Counts of one selection. Each frame: group (its label), outcome (« Retenue »,
+    « Liste d'attente »), count, share (of that outcome's total; 0 when it is empty).
+    A candidacy counts once in each of its sectors."""
+
+    retained: int
+    waitlisted: int
+    by_network: pd.DataFrame
+    by_kind: pd.DataFrame
+    by_departement: pd.DataFrame
+    by_sector: pd.DataFrame
+    by_family: pd.DataFrame
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """dimension → frame, in the panel's order, with DIMENSIONS as titles."""
+        return {"network": self.by_network, "kind": self.by_kind, "departement": self.by_departement,
+                "sector": self.by_sector, "family": self.by_family}
+
+
+def balance(frame: pd.DataFrame, *, outcome: str = "deliberation") -> Balance:
+    """The balance of the decisions in column `outcome` of a candidates frame.
+
+    Groups are every value found among the frame's candidacies (all submitted ones, not
+    only the decided), so the lead sees who is missing: networks and départements in
+    French order, kinds, sectors and families in the reference order.
+    """
+    decided = frame[frame[outcome].isin(list(OUTCOMES))]
+    networks = sorted(frame["network"].dropna().unique(), key=french_key)
+    kinds = [k for k in STRUCTURE_KINDS if k in set(frame["kind"].dropna())]
+    departements = sorted(frame["departement"].dropna().unique())
+    sectors_present = {s for row in frame["sectors"] for s in row}
+    sectors = [s for s in SECTORS if s in sectors_present] + sorted(sectors_present - set(SECTORS), key=french_key)
+    sector_rows = decided[["sectors", outcome]].explode("sectors").rename(columns={"sectors": "sector"})
+    return Balance(
+        retained=int((decided[outcome] == Deliberation.SELECTED.value).sum()),
+        waitlisted=int((decided[outcome] == Deliberation.WAITLISTED.value).sum()),
+        by_network=_counts(decided["network"], decided[outcome], networks, dict(zip(networks, networks, strict=True))),
+        by_kind=_counts(decided["kind"], decided[outcome], kinds, {k: k for k in kinds}),
+        by_departement=_counts(decided["departement"], decided[outcome], departements,
+                               {d: departement_label(d) for d in departements}),
+        by_sector=_counts(sector_rows["sector"], sector_rows[outcome], sectors, {s: s for s in sectors}),
+        by_family=_counts(decided["family"], decided[outcome], [IAE, DISABILITY], FAMILY_LABELS),
+    )
+
+
+def _counts(values: pd.Series, outcomes: pd.Series, groups: list[str], labels: dict[str, str]) -> pd.DataFrame:
+    """Long counts: every group × outcome (zeros included), then the groups no value matched."""
+    known = values.fillna(_NONE)
+    table = pd.crosstab(known, outcomes) if len(known) else pd.DataFrame()
+    order = list(groups) + ([_NONE] if (known == _NONE).any() else [])
+    records = []
+    for code, label in OUTCOMES.items():
+        column = table[code] if code in table.columns else pd.Series(dtype="int64")
+        total = int(column.sum())
+        for group in order:
+            count = int(column.get(group, 0))
+            records.append({"group": labels.get(group, group), "outcome": label, "count": count,
+                            "share": count / total if total else 0.0})
+    return pd.DataFrame.from_records(records, columns=list(_COUNT_DTYPES)).astype(_COUNT_DTYPES)
