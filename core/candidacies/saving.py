@@ -27,6 +27,8 @@ from core.candidacies.rules import invited_call, own_candidacy, require_open, va
 from core.clock import format_datetime, utcnow
 from core.errors import DuplicateCandidacy, NotFound, StaleEdit, ValidationFailed
 from core.permissions import Action, Actor, require
+from core.selection import decisions
+from core.selection import state as selection_state
 from db.bulk import execute_many
 from db.models import (
     AuditEntry,
@@ -334,9 +336,10 @@ def withdraw(
     """Withdraw a candidacy of the actor's network before the deadline; a reason is required."""
     now = now or utcnow()
     require(actor, Action.EDIT_CANDIDACY, network_id=actor.network_id)
-    # The call, then the candidacy: the lock order of save(), so the two never deadlock.
+    # The call, then the candidacy: the lock order of save() and of every decision, so they
+    # never deadlock. FOR UPDATE (not FOR SHARE): the withdrawal may release a decision.
     call_id = session.scalar(select(Candidacy.call_id).where(Candidacy.id == candidacy_id))
-    call = session.get(Call, call_id, with_for_update={"read": True}) if call_id is not None else None
+    call = selection_state.lock_call(session, call_id) if call_id is not None else None
     candidacy = own_candidacy(session, actor, candidacy_id)
     require_open(call, now)
     if candidacy.version != expected_version:
@@ -354,3 +357,5 @@ def withdraw(
     audit.record(session, actor=actor, action="candidacy_withdrawn", object_type="candidacy",
                  object_id=candidacy.id, network_id=candidacy.network_id, before=before,
                  after=audit.snapshot(candidacy, list(WITHDRAWAL_AUDITED)))
+    # A decided candidacy leaves the selection: back to pending, the waiting list closes up.
+    decisions.release_on_withdrawal(session, actor=actor, candidacy_id=candidacy.id, now=now)

@@ -3,7 +3,7 @@
 Until publication the decisions are the lead's alone (Publication.UNPUBLISHED on every
 candidacy: networks read the submission status only). `publish` makes them visible to
 the networks (Publication.PUBLISHED on every decided submitted candidacy, the call's
-decisions_published_at set), closes the review (`review_closed`) and queues one message
+decisions_published_at set), closes the review (core.review.rules.review_closed) and queues one message
 per candidacy and outcome. Afterwards a decision changes only through `revise`, with a
 reason and a corrected message; promoting the head of the waiting list after a withdrawal
 or a decline is the same act (`promote_first`).
@@ -49,11 +49,6 @@ class PublicationResult:
     counts: dict[Deliberation, int]
     queued: int  # messages added to the outbox by this act
     already_published: bool  # nothing was done: a double click or a retry
-
-
-def review_closed(call: Call) -> bool:
-    """Reviewers score a call's candidacies until its decisions are published."""
-    return call.decisions_published_at is not None
 
 
 def preview(session: Session, *, actor: Actor, call_id: int) -> PublicationPreview:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from core import exports
 from core.errors import CapacityReached, NotAllowed, StaleEdit, ValidationFailed
+from core.review.rules import review_closed
 from core.selection import decisions, frames, publication, waitlist
 from core.selection.errors import CallStillOpen, DecisionsNotPublished, DecisionsPublished, UndecidedCandidacies
 from db.engine import read_only, unit_of_work
@@ -96,7 +97,7 @@ def test_publish_makes_the_decisions_visible_and_queues_one_message_per_candidac
         call = session.get(Call, call_id)
         stored = session.scalars(select(Candidacy).where(Candidacy.call_id == call_id))
         published = {c.id: c.publication for c in stored}
-    assert call.decisions_published_at == NOW and call.version == 2 and publication.review_closed(call)
+    assert call.decisions_published_at == NOW and call.version == 2 and review_closed(call)
     assert published == {a: Publication.PUBLISHED, b: Publication.PUBLISHED, c: Publication.PUBLISHED,
                          d: Publication.PUBLISHED, e: Publication.PUBLISHED, draft: Publication.UNPUBLISHED}
     messages = {m.candidacy_id: m for m in outbox()}
@@ -316,10 +317,10 @@ def test_only_the_lead_publishes_revises_and_promotes(decided, role):
 def test_review_is_open_until_publication(pilote, decided):
     call_id, _ = decided
     with read_only() as session:
-        assert not publication.review_closed(session.get(Call, call_id))
+        assert not review_closed(session.get(Call, call_id))
     publish(pilote, call_id)
     with read_only() as session:
-        assert publication.review_closed(session.get(Call, call_id))
+        assert review_closed(session.get(Call, call_id))
 
 
 # ---------------------------------------------------------------- export

@@ -314,3 +314,21 @@ def test_a_move_runs_as_many_statements_whatever_the_length_of_the_list(pilote, 
     put_on_list(pilote, many)
     assert statements_of(db, to_head(many[-1])) == short  # 33 ranks rewritten, as few statements as 3
     assert ranks(call_id) == list(range(1, 34))
+
+
+def test_a_network_withdrawing_a_waitlisted_candidacy_closes_the_ranks_up(pilote, five):
+    from core.candidacies import saving
+    from db.engine import read_only
+
+    call_id, (a, b, c, d, e) = five
+    with read_only() as session:
+        network_id = session.get(Candidacy, b).network_id
+    referent = make_user(Role.RESEAU, network_id=network_id)
+    with unit_of_work() as session:  # the network withdraws it through its own page's use case
+        saving.withdraw(session, actor=referent, candidacy_id=b, expected_version=version(b),
+                        reason="La structure ne peut pas venir.")
+    assert listed(call_id) == [a, c, d, e]
+    assert ranks(call_id) == [1, 2, 3, 4]
+    row = rows(call_id)[b]
+    assert (row[0], row[1]) == (Deliberation.PENDING, None)
+    assert audit_actions(object_id=b)[-2:] == ["candidacy_withdrawn", "decision_released"]
