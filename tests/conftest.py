@@ -84,6 +84,15 @@ def db(request):
 
 
 @pytest.fixture
+def postgresql_db(postgresql_engine):
+    """PostgreSQL only: for what only it can show (row locks between concurrent sessions)."""
+    _empty(postgresql_engine)
+    db_engine.set_engine(postgresql_engine)
+    yield postgresql_engine
+    db_engine._engine = None
+
+
+@pytest.fixture
 def sqlite_db(sqlite_engine):
     """SQLite only: for page tests, where running both backends adds nothing."""
     _empty(sqlite_engine)

@@ -145,10 +145,10 @@ def test_race_for_the_last_slot_retains_only_the_first(pilote):
     assert [r.deliberation for r in rows(call_id).values()] == [SELECTED, SELECTED, PENDING]
 
 
-def test_race_for_the_last_slot_retains_both_without_the_call_lock(pilote, monkeypatch, db):
-    """The race above is honest: without FOR UPDATE on the call, PostgreSQL lets both pass."""
-    if db.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises writers by BEGIN IMMEDIATE, lock or not")
+def test_race_for_the_last_slot_retains_both_without_the_call_lock(postgresql_db, monkeypatch):
+    """The race above is honest: without FOR UPDATE on the call, PostgreSQL lets both pass
+    (SQLite serialises writers by BEGIN IMMEDIATE, lock or not: nothing to show there)."""
+    pilote = make_user(Role.PILOTE)
     monkeypatch.setattr(state, "lock_call", lambda session, call_id: session.get(Call, call_id))
     call_id = make_selection_call(slots=2)
     ids = make_candidacies(call_id, 3)
