@@ -45,8 +45,11 @@ def frame(session: Session, query, columns: list[str], dtypes: dict[str, str] | 
     """
     rows = session.connection().execute(query).all()
     values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
-    result = pd.DataFrame(dict(zip(columns, values, strict=True)), columns=columns)
-    return result.astype(dtypes) if dtypes else result
+    dtypes = dtypes or {}
+    # Each column built at its dtype: no second conversion, and no string inference for the
+    # "object" columns (pandas 3 would otherwise turn them into Arrow strings first).
+    return pd.DataFrame({name: pd.Series(list(column), dtype=dtypes.get(name))
+                         for name, column in zip(columns, values, strict=True)}, columns=columns)
 
 
 def load_calls(session: Session, call_ids: Collection[int]) -> pd.DataFrame:

@@ -117,13 +117,13 @@ def queue(session: Session, *, actor: Actor, call_id: int) -> Queue:
     ), ["candidacy_id", "call_id", "network_id", "siret", "structure", "kind", "departement", "network"],
         {"candidacy_id": "int64", "call_id": "int64", "network_id": "int64"})
     mine = coverage.load_pairs(session, [call_id], reviewer_id=actor.user_id, candidacies=candidacies)
-    states = {int(i): ReviewState(s) if s is not None else None
-              for i, s in zip(mine["candidacy_id"], mine["state"], strict=True)}
+    # Columns as lists: iterating pandas (Arrow) string columns value by value is ten times slower.
+    states = {i: ReviewState(s) if s is not None else None
+              for i, s in zip(mine["candidacy_id"].tolist(), mine["state"].tolist(), strict=True)}
+    columns = [candidacies[c].tolist() for c in ("candidacy_id", "structure", "kind", "departement", "network")]
     items = [QueueItem(candidacy_id=i, structure=name or "", kind=kind, departement=departement, network=network,
                        state=states[i])
-             for i, name, kind, departement, network in zip(
-                 candidacies["candidacy_id"].tolist(), candidacies["structure"], candidacies["kind"],
-                 candidacies["departement"], candidacies["network"], strict=True) if i in states]
+             for i, name, kind, departement, network in zip(*columns, strict=True) if i in states]
     return Queue(call_id=call_id, theme_title=call.theme_title, closed=review_closed(call), items=items,
                  done=int(mine["done"].sum()), expected=int(mine["expected"].sum()))
 
