@@ -110,7 +110,8 @@ def save_call(session: Session, *, actor: Actor, data: CallData, call_id: int | 
               expected_version: int | None = None) -> int:
     """Create (as a draft) or edit a call with its eligibility, invited networks and criteria.
 
-    Criteria cannot change once reviews exist (scores would lose their meaning).
+    Once reviews exist, criteria keep their labels: weights may change, nothing is added,
+    removed or renamed (scores would lose their meaning).
     """
     require(actor, Action.MANAGE_CALLS)
     if session.get(Edition, data.edition_id) is None:
@@ -141,19 +142,29 @@ def save_call(session: Session, *, actor: Actor, data: CallData, call_id: int | 
     return call.id
 
 
+CRITERIA_FROZEN = ("Des évaluations existent déjà : vous pouvez changer les poids, mais plus ajouter, retirer "
+                   "ni renommer un critère (les notes déjà données perdraient leur sens).")
+
+
 def _replace_criteria(session: Session, call: Call, criteria: tuple[tuple[str, int], ...]) -> None:
+    """Kept criteria (same label) are updated in place, so their scores and descriptions stay;
+    once a review exists only weights and order may change (the board recomputes from them)."""
     wanted = [(label.strip(), weight) for label, weight in criteria]
-    current = [(c.label, c.weight) for c in call.criteria]
-    if wanted == current:
+    if wanted == [(c.label, c.weight) for c in call.criteria]:
         return
-    if call.id and session.scalar(select(Review.id).join(Candidacy).where(Candidacy.call_id == call.id).limit(1)):
-        raise ValidationFailed({"criteria": "Des évaluations existent déjà : les critères ne peuvent plus changer."})
-    if call.id:
-        # The unit of work inserts before it deletes: drop the old rows first, or a kept
-        # label would collide with itself on (call_id, label).
-        call.criteria = []
-        session.flush()
-    call.criteria = [Criterion(label=label, weight=weight, position=i) for i, (label, weight) in enumerate(wanted)]
+    current = {c.label: c for c in call.criteria}
+    same_labels = {label for label, _ in wanted} == current.keys()
+    if not same_labels and call.id and session.scalar(
+            select(Review.id).join(Candidacy).where(Candidacy.call_id == call.id).limit(1)):
+        raise ValidationFailed({"criteria": CRITERIA_FROZEN})
+    kept = []
+    for position, (label, weight) in enumerate(wanted):
+        criterion = current.get(label) or Criterion(label=label)
+        criterion.weight, criterion.position = weight, position
+        kept.append(criterion)
+    # A removed criterion is an orphan, deleted with its scores; a new label never collides
+    # with a kept one (labels are unique), so insert-before-delete order does not matter.
+    call.criteria = kept
 
 
 def _call_state(call: Call) -> dict:

@@ -10,6 +10,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from core.permissions import Action, Actor, can, require
+from core.review.rules import reviews_call
 from db.models import Call, CallState, Candidacy, Edition, Labelled, Network, Submission, call_networks
 
 
@@ -65,13 +66,14 @@ def _summaries(session: Session, query) -> list[CallSummary]:
 
 
 def list_calls(session: Session, *, actor: Actor) -> list[CallSummary]:
-    """Every call of every edition, newest edition first; drafts for the project lead only."""
+    """The calls the actor sees, newest edition first: every one for the project lead (drafts
+    too), the published calls she is named for for a reviewer, the invited ones for a network."""
     require(actor, Action.VIEW_CALLS)
     if actor.network_id is not None:
         return calls_for_network(session, actor=actor)
     if can(actor, Action.MANAGE_CALLS):
         return _summaries(session, select(Call))
-    return _summaries(session, select(Call).where(Call.state != CallState.DRAFT))
+    return _summaries(session, select(Call).where(reviews_call(actor.user_id)))
 
 
 def calls_for_network(session: Session, *, actor: Actor, now: datetime | None = None) -> list[CallSummary]:

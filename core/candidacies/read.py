@@ -1,7 +1,8 @@
 """Reading candidacies: one as its form shows it, a network's list, the status a network reads.
 
-Its own network always sees a candidacy; the project lead any; reviewers only what was
-submitted. A candidacy the actor may not see is reported as not found.
+Its own network always sees a candidacy; the project lead any; a reviewer only what
+core.review.rules shows her (submitted, of a call she reviews, no declared link).
+A candidacy the actor may not see is reported as not found.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from core.candidacies.rules import accepts_changes
 from core.clock import utcnow
 from core.errors import NotAllowed, NotFound
 from core.permissions import Action, Actor, can, require
+from core.review import rules as review_rules
 from db.models import Call, Candidacy, Deliberation, Publication, Structure, Submission, User
 
 
@@ -49,9 +51,9 @@ class CandidacyView:
 
 
 def get(session: Session, *, actor: Actor, candidacy_id: int, now: datetime | None = None) -> CandidacyView:
-    """A candidacy of the actor's network (or any, for the lead and reviewers)."""
+    """A candidacy of the actor's network (any, for the lead; for a reviewer, one she is shown)."""
     candidacy = session.get(Candidacy, candidacy_id)
-    if candidacy is None or not _may_view(actor, candidacy):
+    if candidacy is None or not _may_view(session, actor, candidacy):
         raise NotFound("Candidature introuvable.")
     form = CandidacyForm(
         siret=candidacy.structure.siret,
@@ -70,15 +72,16 @@ def get(session: Session, *, actor: Actor, candidacy_id: int, now: datetime | No
     )
 
 
-def _may_view(actor: Actor, candidacy: Candidacy) -> bool:
-    """Its own network always; the lead any; reviewers only what was submitted."""
+def _may_view(session: Session, actor: Actor, candidacy: Candidacy) -> bool:
+    """Its own network always; the lead any; a reviewer what the review rule shows her."""
     if actor.network_id is not None:
         return can(actor, Action.VIEW_CANDIDACY, network_id=candidacy.network_id) and (
             candidacy.network_id == actor.network_id
         )
     if can(actor, Action.MANAGE_CALLS):
         return True
-    return can(actor, Action.VIEW_CANDIDACY) and candidacy.submission == Submission.SUBMITTED
+    return can(actor, Action.VIEW_CANDIDACY) and review_rules.may_see(
+        session, reviewer_id=actor.user_id, candidacy_id=candidacy.id)
 
 
 def _text(value) -> str:

@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Collection
 
 import pandas as pd
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import String, and_, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from core.review.rules import conflicted
 from db.models import (
     Call,
     CallReviewer,
@@ -44,8 +45,11 @@ def frame(session: Session, query, columns: list[str], dtypes: dict[str, str] | 
     """
     rows = session.connection().execute(query).all()
     values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
-    result = pd.DataFrame(dict(zip(columns, values, strict=True)), columns=columns)
-    return result.astype(dtypes) if dtypes else result
+    dtypes = dtypes or {}
+    # Each column built at its dtype: no second conversion, and no string inference for the
+    # "object" columns (pandas 3 would otherwise turn them into Arrow strings first).
+    return pd.DataFrame({name: pd.Series(list(column), dtype=dtypes.get(name))
+                         for name, column in zip(columns, values, strict=True)}, columns=columns)
 
 
 def load_calls(session: Session, call_ids: Collection[int]) -> pd.DataFrame:
@@ -167,3 +171,23 @@ def load_pairs(session: Session, call_ids: Collection[int], *, reviewer_id: int 
         assignments=load_assignments(session, call_ids, reviewer_id=reviewer_id),
         reviews=load_reviews(session, call_ids, reviewer_id=reviewer_id) if reviews is None else reviews,
     )
+
+
+def done_counts(session: Session, call_id: int) -> dict[int, int]:
+    """The done pairs per candidacy of the call ({candidacy_id: count}), aggregated in SQL.
+
+    The same rule as `pairs`: a submitted review is a started pair, so it is done exactly
+    when the candidacy is submitted, its reviewer named for the call and without a declared
+    link with its network or structure.
+    """
+    query = (
+        select(Review.candidacy_id, func.count())
+        .join(Candidacy, Candidacy.id == Review.candidacy_id)
+        .join(Structure, Structure.id == Candidacy.structure_id)
+        .join(CallReviewer, and_(CallReviewer.call_id == Candidacy.call_id,
+                                 CallReviewer.reviewer_id == Review.reviewer_id))
+        .where(Candidacy.call_id == call_id, Candidacy.submission == Submission.SUBMITTED,
+               Review.state == ReviewState.SUBMITTED, ~conflicted(Review.reviewer_id))
+        .group_by(Review.candidacy_id)
+    )
+    return dict(session.connection().execute(query).all())

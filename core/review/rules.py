@@ -7,7 +7,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from core.errors import DomainError, NotAllowed
-from db.models import Call, CallReviewer, Candidacy, ReviewerConflict, Structure
+from db.models import Call, CallReviewer, CallState, Candidacy, ReviewerConflict, Structure, Submission
 
 
 class NotReviewer(NotAllowed):
@@ -55,4 +55,21 @@ def in_conflict(session: Session, *, reviewer_id: int, candidacy_id: int) -> boo
     return session.scalar(
         select(Candidacy.id).join(Structure, Structure.id == Candidacy.structure_id)
         .where(and_(Candidacy.id == candidacy_id, conflicted(reviewer_id)))
+    ) is not None
+
+
+def reviews_call(reviewer_id):
+    """SQL condition on Call: a published (non-draft) call the reviewer is named for."""
+    return and_(Call.state != CallState.DRAFT, exists().where(
+        CallReviewer.call_id == Call.id, CallReviewer.reviewer_id == reviewer_id))
+
+
+def may_see(session: Session, *, reviewer_id: int, candidacy_id: int) -> bool:
+    """What a reviewer is shown, wherever she reads a candidacy: a submitted one, of a call she
+    reviews, with no declared link with its network or structure."""
+    return session.scalar(
+        select(Candidacy.id).join(Structure, Structure.id == Candidacy.structure_id)
+        .join(Call, Call.id == Candidacy.call_id)
+        .where(Candidacy.id == candidacy_id, Candidacy.submission == Submission.SUBMITTED,
+               reviews_call(reviewer_id), ~conflicted(reviewer_id))
     ) is not None

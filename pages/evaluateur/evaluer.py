@@ -47,7 +47,9 @@ choice = f"review-candidacy-{call_id}"
 if f"next:{choice}" in st.session_state:  # chosen by « Enregistrer et suivante » in the run before
     st.session_state[choice] = st.session_state.pop(f"next:{choice}")
 if st.session_state.get(choice) is None:
-    st.session_state[choice] = queue.next_after() or queue.items[0].candidacy_id
+    with read_only() as session:
+        first = sheet.next_candidacy(session, actor=actor, queue=queue)
+    st.session_state[choice] = first or queue.items[0].candidacy_id
 items = {i.candidacy_id: i for i in queue.items}
 candidacy_id = sticky_selectbox(
     "Candidature", list(items), key=choice,
@@ -84,6 +86,12 @@ def field(name: str) -> str:
     return f"{name}:{candidacy_id}"
 
 
+def following_after(current: int) -> int | None:
+    """The next candidacy for her, read after her save (so it counts the review just given)."""
+    with read_only() as session:
+        return sheet.next_candidacy(session, actor=actor, queue=queue, after=current)
+
+
 def go(action: str) -> None:
     scores = {c.id: st.session_state.get(field(f"score-{c.id}")) for c in found.criteria}
     data = ReviewInput(scores=scores, comment=st.session_state.get(field("comment"), ""),
@@ -94,7 +102,7 @@ def go(action: str) -> None:
             return reviews.save_review(session, actor=actor, candidacy_id=candidacy_id, data=data,
                                        submit=action != SAVE, expected_version=version)
     saved = forms.submit(FORM, save, record=record)
-    following = queue.next_after(candidacy_id) if action == NEXT else None
+    following = following_after(candidacy_id) if action == NEXT else None
     if following is not None:
         st.session_state[f"next:{choice}"] = following
     st.session_state["review_notice"] = {SAVE: "Brouillon enregistré.", SUBMIT: "Évaluation soumise.",
@@ -168,7 +176,7 @@ with st.expander("Vous ne pouvez pas évaluer cette candidature ?", expanded=boo
                 link = {"network_id": found.facts.network_id} if why == NETWORK_LINK else {"siret": found.facts.siret}
                 return reviewers.declare_conflict(session, actor=actor, reason=reason, **link)
         forms.submit(ASIDE, aside, record=record)
-        following = queue.next_after(candidacy_id)
+        following = following_after(candidacy_id)
         if following is not None:
             st.session_state[f"next:{choice}"] = following
         st.session_state["review_notice"] = "Abstention enregistrée." if why == ABSTAIN else "Lien déclaré."

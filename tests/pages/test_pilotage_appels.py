@@ -18,7 +18,7 @@ from core.clock import to_paris, utcnow
 from core.errors import NotAllowed, StaleEdit
 from core.reference import ILE_DE_FRANCE, STRUCTURE_KINDS
 from db.engine import read_only, unit_of_work
-from db.models import Call, CallState, Edition, Role
+from db.models import Call, CallState, Candidacy, Edition, Review, Role, Structure, StructureKind, Submission
 from tests.factories import complete_form, make_network, make_user
 from tests.pages.conftest import by_label, no_exception, open_app, red, texts
 from tests.pages.test_reseau_candidature import siret_for
@@ -376,6 +376,39 @@ def test_appels_weight_with_decimals_is_refused_not_truncated(lead):
     assert not at.success
     with read_only() as session:
         assert [(c.label, c.weight) for c in session.get(Call, call_id).criteria] == list(DEFAULT_CRITERIA)
+
+
+def add_a_review(call_id: int, network_id: int) -> None:
+    """A submitted candidacy of the call with one review (written through the models)."""
+    reviewer = make_user(Role.EVALUATEUR)
+    with unit_of_work() as session:
+        structure = Structure(siret="73282932000074", name="Bâti'Insert 95", kind=StructureKind.EI)
+        session.add(structure)
+        session.flush()
+        candidacy = Candidacy(call_id=call_id, structure_id=structure.id, network_id=network_id,
+                              submission=Submission.SUBMITTED)
+        session.add(candidacy)
+        session.flush()
+        session.add(Review(candidacy_id=candidacy.id, reviewer_id=reviewer.user_id))
+
+
+def test_appels_once_reviewed_weights_change_but_a_renamed_criterion_is_refused_under_the_field(lead):
+    network_id = make_network("Urtie")
+    at = open_call_page(lead, (network_id,))
+    call_id = the_call().id
+    add_a_review(call_id, network_id)
+    edit_criteria(at, call_id, {0: {"Poids": 5.0}})
+    at = by_label(call_form(at).button, "Enregistrer l'appel").click().run()
+    no_exception(at)
+    assert texts(at.success) == ["Appel enregistré."]
+    with read_only() as session:
+        assert session.get(Call, call_id).criteria[0].weight == 5
+    edit_criteria(at, call_id, {1: {"Critère": "Marchés publics"}})
+    at = by_label(call_form(at).button, "Enregistrer l'appel").click().run()
+    no_exception(at)
+    assert red(calls.CRITERIA_FROZEN) in texts(call_form(at).markdown)
+    with read_only() as session:
+        assert [c.label for c in session.get(Call, call_id).criteria] == [label for label, _ in DEFAULT_CRITERIA]
 
 
 def test_appels_multiselects_have_french_placeholders(lead):

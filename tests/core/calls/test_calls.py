@@ -22,6 +22,7 @@ from db.models import (
     Network,
     Review,
     Role,
+    Score,
     Submission,
 )
 from tests.concurrency import race
@@ -188,10 +189,10 @@ def test_save_call_by_non_pilote_is_not_allowed(db, role):
     assert count(Call) == 0
 
 
-def test_save_call_criteria_are_locked_once_a_review_exists(pilote):
+def _call_with_a_scored_review(pilote):
+    """A call through the use cases, with one submitted candidacy and a review scoring every criterion."""
     network_id = make_network()
-    edition_id = make_edition()
-    data = call_data(edition_id, invited_network_ids=(network_id,), opens_on=date(2027, 1, 10),
+    data = call_data(make_edition(), invited_network_ids=(network_id,), opens_on=date(2027, 1, 10),
                      closes_on=date(2027, 2, 10))
     call_id = save_call(pilote, data)
     with unit_of_work() as session:
@@ -202,18 +203,50 @@ def test_save_call_criteria_are_locked_once_a_review_exists(pilote):
                                    now=datetime(2027, 1, 20, tzinfo=UTC))
     reviewer = make_user(Role.EVALUATEUR)
     with unit_of_work() as session:
-        session.add(Review(candidacy_id=candidacy_id, reviewer_id=reviewer.user_id))
+        criteria = session.get(Call, call_id).criteria
+        session.add(Review(candidacy_id=candidacy_id, reviewer_id=reviewer.user_id,
+                           scores=[Score(criterion_id=c.id, value=4) for c in criteria]))
+        criteria[0].description = "Le projet répond au thème de la rencontre."
+    return call_id, data
 
-    changed = ((DEFAULT_CRITERIA[0][0], 9), *DEFAULT_CRITERIA[1:])
+
+def _criteria(call_id):
+    with read_only() as session:
+        return [(c.id, c.label, c.weight, c.description) for c in session.get(Call, call_id).criteria]
+
+
+@pytest.mark.parametrize("change", ["added", "removed", "renamed"])
+def test_save_call_criteria_cannot_be_added_removed_or_renamed_once_a_review_exists(pilote, change):
+    call_id, data = _call_with_a_scored_review(pilote)
+    before, audit_rows = _criteria(call_id), count(AuditEntry)
+    changed = {"added": (*DEFAULT_CRITERIA, ("Ancrage local", 1)), "removed": DEFAULT_CRITERIA[:-1],
+               "renamed": (("Adéquation au thème", 3), *DEFAULT_CRITERIA[1:])}[change]
     with pytest.raises(ValidationFailed) as refused:
         save_call(pilote, replace(data, criteria=changed), call_id=call_id, expected_version=2)
-    assert refused.value.errors.keys() == {"criteria"}
+    assert refused.value.errors == {"criteria": calls.CRITERIA_FROZEN}
+    assert "changer les poids" in calls.CRITERIA_FROZEN
+    assert (_criteria(call_id), count(AuditEntry), count(Score)) == (before, audit_rows, len(DEFAULT_CRITERIA))
     # Other fields may still change when the criteria stay the same.
     save_call(pilote, replace(data, theme_title="Bâtiment et second œuvre"), call_id=call_id, expected_version=2)
     with read_only() as session:
-        call = session.get(Call, call_id)
-        assert call.theme_title == "Bâtiment et second œuvre"
-        assert tuple((c.label, c.weight) for c in call.criteria) == DEFAULT_CRITERIA
+        assert session.get(Call, call_id).theme_title == "Bâtiment et second œuvre"
+    assert _criteria(call_id) == before
+
+
+def test_save_call_weights_and_order_may_change_once_a_review_exists_keeping_scores(pilote):
+    call_id, data = _call_with_a_scored_review(pilote)
+    before = {label: (criterion_id, description) for criterion_id, label, _, description in _criteria(call_id)}
+    changed = (DEFAULT_CRITERIA[1], (DEFAULT_CRITERIA[0][0], 9), *DEFAULT_CRITERIA[2:])
+    save_call(pilote, replace(data, criteria=changed), call_id=call_id, expected_version=2)
+    after = _criteria(call_id)
+    assert [(label, weight) for _, label, weight, _ in after] == list(changed)
+    # The same rows: the scores given and the descriptions stay attached to them.
+    assert {label: (criterion_id, description) for criterion_id, label, _, description in after} == before
+    assert count(Score) == len(DEFAULT_CRITERIA)
+    with read_only() as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "call_updated")).one()
+    assert entry.before["criteria"] == [list(c) for c in DEFAULT_CRITERIA]
+    assert entry.after["criteria"] == [list(c) for c in changed]
 
 
 def test_save_call_stores_invited_networks(pilote):

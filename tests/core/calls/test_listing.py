@@ -10,6 +10,7 @@ from core.calls.listing import Phase
 from core.errors import NotAllowed
 from db.engine import read_only, unit_of_work
 from db.models import (
+    CallReviewer,
     CallState,
     Candidacy,
     Role,
@@ -96,16 +97,28 @@ def test_calls_for_network_shows_only_published_calls_it_is_invited_to(db):
     assert shown == via_list == {open_call, closed_call}
 
 
-def test_list_calls_for_reviewers_and_lead_shows_every_published_call(db):
+def name_reviewer(call_id: int, actor) -> None:
+    with unit_of_work() as session:
+        session.add(CallReviewer(call_id=call_id, reviewer_id=actor.user_id))
+
+
+def test_list_calls_for_a_reviewer_shows_the_published_calls_she_reviews_and_the_lead_every_one(db):
     first_edition = make_edition(event_date=date(2027, 3, 18))
     second_edition = make_edition(event_date=date(2027, 9, 1))
     older = make_call(first_edition, networks=(make_network(),), state=CallState.CLOSED)
     newer = make_call(second_edition)
-    for role in (Role.EVALUATEUR, Role.PILOTE):
-        with read_only() as session:
-            rows = listing.list_calls(session, actor=make_user(role))
-        assert [r.id for r in rows] == [newer, older]  # newest edition first
-        assert rows[1].edition_id == first_edition and rows[1].event_date == date(2027, 3, 18)
+    not_hers = make_call(second_edition)
+    reviewer = make_user(Role.EVALUATEUR)
+    for call_id in (older, newer):
+        name_reviewer(call_id, reviewer)
+    with read_only() as session:
+        hers = listing.list_calls(session, actor=reviewer)
+        every = listing.list_calls(session, actor=make_user(Role.PILOTE))
+        nobodys = listing.list_calls(session, actor=make_user(Role.EVALUATEUR))
+    assert [r.id for r in hers] == [newer, older]  # newest edition first
+    assert hers[1].edition_id == first_edition and hers[1].event_date == date(2027, 3, 18)
+    assert [r.id for r in every] == [newer, not_hers, older]
+    assert nobodys == []  # an évaluateur named for nothing sees no call
 
 
 def test_list_calls_by_admin_is_not_allowed(db):
@@ -146,8 +159,11 @@ def test_list_calls_hides_drafts_from_reviewers_but_not_from_the_lead(pilote):
     edition_id = save_edition(pilote, edition_data())
     draft_id = save_call(pilote, call_data(edition_id, theme_title="Brouillon"))
     open_id = make_call(edition_id)
+    reviewer = make_user(Role.EVALUATEUR)
+    for call_id in (draft_id, open_id):
+        name_reviewer(call_id, reviewer)  # named for the draft too: still hidden until published
     with read_only() as session:
-        seen_by_reviewer = {c.id for c in listing.list_calls(session, actor=make_user(Role.EVALUATEUR))}
+        seen_by_reviewer = {c.id for c in listing.list_calls(session, actor=reviewer)}
         seen_by_lead = {c.id for c in listing.list_calls(session, actor=pilote)}
     assert seen_by_reviewer == {open_id}
     assert seen_by_lead == {draft_id, open_id}

@@ -10,7 +10,16 @@ from sqlalchemy import func, select
 from core.candidacies import read, saving
 from core.errors import DuplicateCandidacy, NotAllowed, NotFound, StaleEdit
 from db.engine import read_only, unit_of_work
-from db.models import AuditEntry, CallState, Candidacy, OutboxMessage, Role, Submission
+from db.models import (
+    AuditEntry,
+    CallReviewer,
+    CallState,
+    Candidacy,
+    OutboxMessage,
+    ReviewerConflict,
+    Role,
+    Submission,
+)
 from tests.concurrency import race
 from tests.factories import complete_form, make_call, make_network, make_user
 
@@ -161,13 +170,57 @@ def test_invited_referent_cannot_create_on_a_draft_call(setting):
 # ---------------------------------------------------------------- lead, reviewers, admin
 
 
+def name_reviewer(call_id: int, actor) -> None:
+    with unit_of_work() as session:
+        session.add(CallReviewer(call_id=call_id, reviewer_id=actor.user_id))
+
+
+def declare_link(actor, *, network_id: int | None = None, siret: str | None = None) -> None:
+    with unit_of_work() as session:
+        session.add(ReviewerConflict(reviewer_id=actor.user_id, network_id=network_id, siret=siret))
+
+
 @pytest.mark.parametrize("role", [Role.PILOTE, Role.EVALUATEUR])
-def test_lead_and_reviewer_can_get_any_candidacy_read_only(setting, role):
-    view = get(make_user(role), setting["candidacy"])
+def test_lead_and_named_reviewer_can_get_a_submitted_candidacy_read_only(setting, role):
+    actor = make_user(role)
+    if role == Role.EVALUATEUR:
+        name_reviewer(setting["call"], actor)
+    view = get(actor, setting["candidacy"])
     assert (view.network_name, view.form.name, view.form.contact_email) == (
         "Urtie", "Bâti'Insert 95", "samia@bati-insert.exemple.fr")
     assert view.editable is False
     assert get(setting["a"], setting["candidacy"]).editable is True
+
+
+def test_reviewer_not_named_for_the_call_cannot_get_its_candidacy(setting):
+    reviewer = make_user(Role.EVALUATEUR)
+    name_reviewer(setting["other_call"], reviewer)  # she reviews another call, not this one
+    with pytest.raises(NotFound):
+        get(reviewer, setting["candidacy"])
+
+
+@pytest.mark.parametrize("link", ["network", "siret"])
+def test_reviewer_with_a_declared_link_is_never_shown_the_candidacy(setting, link):
+    reviewer = make_user(Role.EVALUATEUR)
+    name_reviewer(setting["call"], reviewer)
+    if link == "network":
+        declare_link(reviewer, network_id=setting["a"].network_id)
+    else:
+        declare_link(reviewer, siret="73282932000074")
+    with pytest.raises(NotFound):
+        get(reviewer, setting["candidacy"])
+    assert get(make_user(Role.PILOTE), setting["candidacy"]).form.name == "Bâti'Insert 95"  # the lead still does
+
+
+def test_named_reviewer_cannot_get_a_draft_or_withdrawn_candidacy_the_lead_can(setting):
+    reviewer = make_user(Role.EVALUATEUR)
+    name_reviewer(setting["call"], reviewer)
+    draft_id = save(setting["a"], setting["call"], complete_form(siret="35600000009075", kind="ESAT"), submit=False)
+    withdraw(setting["a"], setting["candidacy"], expected_version=1)
+    for candidacy_id in (draft_id, setting["candidacy"]):
+        with pytest.raises(NotFound):
+            get(reviewer, candidacy_id)
+        assert get(make_user(Role.PILOTE), candidacy_id).editable is False
 
 
 @pytest.mark.parametrize("role", [Role.PILOTE, Role.EVALUATEUR, Role.ADMIN])

@@ -17,6 +17,7 @@ from core.errors import (
 from db.engine import read_only, unit_of_work
 from db.models import (
     AuditEntry,
+    CallReviewer,
     Candidacy,
     Deliberation,
     OutboxMessage,
@@ -176,6 +177,8 @@ def test_reviewer_reads_submitted_candidacies_but_not_drafts(setting):
     draft_id = save(setting["a"], setting["call"], complete_form(), submit=False)
     submitted_id = save(setting["b"], setting["call"], complete_form(siret="35600000009075"))
     reviewer = make_user(Role.EVALUATEUR)
+    with unit_of_work() as session:  # named for the call: a reviewer reads only the calls she reviews
+        session.add(CallReviewer(call_id=setting["call"], reviewer_id=reviewer.user_id))
     with read_only() as session:
         assert read.get(session, actor=reviewer, candidacy_id=submitted_id).id == submitted_id
         with pytest.raises(NotFound):

@@ -3,10 +3,12 @@ revisions, drafts, assignments), its typed columns, filters, sorts and query cou
 candidacy's detail; the progress per call and reviewer."""
 
 import math
+from dataclasses import replace
 
 import pandas as pd
 import pytest
 
+from core.calls import calls
 from core.errors import NotAllowed
 from core.review import assignment, board, reviews
 from core.review.board import BoardFilter, filter_board, sort_board
@@ -44,6 +46,26 @@ def test_changing_a_weight_recomputes_the_board(scene):
     with unit_of_work() as session:
         session.get(Criterion, scene.criteria[0]).weight = 1
     assert (before, read(scene).frame.loc[candidacy, "weighted"]) == (pytest.approx(20 / 8), pytest.approx(10 / 6))
+
+
+def test_changing_weights_through_the_call_form_recomputes_totals_and_order(scene):
+    heavy_first, heavy_last = scene.candidacy(), scene.candidacy()
+    score(scene.alice, heavy_first, (5, 1, 1, 1), criteria=scene.criteria)  # weights 3,2,2,1: 20 / 8
+    score(scene.alice, heavy_last, (1, 1, 1, 5), criteria=scene.criteria)  # 12 / 8
+    first = read(scene).frame
+    with read_only() as session:
+        detail = calls.call_detail(session, actor=scene.lead, call_id=scene.call)
+    reversed_weights = tuple((label, weight) for (label, _), weight in zip(detail.data.criteria, (1, 2, 2, 3),
+                                                                           strict=True))
+    with unit_of_work() as session:
+        calls.save_call(session, actor=scene.lead, call_id=scene.call, expected_version=detail.version,
+                        data=replace(detail.data, eligible_kinds=("EI",), eligible_departements=("95",),
+                                     criteria=reversed_weights))
+    second = read(scene).frame
+    assert list(first.loc[[heavy_first, heavy_last], "weighted"]) == [pytest.approx(2.5), pytest.approx(1.5)]
+    assert list(second.loc[[heavy_first, heavy_last], "weighted"]) == [pytest.approx(1.5), pytest.approx(2.5)]
+    assert list(sort_board(first).index) == [heavy_first, heavy_last]
+    assert list(sort_board(second).index) == [heavy_last, heavy_first]
 
 
 def test_draft_reviews_are_not_counted_and_abstentions_are_not_expected(scene):

@@ -4,11 +4,11 @@ review sheet where the others' reviews appear only once she has submitted hers."
 import pytest
 
 from core.errors import NotFound
-from core.review import sheet
+from core.review import coverage, sheet
 from core.review.reviewers import declare_conflict
 from core.review.rules import NotAssigned, NotReviewer
 from db.engine import read_only, unit_of_work
-from db.models import Call, CallState, ReviewAssignment, ReviewState, Role, Submission
+from db.models import Call, CallReviewer, CallState, Candidacy, ReviewAssignment, ReviewState, Role, Submission
 from tests.core.review.builders import name_reviewers, score
 from tests.factories import make_call, make_edition, make_user
 
@@ -16,6 +16,11 @@ from tests.factories import make_call, make_edition, make_user
 def my_queue(scene, actor):
     with read_only() as session:
         return sheet.queue(session, actor=actor, call_id=scene.call)
+
+
+def next_for(actor, queue, after=None):
+    with read_only() as session:
+        return sheet.next_candidacy(session, actor=actor, queue=queue, after=after)
 
 
 def read_sheet(actor, candidacy):
@@ -59,13 +64,37 @@ def test_next_is_one_she_has_not_reviewed_with_the_fewest_reviews_first(scene):
     score(carla, a, (3, 3, 3, 3), criteria=scene.criteria)
     score(scene.bruno, b, (3, 3, 3, 3), criteria=scene.criteria)
     queue = my_queue(scene, scene.alice)
-    assert queue.next_after() == c  # no review yet
-    assert queue.next_after(c) == b  # one review, before a's two
+    assert next_for(scene.alice, queue) == c  # no review yet
+    assert next_for(scene.alice, queue, after=c) == b  # one review, before a's two
     score(scene.alice, c, (3, 3, 3, 3), criteria=scene.criteria)
     score(scene.alice, b, (3, 3, 3, 3), criteria=scene.criteria, submit=False)  # a draft is not done
     queue = my_queue(scene, scene.alice)
-    assert queue.next_after() == b
+    assert next_for(scene.alice, queue) == b
     assert (queue.done, queue.expected, queue.progress) == (1, 3, "1 / 3 évaluée")
+
+
+def test_next_counts_only_the_reviews_the_board_counts(scene):
+    """Fewest reviews as the board counts them: not a draft, nor the review of someone who
+    declared a link afterwards, nor of someone no longer named."""
+    linked, drafted, reviewed = scene.candidacy(), scene.candidacy(), scene.candidacy()
+    carla, dora = make_user(Role.EVALUATEUR), make_user(Role.EVALUATEUR)
+    name_reviewers(scene.call, carla, dora)
+    score(scene.bruno, linked, (3, 3, 3, 3), criteria=scene.criteria)
+    score(scene.bruno, drafted, (3, 3, 3, 3), criteria=scene.criteria, submit=False)
+    score(carla, reviewed, (3, 3, 3, 3), criteria=scene.criteria)
+    score(dora, drafted, (3, 3, 3, 3), criteria=scene.criteria)
+    with unit_of_work() as session:
+        declare_conflict(session, actor=scene.bruno, siret=scene_siret(linked))
+        session.execute(CallReviewer.__table__.delete().where(CallReviewer.reviewer_id == dora.user_id))
+    with read_only() as session:
+        counts = coverage.done_counts(session, scene.call)
+    assert counts == {reviewed: 1}
+    assert next_for(scene.alice, my_queue(scene, scene.alice), after=linked) == drafted
+
+
+def scene_siret(candidacy_id):
+    with read_only() as session:
+        return session.get(Candidacy, candidacy_id).structure.siret
 
 
 def test_on_an_assigned_call_her_list_holds_only_her_candidacies(scene):
