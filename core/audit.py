@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core.clock import PARIS, utcnow
-from core.permissions import Action, Actor, require
+from core.permissions import Action, Actor, can, require
 from db.models import AuditEntry, Candidacy, Structure
 
 #: Every action the code records, with its French name, the work of the app first (the
@@ -132,6 +132,20 @@ class AuditRow:
     siret: str | None = None
 
 
+# Reviews, conflicts of interest and decisions are the lead's: whoever lacks the right to
+# see them (an administrator) does not read them in the journal either.
+CONFIDENTIAL_ACTIONS: dict[Action, frozenset[str]] = {
+    Action.VIEW_REVIEW_BOARD: frozenset(a for a in ACTION_LABELS
+                                        if a.startswith(("review_", "reviews_", "conflict_", "call_reviewers_"))),
+    Action.DECIDE: frozenset(a for a in ACTION_LABELS if a.startswith(("decision", "waitlist_", "proposal_"))),
+}
+
+
+def hidden_actions(actor: Actor) -> frozenset[str]:
+    """The actions whose entries this actor may not read."""
+    return frozenset().union(*(actions for right, actions in CONFIDENTIAL_ACTIONS.items() if not can(actor, right)))
+
+
 def list_entries(
     session: Session, *, actor: Actor, filters: AuditFilter = AuditFilter(), limit: int = 500
 ) -> list[AuditRow]:
@@ -148,6 +162,9 @@ def list_entries(
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .limit(limit)
     )
+    hidden = hidden_actions(actor)
+    if hidden:
+        query = query.where(AuditEntry.action.not_in(hidden))
     if filters.actions:
         query = query.where(AuditEntry.action.in_(filters.actions))
     if filters.since:

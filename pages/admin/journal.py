@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core import audit
-from core.audit import ACTION_LABELS, AuditFilter
+from core.audit import ACTION_LABELS, AuditFilter, hidden_actions
 from db.engine import read_only
 from ui.audit import changes, object_label, structure_label
 from ui.session import require_actor
@@ -15,8 +15,9 @@ st.title("Journal d'audit")
 
 columns = st.columns([2, 2, 1, 1])
 text = columns[0].text_input("Rechercher (personne, adresse IP, structure, SIRET, détail)")
-actions = columns[1].multiselect("Actions", list(ACTION_LABELS), format_func=ACTION_LABELS.get,
-                                 placeholder="Toutes", select_all=False)
+readable = [action for action in ACTION_LABELS if action not in hidden_actions(actor)]
+actions = columns[1].multiselect("Actions", readable, format_func=ACTION_LABELS.get, placeholder="Toutes",
+                                 select_all=False)
 since = columns[2].date_input("Du", value=None, format="DD/MM/YYYY")
 until = columns[3].date_input("Au", value=None, format="DD/MM/YYYY")
 

@@ -261,3 +261,11 @@ def valid_siret(i: int) -> str:
     siren = f"{10000000 + i:08d}"
     siren += luhn.calc_check_digit(siren)
     return siren + "0001" + luhn.calc_check_digit(siren + "0001")
+
+
+@pytest.mark.parametrize("action", ["review_submitted", "conflict_declared", "reviews_distributed", "decision_set"])
+def test_review_and_decision_entries_are_for_the_lead_not_the_administrator(admin, action):
+    confidential = add(action, at=utc(2026, 5, 1, 10), detail="commentaire pour la cheffe de projet")
+    public = add("sign_in", at=utc(2026, 5, 1, 9))
+    assert ids(admin) == [public]
+    assert ids(make_user(Role.PILOTE)) == [confidential, public]

@@ -151,9 +151,13 @@ def test_journal_changes_show_times_in_paris_and_lists_as_text():
 
 
 def test_journal_action_filter_lists_every_action_the_app_records(as_role):
-    at = open_app(as_role(Role.ADMIN), JOURNAL)
+    at = open_app(as_role(Role.PILOTE), JOURNAL)
     options = by_label(at.multiselect, "Actions").options
     assert options == list(ACTION_LABELS.values())
+    # The administrator's filter lacks the lead's review and decision actions she cannot read.
+    admin_options = by_label(open_app(as_role(Role.ADMIN), JOURNAL).multiselect, "Actions").options
+    assert "Évaluation soumise" not in admin_options and "Décision sur une candidature" not in admin_options
+    assert "Connexion" in admin_options
     # The app's work comes first, sign-in events last (the list shows a few lines at a time).
     assert options[:5] == ["Création d'une candidature (brouillon)", "Modification d'une candidature",
                            "Dépôt d'une candidature", "Retrait d'une candidature",
