@@ -157,8 +157,10 @@ if found.closed:
     st.stop()
 with st.expander("Vous ne pouvez pas évaluer cette candidature ?", expanded=bool(forms.errors(ASIDE))):
     reasons = {ABSTAIN: "Je m'abstiens sur cette candidature",
-               NETWORK_LINK: f"J'ai un lien avec le réseau {found.facts.network}",
-               STRUCTURE_LINK: f"J'ai un lien avec la structure {found.facts.name} (SIRET {found.facts.siret})"}
+               # Radio labels are markdown: what a network typed is escaped.
+               NETWORK_LINK: f"J'ai un lien avec le réseau {forms.escape_md(found.facts.network)}",
+               STRUCTURE_LINK: forms.escape_md(f"J'ai un lien avec la structure {found.facts.name} "
+                                               f"(SIRET {found.facts.siret})")}
     forms.form_error(ASIDE)
     with st.form(f"{ASIDE}:{candidacy_id}", enter_to_submit=False):
         why = st.radio("Motif", list(reasons), format_func=reasons.get, key=field("aside-kind"))

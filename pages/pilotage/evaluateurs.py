@@ -101,7 +101,7 @@ with st.form(f"{DISTRIBUTION}:{call_id}", enter_to_submit=False):
         result = forms.submit(DISTRIBUTION, distribute)
         short = f" {result.short} candidature(s) ont moins d'évaluateurs possibles que demandé." if result.short else ""
         done(f"{result.assignments} attribution(s) : "
-             + ", ".join(f"{name} {count}" for name, count in result.loads) + "." + short)
+             + ", ".join(f"{forms.escape_md(name)} {count}" for name, count in result.loads) + "." + short)
 if current.assigned_reviews is not None and st.button("Arrêter la répartition (chacun évalue tout)"):
     def stop():
         with unit_of_work() as session:

@@ -193,3 +193,11 @@ def test_form_statement_count_does_not_grow_with_candidacies(sqlite_db):
     few = statements()
     bulk_reviews(scene.call, scene.network, [scene.alice, scene.bruno], scene.criteria, 47)
     assert statements() == few
+
+
+def test_the_link_choices_show_a_structure_name_as_typed_not_as_markdown(scene):
+    scene.candidacy(name=":red[Évil] **gras**", siret="73282932000074")
+    at = open_app(scene.alice, PAGE)
+    no_exception(at)
+    [structure_link] = [o for o in by_label(at.radio, "Motif").options if "structure" in o]
+    assert escape_md(":red[Évil] **gras**") in structure_link
