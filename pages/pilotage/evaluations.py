@@ -74,6 +74,12 @@ filters = BoardFilter(networks=tuple(networks), kinds=tuple(kinds), departements
                       sectors=tuple(sectors), reviewed=reviewed, by_me=by_me, contested=contested, search=search)
 shown = board.sort_board(board.filter_board(frame, filters), sort)
 st.caption(f"{len(shown)} candidature(s) sur {len(frame)} — cochez une ligne pour voir son détail.")
+# Streamlit keeps a ticked row by its position: once the rows change (a filter, the sort, a
+# review landing), that position would be another candidacy. Forget the ticks then.
+order = tuple(int(i) for i in shown.index)
+if st.session_state.get(f"board-order-{call_id}") != order:
+    st.session_state.pop(f"board-{call_id}", None)
+st.session_state[f"board-order-{call_id}"] = order
 picked = show_table(board_view(shown, result.criteria), file_stem=f"evaluations-appel-{call_id}",
                     column_config=board_columns(result.criteria), key=f"board-{call_id}", on_select="rerun",
                     selection_mode="multi-row", empty="Aucune candidature ne correspond à ces filtres.")

@@ -136,3 +136,14 @@ def test_board_page_statement_count_does_not_grow_with_candidacies(sqlite_db):
     few = statements()
     bulk_reviews(scene.call, scene.network, [scene.alice, scene.bruno], scene.criteria, 47)
     assert statements() == few
+
+
+def test_a_ticked_row_never_points_to_another_candidacy_once_the_rows_change(scene):
+    at = open_app(scene.lead, PAGE)
+    at.session_state[f"board-{scene.call}"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    assert texts(at.subheader) == ["Bâti'Insert 95"]
+    # The search leaves other rows: the position ticked would now be another candidacy.
+    by_label(at.text_input, "Rechercher (nom de la structure ou SIRET)").input("ns").run()  # Bâti, Jardins
+    no_exception(at)
+    assert texts(at.subheader) in ([], ["Bâti'Insert 95"])
