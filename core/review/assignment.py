@@ -156,8 +156,12 @@ def distribute(session: Session, *, actor: Actor, call_id: int, per_candidacy: i
     all_pairs = {(c, r) for c in candidacies["candidacy_id"] for r in reviewers["reviewer_id"]}
     begun = every[every["state"].notna()]
     started = set(zip(begun["candidacy_id"], begun["reviewer_id"], strict=True))
+    # A reviewer deactivated since she was named keeps what she began, and gets nothing new.
+    inactive = set(session.scalars(select(User.id).where(User.id.in_([int(r) for r in reviewers["reviewer_id"]]),
+                                                         User.active.is_(False))))
+    dormant = {(c, r) for c, r in all_pairs if r in inactive} - started
     chosen = plan(candidacies["candidacy_id"], reviewers["reviewer_id"], per_candidacy=per_candidacy,
-                  forbidden=all_pairs - possible, kept=started)
+                  forbidden=(all_pairs - possible) | dormant, kept=started)
     before = _assigned(session, call_id)
     _replace(session, call_id, before, chosen, actor, now or utcnow())
     previous = call.assigned_reviews

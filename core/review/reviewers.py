@@ -81,14 +81,16 @@ def set_reviewers(session: Session, *, actor: Actor, call_id: int, reviewer_ids:
     if call is None:
         raise NotFound("Appel introuvable.")
     wanted = set(reviewer_ids)
-    allowed = dict(session.execute(select(User.id, User.full_name).where(
-        User.id.in_(wanted), User.active.is_(True), User.role.in_(REVIEWER_ROLES))).all())
-    if set(allowed) != wanted:
-        raise ValidationFailed({"reviewers": "Seuls des comptes actifs d'évaluateur ou de cheffe de projet "
-                                             "peuvent évaluer un appel."})
     current = dict(session.execute(select(User.id, User.full_name)
                                    .join(CallReviewer, CallReviewer.reviewer_id == User.id)
                                    .where(CallReviewer.call_id == call_id)).all())
+    # Only newcomers are checked: a reviewer deactivated since she was named keeps her place
+    # (and her reviews) without blocking every other change to the list.
+    allowed = dict(session.execute(select(User.id, User.full_name).where(
+        User.id.in_(wanted - set(current)), User.active.is_(True), User.role.in_(REVIEWER_ROLES))).all())
+    if set(allowed) != wanted - set(current):
+        raise ValidationFailed({"reviewers": "Seuls des comptes actifs d'évaluateur ou de cheffe de projet "
+                                             "peuvent évaluer un appel."})
     removed = set(current) - wanted
     busy = dict(session.execute(
         select(Review.reviewer_id, func.count()).join(Candidacy, Candidacy.id == Review.candidacy_id)

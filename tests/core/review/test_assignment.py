@@ -238,3 +238,15 @@ def test_stop_assignment_goes_back_to_everyone_reviews_everything(scene):
         assert session.get(Call, scene.call).assigned_reviews is None
         assert session.scalars(select(AuditEntry.action).where(
             AuditEntry.action == "reviews_assignment_stopped")).all() == ["reviews_assignment_stopped"]
+
+
+def test_distribute_gives_nothing_new_to_a_deactivated_reviewer(scene):
+    from db.models import User
+
+    candidacies = [scene.candidacy() for _ in range(4)]
+    with unit_of_work() as session:
+        session.get(User, scene.bruno.user_id).active = False
+    distribute(scene.lead, scene.call, per_candidacy=1)
+    pairs = assigned(scene)
+    assert {r for _, r in pairs} == {scene.alice.user_id}
+    assert {c for c, _ in pairs} == set(candidacies)

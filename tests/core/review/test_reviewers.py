@@ -151,3 +151,19 @@ def test_networks_and_admins_declare_nothing_and_see_no_conflicts(scene, role):
 def test_a_reviewer_does_not_see_the_others_conflicts(scene):
     with pytest.raises(NotAllowed), read_only() as session:
         reviewers.call_conflicts(session, actor=scene.alice, call_id=scene.call)
+
+
+def test_a_deactivated_reviewer_with_reviews_does_not_lock_the_list(scene):
+    from db.models import User
+
+    [candidacy] = [scene.candidacy()]
+    score(scene.alice, candidacy, (4, 4, 4, 4), criteria=scene.criteria)
+    with unit_of_work() as session:  # the administrator deactivates Alice afterwards
+        session.get(User, scene.alice.user_id).active = False
+    carla = make_user(Role.EVALUATEUR)
+    set_reviewers(scene.lead, scene.call, scene.alice, scene.bruno, carla)  # she stays, Carla joins
+    from db.models import CallReviewer
+
+    with read_only() as session:
+        named = set(session.scalars(select(CallReviewer.reviewer_id).where(CallReviewer.call_id == scene.call)))
+    assert named == {scene.alice.user_id, scene.bruno.user_id, carla.user_id}
