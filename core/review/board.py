@@ -129,7 +129,8 @@ def board(session: Session, *, actor: Actor, call_id: int) -> Board:
     criteria = load_criteria(session, call_id)
     candidacies = _candidacies(session, call_id)
     reviews = _reviews(session, call_id, criteria)
-    calls = pd.DataFrame({"call_id": [call_id], "assigned_reviews": pd.array([call.assigned_reviews], dtype="Int64")})
+    calls = pd.DataFrame({"call_id": [call_id], "assigned_reviews": pd.array([call.assigned_reviews], dtype="Int64"),
+                          "published_at": pd.to_datetime([call.decisions_published_at], utc=True)})
     reviewers = coverage.load_reviewers(session, [call_id])
     pairs = coverage.pairs(candidacies=candidacies, calls=calls, reviewers=reviewers,
                            conflicts=coverage.load_conflicts(session, [call_id]),

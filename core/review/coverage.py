@@ -53,8 +53,11 @@ def frame(session: Session, query, columns: list[str], dtypes: dict[str, str] | 
 
 
 def load_calls(session: Session, call_ids: Collection[int]) -> pd.DataFrame:
-    return frame(session, select(Call.id, Call.assigned_reviews).where(Call.id.in_(call_ids)),
-                 ["call_id", "assigned_reviews"], {"call_id": "int64", "assigned_reviews": "Int64"})
+    calls = frame(session, select(Call.id, Call.assigned_reviews, Call.decisions_published_at)
+                  .where(Call.id.in_(call_ids)), ["call_id", "assigned_reviews", "published_at"],
+                  {"call_id": "int64", "assigned_reviews": "Int64"})
+    calls["published_at"] = pd.to_datetime(calls["published_at"], utc=True)
+    return calls
 
 
 def load_candidacies(session: Session, call_ids: Collection[int]) -> pd.DataFrame:
@@ -83,14 +86,17 @@ def load_reviewers(session: Session, call_ids: Collection[int], *, reviewer_id: 
 
 def load_conflicts(session: Session, call_ids: Collection[int], *, reviewer_id: int | None = None) -> pd.DataFrame:
     """The declared links of the calls' reviewers (only `reviewer_id`'s, when given)."""
-    query = select(ReviewerConflict.reviewer_id, ReviewerConflict.network_id, ReviewerConflict.siret).distinct()
+    query = select(ReviewerConflict.reviewer_id, ReviewerConflict.network_id, ReviewerConflict.siret,
+                   ReviewerConflict.declared_at).distinct()
     if reviewer_id is not None:
         query = query.where(ReviewerConflict.reviewer_id == reviewer_id)
     else:
         query = query.join(CallReviewer, CallReviewer.reviewer_id == ReviewerConflict.reviewer_id).where(
             CallReviewer.call_id.in_(call_ids))
-    return frame(session, query, ["reviewer_id", "network_id", "siret"],
-                 {"reviewer_id": "int64", "network_id": "Int64", "siret": "object"})
+    conflicts = frame(session, query, ["reviewer_id", "network_id", "siret", "declared_at"],
+                      {"reviewer_id": "int64", "network_id": "Int64", "siret": "object"})
+    conflicts["declared_at"] = pd.to_datetime(conflicts["declared_at"], utc=True)
+    return conflicts
 
 
 def load_assignments(session: Session, call_ids: Collection[int], *, reviewer_id: int | None = None,
@@ -124,7 +130,8 @@ def load_reviews(session: Session, call_ids: Collection[int], *, reviewer_id: in
 def unassigned_calls(call_ids: Collection[int]) -> pd.DataFrame:
     """The calls as if their reviews were not assigned (every reviewer may review everything)."""
     return pd.DataFrame({"call_id": pd.Series(list(call_ids), dtype="int64"),
-                         "assigned_reviews": pd.Series([None] * len(call_ids), dtype="Int64")})
+                         "assigned_reviews": pd.Series([None] * len(call_ids), dtype="Int64"),
+                         "published_at": pd.Series([pd.NaT] * len(call_ids), dtype="datetime64[us, UTC]")})
 
 
 def no_assignments() -> pd.DataFrame:
@@ -133,6 +140,17 @@ def no_assignments() -> pd.DataFrame:
 
 def _keys(table: pd.DataFrame, columns: list[str]) -> pd.MultiIndex:
     return pd.MultiIndex.from_frame(table[columns])
+
+
+def _in_force(base: pd.DataFrame, conflicts: pd.DataFrame, key: str, published: pd.Series | None) -> pd.Series:
+    """For each pair of `base`: a link on `key` applies to it. One declared after the call's
+    decisions were published does not: that call's figures are final."""
+    matched = base[["reviewer_id", key]].reset_index().merge(conflicts[["reviewer_id", key, "declared_at"]],
+                                                             on=["reviewer_id", key])
+    if published is not None and not matched.empty:
+        when = published.loc[matched["index"]].to_numpy()
+        matched = matched[pd.isna(when) | (matched["declared_at"].to_numpy() <= when)]
+    return pd.Series(base.index.isin(matched["index"]), index=base.index)
 
 
 def pairs(*, candidacies: pd.DataFrame, calls: pd.DataFrame, reviewers: pd.DataFrame, conflicts: pd.DataFrame,
@@ -148,10 +166,10 @@ def pairs(*, candidacies: pd.DataFrame, calls: pd.DataFrame, reviewers: pd.DataF
     assigned_calls = set(calls.loc[calls["assigned_reviews"].notna(), "call_id"])
     free = ~base["call_id"].isin(assigned_calls)
     started = base["state"].notna()
-    by_network = conflicts.dropna(subset=["network_id"]).astype({"network_id": "int64"})
-    by_siret = conflicts.dropna(subset=["siret"])
-    conflict = (_keys(base, ["reviewer_id", "network_id"]).isin(_keys(by_network, ["reviewer_id", "network_id"]))
-                | _keys(base, ["reviewer_id", "siret"]).isin(_keys(by_siret, ["reviewer_id", "siret"])))
+    published = base["call_id"].map(calls.set_index("call_id")["published_at"]) if "published_at" in calls else None
+    conflict = (_in_force(base, conflicts.dropna(subset=["network_id"]).astype({"network_id": "int64"}),
+                          "network_id", published)
+                | _in_force(base, conflicts.dropna(subset=["siret"]), "siret", published))
     counted = base[(free | base["assigned"] | started) & ~conflict].copy()
     counted["expected"] = counted["state"] != ABSTAINED
     counted["done"] = counted["state"] == SUBMITTED

@@ -241,7 +241,22 @@ def withdraw_conflict(session: Session, *, actor: Actor, conflict_id: int) -> No
     conflict = session.get(ReviewerConflict, conflict_id)
     if conflict is None or conflict.reviewer_id != actor.user_id:
         raise NotFound("Déclaration introuvable.")
+    if _counted_on_a_published_call(session, conflict):
+        raise ValidationFailed({"conflict": "Ce lien a compté dans les évaluations d'un appel dont les décisions sont "
+                                            "publiées : il reste déclaré, pour que ces résultats ne changent pas."})
     before = {"network_id": conflict.network_id, "siret": conflict.siret, "reason": conflict.reason}
     session.delete(conflict)
     audit.record(session, actor=actor, action="conflict_withdrawn", object_type="reviewer_conflict",
                  object_id=conflict_id, before=before)
+
+
+def _counted_on_a_published_call(session: Session, conflict: ReviewerConflict) -> bool:
+    """The link hid candidacies of a call she reviews whose decisions came after it."""
+    matches = (Candidacy.network_id == conflict.network_id if conflict.network_id is not None
+               else Structure.siret == conflict.siret)
+    return session.scalar(
+        select(Candidacy.id).join(Structure, Structure.id == Candidacy.structure_id)
+        .join(Call, Call.id == Candidacy.call_id)
+        .join(CallReviewer, (CallReviewer.call_id == Call.id) & (CallReviewer.reviewer_id == conflict.reviewer_id))
+        .where(matches, Call.decisions_published_at >= conflict.declared_at).limit(1)
+    ) is not None

@@ -4,7 +4,7 @@ errors named for them."""
 from __future__ import annotations
 
 from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from core.errors import DomainError, NotAllowed
 from db.models import Call, CallReviewer, CallState, Candidacy, ReviewerConflict, Structure, Submission
@@ -44,10 +44,15 @@ def is_named(session: Session, *, call_id: int, reviewer_id: int | None) -> bool
 
 def conflicted(reviewer_id):
     """SQL condition: the reviewer declared a link with the candidacy's network or structure
-    (a query using it joins Candidacy and Structure)."""
+    (a query using it joins Candidacy and Structure). A link declared after the call's
+    decisions were published does not apply to that call: its figures are final."""
+    its_call = aliased(Call)
+    published = (select(its_call.decisions_published_at).where(its_call.id == Candidacy.call_id)
+                 .correlate(Candidacy).scalar_subquery())
     return exists().where(
         ReviewerConflict.reviewer_id == reviewer_id,
         or_(ReviewerConflict.network_id == Candidacy.network_id, ReviewerConflict.siret == Structure.siret),
+        or_(published.is_(None), ReviewerConflict.declared_at <= published),
     )
 
 

@@ -71,3 +71,4 @@ if mine:
         st.session_state["links_notice"] = "Déclaration retirée."
         st.rerun()
     forms.form_error("lien-retrait")
+    forms.field_error("lien-retrait", "conflict")

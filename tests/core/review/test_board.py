@@ -306,3 +306,29 @@ def test_review_calls_lists_every_call_with_its_state_for_the_lead(scene):
         choices = {c.id: c for c in board.review_calls(session, actor=scene.lead)}
     assert choices[draft].draft and not choices[scene.call].draft and not choices[scene.call].closed
     assert choices[draft].label.endswith("(brouillon)")
+
+
+def test_a_link_declared_after_the_decisions_are_published_leaves_that_call_s_figures_alone(scene):
+    from core.errors import ValidationFailed
+    from core.review.reviewers import withdraw_conflict
+    from tests.core.review.builders import publish_decisions
+
+    candidacy = scene.candidacy()
+    score(scene.alice, candidacy, (1, 1, 1, 1), criteria=scene.criteria)
+    score(scene.bruno, candidacy, (5, 5, 5, 5), criteria=scene.criteria)
+    frozen = read(scene).frame.loc[candidacy, ["reviews_done", "weighted"]].tolist()
+    publish_decisions(scene.call)
+    with unit_of_work() as session:
+        conflict_id = declare_conflict(session, actor=scene.alice, network_id=scene.network)
+    assert read(scene).frame.loc[candidacy, ["reviews_done", "weighted"]].tolist() == frozen == [2, 3.0]
+    with unit_of_work() as session:  # a link that never counted on a published call may go
+        withdraw_conflict(session, actor=scene.alice, conflict_id=conflict_id)
+    # One that did count there stays: withdrawing it would rewrite that call's figures.
+    scene2_candidacy = scene.candidacy(network=scene.other_network)
+    with unit_of_work() as session:
+        session.get(Call, scene.call).decisions_published_at = None
+        earlier = declare_conflict(session, actor=scene.bruno, network_id=scene.other_network)
+    score(scene.alice, scene2_candidacy, (2, 2, 2, 2), criteria=scene.criteria)
+    publish_decisions(scene.call)
+    with pytest.raises(ValidationFailed), unit_of_work() as session:
+        withdraw_conflict(session, actor=scene.bruno, conflict_id=earlier)
