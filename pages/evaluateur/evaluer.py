@@ -51,9 +51,11 @@ if st.session_state.get(choice) is None:
         first = sheet.next_candidacy(session, actor=actor, queue=queue)
     st.session_state[choice] = first or queue.items[0].candidacy_id
 items = {i.candidacy_id: i for i in queue.items}
-candidacy_id = sticky_selectbox(
-    "Candidature", list(items), key=choice,
-    labels={i: f"{item.structure} — {item.network} ({STATE_LABELS[item.state]})" for i, item in items.items()})
+# Every label shown to her stays known: a candidacy that leaves her list while she is on it
+# (withdrawn, unassigned) stays chosen, and the page says so instead of opening another one.
+seen = st.session_state.setdefault(f"review-labels:{call_id}", {})
+seen.update({i: f"{item.structure} — {item.network} ({STATE_LABELS[item.state]})" for i, item in items.items()})
+candidacy_id = sticky_selectbox("Candidature", list(items), key=choice, labels=seen)
 if candidacy_id not in items:
     st.warning("Cette candidature n'est plus à évaluer (retirée, ou vous avez déclaré un lien) : "
                "choisissez-en une autre.")

@@ -201,3 +201,20 @@ def test_the_link_choices_show_a_structure_name_as_typed_not_as_markdown(scene):
     no_exception(at)
     [structure_link] = [o for o in by_label(at.radio, "Motif").options if "structure" in o]
     assert escape_md(":red[Évil] **gras**") in structure_link
+
+
+def test_a_candidacy_withdrawn_while_she_reviews_it_stays_chosen_and_the_page_says_so(scene):
+    from db.engine import unit_of_work
+    from db.models import Candidacy, Submission
+
+    first = scene.candidacy(name="Première structure")
+    scene.candidacy(name="Seconde structure")
+    at = open_app(scene.alice, PAGE)
+    by_label(at.selectbox, "Candidature").set_value(first).run()
+    rate(at, (4, 4, 4, 4))
+    with unit_of_work() as session:  # its network withdraws it meanwhile
+        session.get(Candidacy, first).submission = Submission.WITHDRAWN
+    click(at, "Soumettre")
+    assert by_label(at.selectbox, "Candidature").value == first
+    assert any("n'est plus à évaluer" in w for w in texts(at.warning))
+    assert stored(first, scene.alice) is None
