@@ -9,8 +9,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,41 +61,18 @@ def stop(process: subprocess.Popen) -> None:
 @dataclass(frozen=True)
 class Server:
     base_url: str
-    database_url: str
+    database: Path  # its SQLite file
     log: Path
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.database}"
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> Server:
-    workdir = tmp_path_factory.mktemp("e2e")
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    database_url = f"sqlite:///{workdir / 'e2e.sqlite3'}"
-    env = server_env(DATABASE_URL=database_url, OPENMAP_ADMIN_EMAIL=ADMIN_EMAIL,
-                     OPENMAP_ADMIN_PASSWORD=ADMIN_PASSWORD, OPENMAP_BASE_URL=base_url)
-    subprocess.run([sys.executable, "manage.py", "migrate"], cwd=ROOT, env=env, check=True,
-                   capture_output=True, timeout=60)
-    log = workdir / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(streamlit_command(port), cwd=ROOT, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the server stopped (exit {process.returncode}):\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{base_url}/sante", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"/sante did not answer 200 within {START_TIMEOUT} s:\n{log.read_text()}")
-            time.sleep(0.25)
-        yield Server(base_url=base_url, database_url=database_url, log=log)
-    finally:
-        stop(process)
+    with running_server(tmp_path_factory.mktemp("e2e")) as started:
+        yield started
 
 
 @pytest.fixture(scope="session")
@@ -142,8 +117,8 @@ def server_db(server):
 
 @contextmanager
 def running_server(workdir: Path, **env: str):
-    """A `streamlit run server.py` of its own (own port, own SQLite file); yields
-    (base URL, database file) once /sante answers."""
+    """A `streamlit run server.py` of its own (own port, own SQLite file in `workdir`),
+    yielded as a Server once /sante answers."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     database = workdir / "server.sqlite3"
@@ -168,6 +143,6 @@ def running_server(workdir: Path, **env: str):
             if time.monotonic() > deadline:
                 pytest.fail(f"/sante did not answer 200 within {START_TIMEOUT} s:\n{log.read_text()}")
             time.sleep(0.25)
-        yield base_url, database
+        yield Server(base_url=base_url, database=database, log=log)
     finally:
         stop(process)

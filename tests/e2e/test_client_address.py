@@ -34,20 +34,20 @@ def audited_addresses(database: Path) -> list[tuple[str, str]]:
 
 
 def test_sign_in_lock_ignores_forwarded_for_when_no_proxy_is_trusted(tmp_path):
-    with running_server(tmp_path) as (base_url, database), \
-            httpx.Client(base_url=base_url, follow_redirects=False) as client:
+    with running_server(tmp_path) as started, \
+            httpx.Client(base_url=started.base_url, follow_redirects=False) as client:
         for attempt in range(5):
             assert sign_in(client, "pas-le-bon", f"198.51.100.{attempt + 1}").status_code == 401
         refused = sign_in(client, ADMIN_PASSWORD, "198.51.100.99")
         assert refused.status_code == 429 and LOCKED in refused.text
         assert "openmap_session" not in refused.cookies
-        assert audited_addresses(database) == [("sign_in_failed", "127.0.0.1")] * 5 + [
+        assert audited_addresses(started.database) == [("sign_in_failed", "127.0.0.1")] * 5 + [
             ("sign_in_locked", "127.0.0.1")]
 
 
 def test_sign_in_lock_counts_the_trusted_proxy_last_hop_only(tmp_path):
-    with running_server(tmp_path, OPENMAP_BEHIND_PROXY="1") as (base_url, database), \
-            httpx.Client(base_url=base_url, follow_redirects=False) as client:
+    with running_server(tmp_path, OPENMAP_BEHIND_PROXY="1") as started, \
+            httpx.Client(base_url=started.base_url, follow_redirects=False) as client:
         # The proxy (this loopback client) appends the browser's address last; what the
         # browser itself put in front is forged and changes at every attempt.
         for attempt in range(5):
@@ -55,7 +55,7 @@ def test_sign_in_lock_counts_the_trusted_proxy_last_hop_only(tmp_path):
             assert sign_in(client, "pas-le-bon", forged).status_code == 401
         refused = sign_in(client, ADMIN_PASSWORD, "10.9.8.99, 203.0.113.7")
         assert refused.status_code == 429 and LOCKED in refused.text
-        assert audited_addresses(database) == [("sign_in_failed", "203.0.113.7")] * 5 + [
+        assert audited_addresses(started.database) == [("sign_in_failed", "203.0.113.7")] * 5 + [
             ("sign_in_locked", "203.0.113.7")]
         # another browser behind the same proxy is not locked out
         assert sign_in(client, ADMIN_PASSWORD, "203.0.113.7, 203.0.113.8").status_code == 303

@@ -93,12 +93,12 @@ def test_unknown_path_gets_the_french_not_found_page(browser, server, path):
 def test_first_visitor_after_the_server_starts_gets_no_english_dialog(browser, tmp_path, path):
     # Streamlit runs the first session of a process as an old-style app when a pages/
     # folder exists: that run alone answered any sub-path with « Page not found ».
-    with running_server(tmp_path) as (base_url, _database):
+    with running_server(tmp_path) as started:
         context = browser.new_context(locale="fr-FR")
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
         try:
-            page.goto(f"{base_url}{path}")
+            page.goto(f"{started.base_url}{path}")
             settled(page, "Page non disponible" if path == "/comptes" else "🤝 OpenMap candidatures")
             no_english_dialog(page)
         finally:
