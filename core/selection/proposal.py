@@ -121,7 +121,7 @@ def propose(
     ValidationFailed for more kept than places or a bad waiting-list size.
     """
     problem = _problem(candidates, slots=slots, limits=limits, keep=keep, exclude=exclude)
-    waitlist_size = _waitlist_size(waitlist_size)
+    waitlist_size = parse_waitlist_size(waitlist_size)
     if problem.k == 0:
         return Proposal((), (), (), 0.0, 0.0, tuple(limits))
     chosen = _solve(problem)
@@ -146,7 +146,8 @@ def propose_for_call(session: Session, *, actor: Actor, call_id: int, candidates
     return propose(candidates, slots=call.pitch_slots, limits=limits, waitlist_size=waitlist_size)
 
 
-def _waitlist_size(raw) -> int:
+def parse_waitlist_size(raw) -> int:
+    """The size of the waiting list to propose, 0..MAX_WAITLIST; else ValidationFailed on « waitlist_size »."""
     try:
         return clean_int(str(raw), min_value=0, max_value=MAX_WAITLIST, required=True)
     except FieldError as error:

@@ -16,7 +16,7 @@ from core.review import board
 from core.selection import diff, waitlist
 from core.selection.balance import balance
 from core.selection.overview import SCORES, selection_view
-from core.selection.proposal import DEFAULT_WAITLIST, Infeasible, propose_for_call
+from core.selection.proposal import DEFAULT_WAITLIST, Infeasible, parse_waitlist_size, propose_for_call
 from db.engine import read_only, unit_of_work
 from db.models import Deliberation
 from ui.choices import sticky_selectbox
@@ -100,6 +100,16 @@ def make_proposal(shown_fingerprint: str) -> None:
             kind_row("kind1", form["kind1"] or NONE, form["kind1-min"], form["kind1-max"]),
             kind_row("kind2", form["kind2"] or NONE, form["kind2-min"], form["kind2-max"]),
             departement_row("dep", form["dep"] or NONE, form["dep-min"], form["dep-max"])]
+    errors = {}
+    for check in (lambda: read_limits(rows, form["sectors"] or []), lambda: parse_waitlist_size(form["size"])):
+        try:
+            check()
+        except ValidationFailed as error:  # every field's message at once, not the first refusal only
+            errors.update(error.errors)
+    if errors:
+        for field, message in errors.items():
+            say(f"field:{field}", "field", message)
+        return
     try:
         limits = read_limits(rows, form["sectors"] or [])
         with read_only() as session:

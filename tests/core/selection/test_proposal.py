@@ -392,3 +392,13 @@ def test_propose_for_call_uses_the_call_slots(pilote):
 def test_propose_for_call_is_for_the_lead_only(db, role):
     with pytest.raises(NotAllowed), read_only() as session:
         propose_for_call(session, actor=make_user(role), call_id=1, candidates=frame_of([row()]))
+
+
+@pytest.mark.parametrize("raw", ["beaucoup", "-1", "", "51"])
+def test_parse_waitlist_size_refuses_what_is_not_a_size_in_french(raw):
+    from core.selection.proposal import parse_waitlist_size
+
+    with pytest.raises(ValidationFailed) as refused:
+        parse_waitlist_size(raw)
+    assert set(refused.value.errors) == {"waitlist_size"}
+    assert parse_waitlist_size(" 3 ") == 3
