@@ -19,9 +19,12 @@ from core.selection.limits import Limit, LimitInput, parse_limits
 from core.selection.proposal import Proposal
 from db.models import Deliberation
 
-STEP = 44  # px per group: room for its two bars (retained, waiting list) and their labels
+STEP = 20  # px per bar (Vega-Lite steps the offset band): a group holds two, retained and waiting list
 _OUTCOME_ORDER = list(OUTCOMES.values())
 _COLOURS = ["#1f6f50", "#e0a030"]  # retained, waiting list
+
+
+SHARE_LABELS = {IAE: "Part insertion (IAE)", DISABILITY: "Part handicap (EA, ESAT)"}
 
 
 def _french_percent(share: float) -> str:
@@ -54,17 +57,18 @@ def balance_chart(frame: pd.DataFrame, title: str, *, with_share: bool = False) 
     return alt.layer(bars, labels).properties(height=alt.Step(STEP), title=title)
 
 
-def show_balance(figures: Balance, *, what: str) -> None:
-    """The balance panel: totals, the family shares, then one chart per dimension, two a row."""
+def show_balance(figures: Balance, *, what: str, totals: bool = True) -> None:
+    """The balance panel: totals (unless the page shows them already), the family shares
+    among the retained, then one chart per dimension, two a row."""
     family = figures.by_family
     cols = st.columns(4)
-    cols[0].metric("Retenues", figures.retained)
-    cols[1].metric("Liste d'attente", figures.waitlisted)
-    for col, code in zip(cols[2:], (IAE, DISABILITY), strict=True):
+    if totals:
+        cols[0].metric("Retenues", figures.retained)
+        cols[1].metric("Liste d'attente", figures.waitlisted)
+    for col, code in zip(cols[2:] if totals else cols[:2], (IAE, DISABILITY), strict=True):
         row = family[(family["group"] == FAMILY_LABELS[code]) & (family["outcome"] == Deliberation.SELECTED.label)]
         share = float(row["share"].iloc[0]) if len(row) else 0.0
-        col.metric(f"Part {'insertion (IAE)' if code == IAE else 'handicap (EA, ESAT)'} parmi les retenues",
-                   _french_percent(share))
+        col.metric(SHARE_LABELS[code], _french_percent(share), help=f"Part des retenues : {FAMILY_LABELS[code]}.")
     charts = [(DIMENSIONS[name], frame) for name, frame in figures.frames().items() if not frame.empty]
     for start in range(0, len(charts), 2):
         cols = st.columns(2)

@@ -164,7 +164,7 @@ if view.published:
             "décision, utilisez « Réviser » sur la page de publication.")
 
 st.subheader("Équilibre des décisions actuelles")
-show_balance(balance(view.candidates), what="Décisions actuelles")
+show_balance(balance(view.candidates), what="Décisions actuelles", totals=False)
 
 st.subheader("Liste d'attente")
 show_message("waitlist")
