@@ -177,9 +177,13 @@ def read_limits(rows: Sequence[LimitRow | None], sectors: Sequence[str]) -> list
         limits = parse_limits([row.limit for row in asked])
     except ValidationFailed as error:
         errors.update({_field(asked, key): message for key, message in error.errors.items()})
+    try:
+        covered = parse_limits([LimitInput("sector", sector, 1, None) for sector in sectors])
+    except ValidationFailed as error:
+        errors["sectors"] = next(iter(error.errors.values()))
     if errors:
         raise ValidationFailed(errors)
-    return limits + parse_limits([LimitInput("sector", sector, 1, None) for sector in sectors])
+    return limits + covered
 
 
 def _field(rows: Sequence[LimitRow], key: str) -> str:

@@ -12,6 +12,7 @@ import uuid
 import streamlit as st
 
 from core.errors import DomainError, ValidationFailed
+from core.reference import SECTORS
 from core.review import board
 from core.selection import diff, waitlist
 from core.selection.balance import balance
@@ -82,8 +83,8 @@ def act_on_waitlist(move, candidacy_id: int, shown_version: int, **extra) -> Non
         with unit_of_work() as session:
             move(session, actor=actor, candidacy_id=candidacy_id, expected_version=shown_version, **extra)
     except ValidationFailed as error:
-        for field, message in error.errors.items():
-            say(f"field:wait-{field}", "field", message)
+        for field, message in error.errors.items():  # the rank beside its field, the others above the list
+            say("field:wait-rank" if field == "rank" else "waitlist", "field" if field == "rank" else "error", message)
     except DomainError as error:
         say("waitlist", "error", error.message)
 
@@ -120,12 +121,9 @@ def make_proposal(shown_fingerprint: str) -> None:
                 return
             result = propose_for_call(session, actor=actor, call_id=call_id, candidates=current.candidates,
                                       limits=limits, waitlist_size=form["size"])
-    except ValidationFailed as error:
-        for field, message in error.errors.items():
-            say(f"field:{field}", "field", message)
-        return
     except DomainError as error:
-        say("proposal", "error", error.message)
+        reason = " ".join(error.errors.values()) if isinstance(error, ValidationFailed) else error.message
+        say("proposal", "error", reason)
         return
     state[PROPOSAL] = {
         "fingerprint": current.fingerprint, "token": uuid.uuid4().hex, "result": result, "score": form["score"],
@@ -146,7 +144,8 @@ def apply_proposal(token: str) -> None:
                                 waitlist=proposal.waitlist, expected_versions=changes.expected_versions,
                                 description="; ".join(limit.describe() for limit in proposal.limits) or None)
     except DomainError as error:
-        say("proposal", "error", f"{error.message} La proposition n'a pas été appliquée.")
+        reason = " ".join(error.errors.values()) if isinstance(error, ValidationFailed) else error.message
+        say("proposal", "error", f"{reason} La proposition n'a pas été appliquée.")
         return
     say("proposal", "success", f"Proposition appliquée : {len(proposal.selected)} candidature(s) retenue(s), "
                                f"{len(proposal.waitlist)} en liste d'attente.")
@@ -199,9 +198,11 @@ if stored is not None and stored["fingerprint"] != view.fingerprint:
     st.info("Les décisions ont changé depuis la proposition : elle a été retirée. Proposez de nouveau si besoin.")
 
 departements = sorted(view.candidates["departement"].dropna().unique())
-sectors = sorted({s for row in view.candidates["sectors"] for s in row})
+present = {s for row in view.candidates["sectors"] for s in row}
+sectors = [s for s in SECTORS if s in present]  # the reference's, in its order: what a limit accepts
 with st.form(FORM):
-    st.radio("Score à maximiser", list(SCORES), format_func=SCORES.get, key=f"{FORM}-score", horizontal=True)
+    st.radio("Score à maximiser", list(SCORES), format_func=SCORES.get, key=f"{FORM}-score", horizontal=True,
+             help="Celui du tableau des évaluations ; une candidature sans évaluation compte pour 0.")
     cols = st.columns(3)
     with cols[0]:
         st.text_input("Au plus … candidatures par réseau", key=f"{FORM}-network", placeholder="ex. 1")
@@ -234,7 +235,8 @@ with st.form(FORM):
         st.text_input("Au plus (département)", key=f"{FORM}-dep-max")
         show_field_message("dep.at_most")
     st.multiselect("Au moins une candidature retenue dans chacun de ces secteurs", sectors, key=f"{FORM}-sectors",
-                   placeholder="Aucun secteur imposé")
+                   placeholder="Aucun secteur imposé", select_all=False)
+    show_field_message("sectors")
     st.form_submit_button("Proposer", type="primary", on_click=make_proposal, args=(view.fingerprint,))
 show_message("proposal")
 

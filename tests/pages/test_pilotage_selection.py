@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
+from core.errors import ValidationFailed
 from core.selection import decisions
 from db.engine import unit_of_work
 from db.models import Call, Deliberation, Role, StructureKind
@@ -19,6 +20,7 @@ from tests.core.selection.builders import rows, version
 from tests.core.selection.builders import waitlist as listed
 from tests.factories import make_user
 from tests.pages.conftest import by_label, no_exception, open_app, red, texts
+from tests.querycount import counting
 
 PAGE = "pages/pilotage/selection.py"
 FORM = "selection-form-{}"
@@ -243,3 +245,43 @@ def test_only_the_lead_reaches_the_selection_page(scene, role):
     at = open_app(make_user(role))
     with pytest.raises(ValueError):  # not registered for the role: its URL shows the French refusal
         at.switch_page(PAGE)
+
+
+def test_selection_page_statement_count_does_not_grow_with_candidacies(sqlite_db):
+    scene = Scene()
+
+    def statements() -> int:
+        at = open_app(scene.lead, PAGE)
+        with counting(sqlite_db) as seen:
+            at.run()
+        no_exception(at)
+        return len(seen)
+
+    def waitlisted(count: int) -> None:
+        for _ in range(count):
+            decide(scene, scene.candidacy(), WAITLISTED)
+
+    waitlisted(2)
+    few = statements()
+    waitlisted(20)
+    assert statements() == few
+
+
+def test_a_sector_to_cover_brings_its_best_candidacy_in(scene):
+    at = open_app(scene.lead, PAGE)
+    by_label(at.multiselect, "Au moins une candidature retenue dans chacun de ces secteurs").select("Restauration")
+    propose(at)
+    assert "au moins 1 du secteur « Restauration »" in texts(at.caption)[0]
+    comes_in, _ = (d.value for d in at.dataframe)  # nobody out, nobody stays: those two are messages
+    assert list(comes_in["Structure"]) == ["Bâti'Insert 95", "ESAT des Lilas"]
+
+
+def test_read_limits_keys_every_message_by_its_line():
+    from ui.selection import kind_row, network_row, read_limits
+
+    with pytest.raises(ValidationFailed) as refused:
+        read_limits([network_row("network", "x"), None, kind_row("kind1", "kind:EA", "2", "1")], ["Inconnu"])
+    assert refused.value.errors == {"network.at_most": "Indiquez un nombre entier positif ou nul.",
+                                    "kind1.at_most": "Le maximum (1) est inférieur au minimum (2).",
+                                    "sectors": "Secteur inconnu."}
+    assert [limit.describe() for limit in read_limits([network_row("network", "1")], [])] == ["au plus 1 par réseau"]
