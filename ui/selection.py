@@ -124,7 +124,9 @@ def current_waitlist_view(waitlist: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- the limits form
 
 NONE, EACH = "", "*"
-KIND_CHOICES = {NONE: "Aucune contrainte", EACH: "Chaque type de structure", f"family:{IAE}": FAMILY_LABELS[IAE],
+EACH_FAMILY = "family:*"
+KIND_CHOICES = {NONE: "Aucune contrainte", EACH: "Chaque type de structure", EACH_FAMILY: "Chaque famille",
+                f"family:{IAE}": FAMILY_LABELS[IAE],
                 f"family:{DISABILITY}": FAMILY_LABELS[DISABILITY],
                 **{f"kind:{code}": f"{code} — {label}" for code, label in STRUCTURE_KINDS.items()}}
 
@@ -146,7 +148,7 @@ def kind_row(prefix: str, choice: str, at_least: str, at_most: str) -> LimitRow 
     if choice == EACH:
         return LimitRow(prefix, LimitInput("kind", None, at_least, at_most))
     dimension, value = choice.split(":", 1)
-    return LimitRow(prefix, LimitInput(dimension, value, at_least, at_most))
+    return LimitRow(prefix, LimitInput(dimension, None if value == "*" else value, at_least, at_most))
 
 
 def departement_row(prefix: str, choice: str, at_least: str, at_most: str) -> LimitRow | None:

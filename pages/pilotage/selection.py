@@ -101,6 +101,7 @@ def make_proposal(shown_fingerprint: str) -> None:
             kind_row("kind1", form["kind1"] or NONE, form["kind1-min"], form["kind1-max"]),
             kind_row("kind2", form["kind2"] or NONE, form["kind2-min"], form["kind2-max"]),
             departement_row("dep", form["dep"] or NONE, form["dep-min"], form["dep-max"])]
+    score = form["score"] if form["score"] in SCORES else "weighted"
     errors = {}
     for check in (lambda: read_limits(rows, form["sectors"] or []), lambda: parse_waitlist_size(form["size"])):
         try:
@@ -114,7 +115,7 @@ def make_proposal(shown_fingerprint: str) -> None:
     try:
         limits = read_limits(rows, form["sectors"] or [])
         with read_only() as session:
-            current = selection_view(session, actor=actor, call_id=call_id, score=form["score"] or "weighted")
+            current = selection_view(session, actor=actor, call_id=call_id, score=score)
             if current.fingerprint != shown_fingerprint:
                 say("proposal", "error", "Les décisions ont changé pendant que vous remplissiez le formulaire : "
                                          "vérifiez-les, puis proposez de nouveau.")
@@ -126,7 +127,7 @@ def make_proposal(shown_fingerprint: str) -> None:
         say("proposal", "error", reason)
         return
     state[PROPOSAL] = {
-        "fingerprint": current.fingerprint, "token": uuid.uuid4().hex, "result": result, "score": form["score"],
+        "fingerprint": current.fingerprint, "token": uuid.uuid4().hex, "result": result, "score": score,
         "candidates": current.candidates,
         "diff": None if isinstance(result, Infeasible) else diff.diff(result, current.candidates),
     }

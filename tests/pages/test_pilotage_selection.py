@@ -284,4 +284,6 @@ def test_read_limits_keys_every_message_by_its_line():
     assert refused.value.errors == {"network.at_most": "Indiquez un nombre entier positif ou nul.",
                                     "kind1.at_most": "Le maximum (1) est inférieur au minimum (2).",
                                     "sectors": "Secteur inconnu."}
-    assert [limit.describe() for limit in read_limits([network_row("network", "1")], [])] == ["au plus 1 par réseau"]
+    assert [limit.describe() for limit in read_limits([network_row("network", "1"),
+                                                       kind_row("kind2", "family:*", "1", "")], [])] == [
+        "au plus 1 par réseau", "au moins 1 par famille"]
