@@ -251,7 +251,7 @@ if isinstance(result, Infeasible):
 
 changes = stored["diff"]
 described = "; ".join(limit.describe() for limit in result.limits) or "aucune contrainte"
-st.caption(f"Proposition selon la {SCORES[stored['score']].lower()} — contraintes : {escape_md(described)}.")
+st.caption(f"Score maximisé : {SCORES[stored['score']].lower()}. Contraintes : {escape_md(described)}.")
 cols = st.columns(3)
 cols[0].metric("Score de la proposition", f"{changes.score:.2f}".replace(".", ","))
 cols[1].metric("Score des retenues actuelles", f"{changes.current_score:.2f}".replace(".", ","))

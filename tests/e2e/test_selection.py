@@ -63,7 +63,7 @@ def test_lead_applies_a_proposal_with_at_most_one_per_network(browser, server, s
         page.get_by_label("Au plus … candidatures par réseau").fill("1")
         page.get_by_role("button", name="Proposer").click()
         settled(page, "Entrent dans la sélection")
-        expect(page.get_by_text("Proposition selon la note pondérée — contraintes : au plus 1 par réseau.")) \
+        expect(page.get_by_text("Score maximisé : note pondérée. Contraintes : au plus 1 par réseau.")) \
             .to_be_visible()
         shoot("proposition")
         page.get_by_role("button", name="Appliquer la proposition").click()

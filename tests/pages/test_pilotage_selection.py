@@ -191,7 +191,7 @@ def test_bad_limits_get_their_message_beside_the_field_and_nothing_is_proposed(s
     assert red("Choisissez un département pour cette contrainte, ou videz ses nombres.") in shown
     assert any(m.startswith(":red[") and "entier" in m for m in shown if "positif" not in m)  # the list's size
     assert f"selection-proposal-{scene.call}" not in at.session_state
-    assert not at.caption or "contraintes" not in " ".join(texts(at.caption))
+    assert not any(c.startswith("Score maximisé") for c in texts(at.caption))
     form_input(at, scene, "network", "1")
     form_input(at, scene, "kind1-max", "")
     form_input(at, scene, "kind1-min", "")
@@ -287,3 +287,14 @@ def test_read_limits_keys_every_message_by_its_line():
     assert [limit.describe() for limit in read_limits([network_row("network", "1"),
                                                        kind_row("kind2", "family:*", "1", "")], [])] == [
         "au plus 1 par réseau", "au moins 1 par famille"]
+
+
+def test_the_proposal_can_maximise_the_normalised_score(scene):
+    at = open_app(scene.lead, PAGE)
+    at.radio(key=f"{FORM.format(scene.call)}-score").set_value("normalised")
+    propose(at)
+    assert texts(at.caption)[0].startswith("Score maximisé : score normalisé")
+    comes_in, _ = (d.value for d in at.dataframe)
+    assert list(comes_in["Structure"]) == ["Bâti'Insert 95", "École du Numérique"]
+    # Alice's totals 5, 4, 3, 2 as z-scores (mean 3.5, spread √1.25), not the totals themselves
+    assert [round(v, 3) for v in comes_in["Score"]] == [round(1.5 / 1.25 ** 0.5, 3), round(0.5 / 1.25 ** 0.5, 3)]
