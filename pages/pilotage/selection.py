@@ -94,6 +94,7 @@ def set_rank(candidacy_id: int, shown_version: int) -> None:
 
 
 def make_proposal(shown_fingerprint: str) -> None:
+    state.pop(PROPOSAL, None)  # a new request withdraws the former proposal, whatever becomes of this one
     form = {name: state.get(f"{FORM}-{name}") for name in (
         "score", "network", "kind1", "kind1-min", "kind1-max", "kind2", "kind2-min", "kind2-max",
         "dep", "dep-min", "dep-max", "sectors", "size")}
@@ -172,12 +173,16 @@ listed = view.waitlist
 show_table(current_waitlist_view(listed), file_stem=None, column_config={
     "Rang": st.column_config.NumberColumn(format="%d", width=70)}, empty="Personne en liste d'attente.")
 if not listed.empty and not view.published:
-    versions = dict(zip(listed["candidacy_id"].tolist(), listed["version"].tolist(), strict=True))
-    names = {int(i): f"{int(r)}. {n}" for i, r, n in zip(listed["candidacy_id"], listed["waitlist_rank"],
-                                                         listed["name"], strict=True)}
+    every = view.candidates  # the chosen one stays chosen once it left the list elsewhere: core then refuses
+    versions = dict(zip(every["candidacy_id"].tolist(), every["version"].tolist(), strict=True))
+    names = {int(i): f"{n} (n'est plus en liste d'attente)" for i, n in zip(every["candidacy_id"], every["name"],
+                                                                             strict=True)}
+    names.update({int(i): f"{int(r)}. {n}" for i, r, n in zip(listed["candidacy_id"], listed["waitlist_rank"],
+                                                              listed["name"], strict=True)})
     cols = st.columns([3, 1, 1, 1, 1], vertical_alignment="bottom")
     with cols[0]:
-        chosen = sticky_selectbox("Candidature à déplacer", list(names), key=f"{WAIT}-chosen", labels=names)
+        chosen = sticky_selectbox("Candidature à déplacer", listed["candidacy_id"].astype(int).tolist(),
+                                  key=f"{WAIT}-chosen", labels=names)
     shown = (chosen, versions.get(chosen, 0))
     cols[1].button("Monter", icon=":material/arrow_upward:", key=f"{WAIT}-up", on_click=act_on_waitlist,
                    args=(waitlist.move_up, *shown), width="stretch")

@@ -298,3 +298,29 @@ def test_the_proposal_can_maximise_the_normalised_score(scene):
     assert list(comes_in["Structure"]) == ["Bâti'Insert 95", "École du Numérique"]
     # Alice's totals 5, 4, 3, 2 as z-scores (mean 3.5, spread √1.25), not the totals themselves
     assert [round(v, 3) for v in comes_in["Score"]] == [round(1.5 / 1.25 ** 0.5, 3), round(0.5 / 1.25 ** 0.5, 3)]
+
+
+def test_a_move_after_the_chosen_candidacy_left_the_list_elsewhere_moves_nobody(scene):
+    for candidacy in (scene.ecole, scene.esat, scene.jardin):
+        decide(scene, candidacy, WAITLISTED)
+    at = open_app(scene.lead, PAGE)
+    by_label(at.selectbox, "Candidature à déplacer").set_value(scene.jardin).run()
+    decide(scene, scene.jardin, SELECTED)  # another tab retains it
+    at.run()  # any rerun (the rank typed...) before the click
+    assert by_label(at.selectbox, "Candidature à déplacer").value == scene.jardin  # not the list's head
+    at.button(key=f"selection-wait-{scene.call}-down").click().run()
+    no_exception(at)
+    assert listed(scene.call) == [scene.ecole, scene.esat]
+    assert red("Cette candidature n'est pas sur la liste d'attente.") in texts(at.markdown)
+    assert by_label(at.selectbox, "Candidature à déplacer").value == scene.jardin
+
+
+def test_a_refused_form_withdraws_the_proposal_shown_before(scene):
+    at = open_app(scene.lead, PAGE)
+    propose(at)
+    assert [b for b in at.button if b.label == "Appliquer la proposition"]
+    form_input(at, scene, "size", "99")
+    propose(at)
+    assert red("Indiquez un nombre entre 0 et 50.") in texts(at.get("form")[0].markdown)
+    assert not [b for b in at.button if b.label == "Appliquer la proposition"]  # not the former limits' one
+    assert not any(c.startswith("Score maximisé") for c in texts(at.caption))
