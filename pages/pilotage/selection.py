@@ -128,7 +128,8 @@ def make_proposal(shown_fingerprint: str) -> None:
         say("proposal", "error", reason)
         return
     state[PROPOSAL] = {
-        "fingerprint": current.fingerprint, "token": uuid.uuid4().hex, "result": result, "score": score,
+        "fingerprint": current.fingerprint, "slots": current.pitch_slots, "token": uuid.uuid4().hex,
+        "result": result, "score": score,
         "candidates": current.candidates,
         "diff": None if isinstance(result, Infeasible) else diff.diff(result, current.candidates),
     }
@@ -202,6 +203,11 @@ if stored is not None and stored["fingerprint"] != view.fingerprint:
     state.pop(PROPOSAL)
     stored = None
     st.info("Les décisions ont changé depuis la proposition : elle a été retirée. Proposez de nouveau si besoin.")
+elif stored is not None and stored["slots"] != view.pitch_slots:  # made for another number of places
+    state.pop(PROPOSAL)
+    stored = None
+    st.info("Les places de présentation ont changé depuis la proposition : elle a été retirée. Proposez de "
+            "nouveau si besoin.")
 
 departements = sorted(view.candidates["departement"].dropna().unique())
 present = {s for row in view.candidates["sectors"] for s in row}

@@ -324,3 +324,15 @@ def test_a_refused_form_withdraws_the_proposal_shown_before(scene):
     assert red("Indiquez un nombre entre 0 et 50.") in texts(at.get("form")[0].markdown)
     assert not [b for b in at.button if b.label == "Appliquer la proposition"]  # not the former limits' one
     assert not any(c.startswith("Score maximisé") for c in texts(at.caption))
+
+
+def test_a_proposal_is_dropped_once_the_call_pitch_slots_change(scene):
+    at = open_app(scene.lead, PAGE)
+    propose(at)  # two places: two come in
+    with unit_of_work() as session:  # the call edited in another tab: three places now
+        session.get(Call, scene.call).pitch_slots = 3
+    at.run()
+    no_exception(at)
+    assert any("places de présentation ont changé" in i for i in plain(at.info))
+    assert not [b for b in at.button if b.label == "Appliquer la proposition"]
+    assert not any(c.startswith("Score maximisé") for c in texts(at.caption))
