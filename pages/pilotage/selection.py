@@ -11,6 +11,7 @@ import uuid
 
 import streamlit as st
 
+from core.departements import DEPARTEMENTS
 from core.errors import DomainError, ValidationFailed
 from core.reference import SECTORS
 from core.review import board
@@ -209,8 +210,11 @@ elif stored is not None and stored["slots"] != view.pitch_slots:  # made for ano
     st.info("Les places de présentation ont changé depuis la proposition : elle a été retirée. Proposez de "
             "nouveau si besoin.")
 
-departements = sorted(view.candidates["departement"].dropna().unique())
-present = {s for row in view.candidates["sectors"] for s in row}
+# The groups present, plus the ones asked already: a candidacy withdrawn meanwhile must not drop a
+# constraint without a word (the proposal then says the group has nobody).
+asked_dep, asked_sectors = state.get(f"{FORM}-dep"), set(state.get(f"{FORM}-sectors") or [])
+departements = sorted({*view.candidates["departement"].dropna(), *([asked_dep] if asked_dep in DEPARTEMENTS else [])})
+present = {s for row in view.candidates["sectors"] for s in row} | asked_sectors
 sectors = [s for s in SECTORS if s in present]  # the reference's, in its order: what a limit accepts
 with st.form(FORM):
     st.radio("Score à maximiser", list(SCORES), format_func=SCORES.get, key=f"{FORM}-score", horizontal=True,

@@ -336,3 +336,23 @@ def test_a_proposal_is_dropped_once_the_call_pitch_slots_change(scene):
     assert any("places de présentation ont changé" in i for i in plain(at.info))
     assert not [b for b in at.button if b.label == "Appliquer la proposition"]
     assert not any(c.startswith("Score maximisé") for c in texts(at.caption))
+
+
+def test_a_sector_or_departement_asked_stays_asked_once_its_last_candidacy_is_withdrawn(scene):
+    from db.models import Candidacy, Submission
+
+    at = open_app(scene.lead, PAGE)
+    sectors = "Au moins une candidature retenue dans chacun de ces secteurs"
+    by_label(at.multiselect, sectors).select("Restauration")
+    by_label(at.selectbox, "Département").set_value("93")
+    form_input(at, scene, "dep-min", "1")
+    propose(at)
+    with unit_of_work() as session:  # withdrawn by their network meanwhile: the only ESAT (Restauration), the 93
+        session.get(Candidacy, scene.esat).submission = Submission.WITHDRAWN
+        session.get(Candidacy, scene.ecole).submission = Submission.WITHDRAWN
+    at.run()
+    assert by_label(at.multiselect, sectors).value == ["Restauration"]  # not dropped without a word
+    assert by_label(at.selectbox, "Département").value == "93"
+    propose(at)
+    (refusal,) = plain(at.error)
+    assert "Restauration" in refusal and "93" in refusal
