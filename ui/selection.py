@@ -24,7 +24,7 @@ _OUTCOME_ORDER = list(OUTCOMES.values())
 _COLOURS = ["#1f6f50", "#e0a030"]  # retained, waiting list
 
 
-SHARE_LABELS = {IAE: "Part insertion (IAE)", DISABILITY: "Part handicap (EA, ESAT)"}
+SHARE_LABELS = {IAE: "Part insertion (IAE)", DISABILITY: "Part handicap (EA, EATT, ESAT)"}
 
 
 def _french_percent(share: float) -> str:
