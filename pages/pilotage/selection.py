@@ -175,10 +175,13 @@ listed = view.waitlist
 show_table(current_waitlist_view(listed), file_stem=None, column_config={
     "Rang": st.column_config.NumberColumn(format="%d", width=70)}, empty="Personne en liste d'attente.")
 if not listed.empty and not view.published:
-    every = view.candidates  # the chosen one stays chosen once it left the list elsewhere: core then refuses
+    # The chosen one stays chosen once it left the list elsewhere (decided, withdrawn), named as it was
+    # shown: the buttons then act on it, and core refuses, instead of on the list's head.
+    every = view.candidates
     versions = dict(zip(every["candidacy_id"].tolist(), every["version"].tolist(), strict=True))
-    names = {int(i): f"{n} (n'est plus en liste d'attente)" for i, n in zip(every["candidacy_id"], every["name"],
-                                                                             strict=True)}
+    seen = state.setdefault(f"{WAIT}-seen", {})
+    seen.update({int(i): n for i, n in zip(listed["candidacy_id"], listed["name"], strict=True)})
+    names = {i: f"{n} (n'est plus en liste d'attente)" for i, n in seen.items()}
     names.update({int(i): f"{int(r)}. {n}" for i, r, n in zip(listed["candidacy_id"], listed["waitlist_rank"],
                                                               listed["name"], strict=True)})
     cols = st.columns([3, 1, 1, 1, 1], vertical_alignment="bottom")

@@ -356,3 +356,23 @@ def test_a_sector_or_departement_asked_stays_asked_once_its_last_candidacy_is_wi
     propose(at)
     (refusal,) = plain(at.error)
     assert "Restauration" in refusal and "93" in refusal
+
+
+def test_a_move_after_the_chosen_candidacy_was_withdrawn_moves_nobody(scene):
+    from db.models import Candidacy, Submission
+
+    for candidacy in (scene.ecole, scene.esat, scene.jardin):
+        decide(scene, candidacy, WAITLISTED)
+    at = open_app(scene.lead, PAGE)
+    by_label(at.selectbox, "Candidature à déplacer").set_value(scene.jardin).run()
+    with unit_of_work() as session:  # its network withdraws it: it leaves the list and the page's candidates
+        row = session.get(Candidacy, scene.jardin)
+        row.submission, row.deliberation, row.waitlist_rank = Submission.WITHDRAWN, Deliberation.PENDING, None
+        row.version += 1
+    at.run()
+    box = by_label(at.selectbox, "Candidature à déplacer")
+    assert box.value == scene.jardin and "Jardins de Cocagne" in box.format_func(box.value)
+    at.button(key=f"selection-wait-{scene.call}-down").click().run()
+    no_exception(at)
+    assert listed(scene.call) == [scene.ecole, scene.esat]
+    assert any("modifiée entre-temps" in e for e in plain(at.error))
