@@ -64,6 +64,14 @@ def still_signed_in(actor: Actor) -> bool:
     return viewer is not None and viewer.user_id == actor.user_id
 
 
+def actor_at_click(shown: Actor) -> Actor | None:
+    """For a button's callback, which runs before the top of the script checks the session:
+    `shown` (the actor the page was drawn for) checked again now, or None once this browser
+    is signed out, the session revoked or the role changed, so the act is not done."""
+    viewer = check_actor()
+    return viewer if viewer is not None and (viewer.user_id, viewer.role) == (shown.user_id, shown.role) else None
+
+
 def _checked_actor(*, activity: bool = True) -> Actor | None:
     token = session_token()
     if not token:

@@ -39,7 +39,7 @@ from ui.selection import (
     rows_view,
     show_balance,
 )
-from ui.session import require_actor
+from ui.session import actor_at_click, require_actor
 from ui.tables import show_table
 
 actor = require_actor()
@@ -79,7 +79,17 @@ def show_field_message(field: str) -> None:
 # ---------------------------------------------------------------- acts (callbacks)
 
 
+def signed_out(where: str) -> bool:
+    """Whether the session ended since the page was drawn (signed out in another tab...): then nothing is done."""
+    if actor_at_click(actor) is not None:
+        return False
+    say(where, "error", "Votre session a pris fin : reconnectez-vous. Rien n'a été enregistré.")
+    return True
+
+
 def act_on_waitlist(move, candidacy_id: int, shown_version: int, **extra) -> None:
+    if signed_out("waitlist"):
+        return
     try:
         with unit_of_work() as session:
             move(session, actor=actor, candidacy_id=candidacy_id, expected_version=shown_version, **extra)
@@ -137,6 +147,8 @@ def make_proposal(shown_fingerprint: str) -> None:
 
 
 def apply_proposal(token: str) -> None:
+    if signed_out("proposal"):
+        return
     stored = state.pop(PROPOSAL, None)
     if stored is None or stored["token"] != token:
         say("proposal", "error", "Cette proposition n'est plus celle affichée : rien n'a été appliqué.")

@@ -376,3 +376,26 @@ def test_a_move_after_the_chosen_candidacy_was_withdrawn_moves_nobody(scene):
     no_exception(at)
     assert listed(scene.call) == [scene.ecole, scene.esat]
     assert any("modifiée entre-temps" in e for e in plain(at.error))
+
+
+def test_no_act_once_the_session_is_revoked_in_another_tab(scene):
+    from core.accounts import sessions
+    from ui.session import TEST_TOKEN_KEY
+
+    decide(scene, scene.ecole, WAITLISTED)
+    decide(scene, scene.esat, WAITLISTED)
+    at = open_app(scene.lead, PAGE)
+    propose(at)
+    before = rows(scene.call)
+    with unit_of_work() as session:  # signed out in another tab (or the account disabled): the session is revoked
+        sessions.sign_out(session, at.session_state[TEST_TOKEN_KEY])
+    by_label(at.button, "Appliquer la proposition").click().run()
+    no_exception(at)
+    assert rows(scene.call) == before
+    at = open_app(scene.lead, PAGE)
+    by_label(at.selectbox, "Candidature à déplacer").set_value(scene.esat).run()
+    with unit_of_work() as session:
+        sessions.sign_out(session, at.session_state[TEST_TOKEN_KEY])
+    at.button(key=f"selection-wait-{scene.call}-up").click().run()
+    no_exception(at)
+    assert listed(scene.call) == [scene.ecole, scene.esat]
