@@ -27,6 +27,8 @@ from core.selection.errors import CallStillOpen, UndecidedCandidacies
 from db.models import Call, CallState, Deliberation, Publication, Submission
 
 REASON_LIMIT = 1000
+_HEAD_MOVED = ("La liste d'attente a changé depuis l'affichage de la page : vérifiez qui est en tête, puis "
+               "promouvez de nouveau ; rien n'a été enregistré.")
 
 
 @dataclass(frozen=True)
@@ -160,18 +162,24 @@ def revise(
 
 
 def promote_first(session: Session, *, actor: Actor, call_id: int, reason: str,
-                  now: datetime | None = None) -> int | None:
+                  expected_head: tuple[int, int] | None = None, now: datetime | None = None) -> int | None:
     """Retain the head of the published waiting list (a retained one withdrew or declined):
     `revise` to retenue, the ranks closing up. Returns its id, or None if the list is empty.
-    CapacityReached if no place is free (the decline must be recorded first)."""
+    CapacityReached if no place is free (the decline must be recorded first).
+    `expected_head` (id, version): the head the page showed; StaleEdit if another one
+    heads the list by now, or it changed, so the lead never promotes one she did not see."""
     require(actor, Action.DECIDE)
     reason = _reason(reason)
     decisions = state.lock(session, call_id)
     decisions.refuse_unless_published()
     if not decisions.waitlist:
+        if expected_head is not None:
+            raise StaleEdit(_HEAD_MOVED)
         return None
     head = decisions.waitlist[0]
-    decisions.target(head, decisions.stored[head].version)
+    if expected_head is not None and expected_head[0] != head:
+        raise StaleEdit(_HEAD_MOVED)
+    decisions.target(head, decisions.stored[head].version if expected_head is None else expected_head[1])
     _revise(session, decisions, actor=actor, candidacy_id=head, decision=Deliberation.SELECTED, position=None,
             reason=reason, now=now)
     return head

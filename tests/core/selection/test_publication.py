@@ -290,6 +290,25 @@ def test_promote_first_after_a_decline_retains_the_head_and_closes_the_list_up(p
         "waitlist_shifted"
 
 
+def test_promote_first_refuses_a_head_the_lead_did_not_see(pilote):
+    call_id = make_selection_call(slots=2, closed=True)
+    a, c, d = make_candidacies(call_id, 3)
+    decide(pilote, a, SELECTED)
+    decide(pilote, c, WAITLISTED)
+    decide(pilote, d, WAITLISTED)
+    publish(pilote, call_id)
+    shown = (c, version(c))
+    revise(pilote, d, WAITLISTED, rank=1)  # meanwhile, another tab puts d at the head
+    before = rows(call_id)
+    with unit_of_work() as session, pytest.raises(StaleEdit, match="La liste d'attente a changé"):
+        publication.promote_first(session, actor=pilote, call_id=call_id, reason="Place libre", expected_head=shown)
+    assert rows(call_id) == before
+    with unit_of_work() as session:
+        assert publication.promote_first(session, actor=pilote, call_id=call_id, reason="Place libre",
+                                         expected_head=(d, version(d))) == d
+    assert rows(call_id)[d].deliberation == SELECTED and listed(call_id) == [c]
+
+
 def test_promote_first_with_an_empty_list_does_nothing(pilote):
     call_id = make_selection_call(slots=1, closed=True)
     [a] = make_candidacies(call_id, 1)
