@@ -67,6 +67,13 @@ def preview(session: Session, *, actor: Actor, call_id: int) -> PublicationPrevi
                               call.decisions_published_at)
 
 
+def published_ids(session: Session, *, actor: Actor, call_id: int) -> set[int]:
+    """The call's candidacies whose decision the networks read (the lead only), one query."""
+    require(actor, Action.DECIDE)
+    return set(session.scalars(select(state.TABLE.c.id).where(state.TABLE.c.call_id == call_id,
+                                                              state.TABLE.c.publication == Publication.PUBLISHED)))
+
+
 def publish(
     session: Session,
     *,
