@@ -20,11 +20,11 @@ OUTCOMES = {
 REVISED_TO = {d: d.label for d in (Deliberation.SELECTED, Deliberation.WAITLISTED, Deliberation.NOT_SELECTED)}
 
 DECISION_COLUMNS = {
-    "Structure": st.column_config.TextColumn(width="large"),
-    "Réseau": st.column_config.TextColumn(width="medium"),
-    "Décision": st.column_config.TextColumn(width="medium"),
-    "Rang en liste d'attente": st.column_config.NumberColumn(format="%d", width="small"),
-    "Publiée": st.column_config.CheckboxColumn(width="small"),
+    "Structure": st.column_config.TextColumn(width=300),
+    "Réseau": st.column_config.TextColumn(width=220),
+    "Décision": st.column_config.TextColumn(width=170),
+    "Rang en liste d'attente": st.column_config.NumberColumn(format="%d", width=170),
+    "Publiée": st.column_config.CheckboxColumn(width=80),
 }
 
 

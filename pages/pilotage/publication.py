@@ -145,9 +145,9 @@ if shown.published_at is None:
             st.warning("Les décisions ont changé depuis l'ouverture de cette confirmation : vérifiez les nombres.")
         show_counts(shown.counts)
         if shown.undecided:
-            st.warning(f"{plural(shown.undecided, 'candidature déposée n’a', 'candidatures déposées n’ont')} pas de "
-                       "décision : la publication attend leur décision, ou les marque non retenues si vous le "
-                       "cochez.")
+            who = plural(shown.undecided, "candidature déposée n'a", "candidatures déposées n'ont")
+            st.warning(f"{who} pas de décision : décidez-en d'abord, ou cochez la case ci-dessous pour les publier "
+                       "non retenues.")
             st.checkbox("Marquer les candidatures sans décision comme non retenues", key=MARK)
             show_message("field:mark")
         with st.container(horizontal=True):
