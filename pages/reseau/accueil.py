@@ -62,7 +62,9 @@ for call in invited:
                 "Rang en liste d'attente": st.column_config.NumberColumn(format="%d"),
                 "Modifiée le": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm")})
             for r in rows:
-                st.page_link("pages/reseau/candidature.py", label=escape_md(f"{r.structure_name} — {r.status_label}"),
+                rank = f" (rang {r.published_rank})" if r.published_rank is not None else ""
+                st.page_link("pages/reseau/candidature.py",
+                             label=escape_md(f"{r.structure_name} — {r.status_label}{rank}"),
                              icon=":material/edit:", query_params={"id": r.id})
         else:
             st.caption("Aucune candidature de votre réseau pour cet appel.")

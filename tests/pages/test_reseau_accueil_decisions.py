@@ -13,6 +13,7 @@ from db.models import Call, Role
 from tests.core.selection.builders import Spec, make_candidacies, version
 from tests.factories import make_call, make_network, make_user
 from tests.pages.conftest import no_exception, open_app
+from ui.forms import escape_md
 
 PAGE = "pages/reseau/accueil.py"
 
@@ -52,11 +53,17 @@ def own_table(scene):
     return table.value.set_index("Structure")
 
 
+def links(scene) -> list[str]:
+    at = open_app(scene["referent"], PAGE)
+    return sorted(link.label for link in at.get("page_link"))
+
+
 def test_the_network_reads_only_the_submission_status_before_publication(scene):
     table = own_table(scene)
     assert sorted(table.index) == ["Alpha", "Bravo"]
     assert set(table["Statut"]) == {"Déposée"}
     assert "Rang en liste d'attente" not in table.columns  # the ranks stay private too
+    assert links(scene) == [escape_md("Alpha — Déposée"), escape_md("Bravo — Déposée")]
 
 
 def test_the_network_reads_its_outcomes_and_rank_once_published(scene):
@@ -66,3 +73,4 @@ def test_the_network_reads_its_outcomes_and_rank_once_published(scene):
     assert table.loc["Alpha", "Statut"] == "Retenue" and table.loc["Bravo", "Statut"] == "Liste d'attente"
     assert table.loc["Bravo", "Rang en liste d'attente"] == 2 and str(table["Rang en liste d'attente"].dtype) == "Int64"
     assert not [c for c in table.columns if "ote" in c or "Score" in c or "omment" in c]
+    assert links(scene) == [escape_md("Alpha — Retenue"), escape_md("Bravo — Liste d'attente (rang 2)")]
