@@ -17,6 +17,7 @@ from db.models import Call, Candidacy, Deliberation, OutboxMessage, Publication,
 from tests.core.selection.builders import Spec, make_candidacies, version
 from tests.factories import make_call, make_network, make_user
 from tests.pages.conftest import by_label, no_exception, open_app, red, texts
+from tests.querycount import counting
 from ui.forms import escape_md
 
 PAGE = "pages/pilotage/publication.py"
@@ -194,3 +195,18 @@ def test_only_the_lead_reaches_the_page(scene, role):
     assert texts(at.title) == ["Page non disponible"]
     assert texts(at.info) == ["Cette page n'est pas accessible avec votre compte."]
     assert not at.dataframe and [b.label for b in at.button] == ["Se déconnecter"]
+
+
+def test_the_page_statement_count_does_not_grow_with_the_candidacies(scene, sqlite_db):
+    at = published_page(scene)
+
+    def one_run() -> int:
+        with counting(sqlite_db) as statements:
+            at.run()
+        no_exception(at)
+        return len(statements)
+
+    few = one_run()
+    make_candidacies(scene["call"], [Spec(name=f"Structure {i}", network=NETWORK) for i in range(20)])
+    assert one_run() == few
+    assert len(at.dataframe[0].value) == 26
