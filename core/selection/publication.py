@@ -40,6 +40,7 @@ class PublicationPreview:
     counts: dict[Deliberation, int]
     fingerprint: str
     published_at: datetime | None
+    still_open: bool = False  # the call takes candidacies still: `publish` would refuse (CallStillOpen)
 
     @property
     def undecided(self) -> int:
@@ -53,7 +54,7 @@ class PublicationResult:
     already_published: bool  # nothing was done: a double click or a retry
 
 
-def preview(session: Session, *, actor: Actor, call_id: int) -> PublicationPreview:
+def preview(session: Session, *, actor: Actor, call_id: int, now: datetime | None = None) -> PublicationPreview:
     """The counts of each outcome before publishing, in one query besides the call's."""
     require(actor, Action.DECIDE)
     call = session.get(Call, call_id)
@@ -64,7 +65,7 @@ def preview(session: Session, *, actor: Actor, call_id: int) -> PublicationPrevi
         .where(state.TABLE.c.call_id == call_id, state.TABLE.c.submission == Submission.SUBMITTED)
     ).all()
     return PublicationPreview(call_id, _counts(row[2] for row in rows), _fingerprint(rows),
-                              call.decisions_published_at)
+                              call.decisions_published_at, _still_open(call, now or utcnow()))
 
 
 def published_ids(session: Session, *, actor: Actor, call_id: int) -> set[int]:
@@ -100,7 +101,7 @@ def publish(
     submitted = [row for row in decisions.stored.values() if row.submission == Submission.SUBMITTED]
     if decisions.published:
         return PublicationResult(_counts(row.deliberation for row in submitted), 0, True)
-    if call.state != CallState.CLOSED and now < call.closes_at:
+    if _still_open(call, now):
         raise CallStillOpen()
     if _fingerprint([(r.id, r.version, r.deliberation, r.rank) for r in submitted]) != fingerprint:
         raise StaleEdit("Les décisions ont changé depuis l'aperçu de la publication : vérifiez les nombres "
@@ -203,6 +204,11 @@ def _revise(session, decisions, *, actor, candidacy_id, decision, position, reas
                         .values(publication=Publication.PUBLISHED, updated_at=state.TABLE.c.updated_at))
         notifications.queue(session, call_id=decisions.call.id, candidacy_ids=[candidacy_id], revised=True, now=now)
     return versions
+
+
+def _still_open(call: Call, now: datetime) -> bool:
+    """Closed by the lead, or past its closing time: its decisions may be published."""
+    return call.state != CallState.CLOSED and now < call.closes_at
 
 
 def _reason(reason: str | None) -> str:

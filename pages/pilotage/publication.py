@@ -135,6 +135,9 @@ if shown.published_at is None:
     st.caption("La publication rend les décisions visibles des réseaux, clôt les évaluations et met en file "
                "d'envoi un message par candidature. Ensuite, une décision ne change plus que par révision.")
     show_message("publish")
+    if shown.still_open:
+        st.info("L'appel reçoit encore des candidatures : ses décisions se publient après sa clôture.")
+        st.stop()
     if state.get(CONFIRMING) is None:
         st.button("Publier les décisions…", icon=":material/publish:", type="primary", key=f"{KEY}-open",
                   on_click=lambda fingerprint=shown.fingerprint: state.update({CONFIRMING: fingerprint}))

@@ -210,3 +210,12 @@ def test_the_page_statement_count_does_not_grow_with_the_candidacies(scene, sqli
     make_candidacies(scene["call"], [Spec(name=f"Structure {i}", network=NETWORK) for i in range(20)])
     assert one_run() == few
     assert len(at.dataframe[0].value) == 26
+
+
+def test_a_call_still_open_offers_no_publication(scene):
+    with unit_of_work() as session:
+        session.get(Call, scene["call"]).closes_at = datetime.now(UTC) + timedelta(days=1)
+    at = open_app(scene["lead"], PAGE)
+    no_exception(at)
+    assert "L'appel reçoit encore des candidatures : ses décisions se publient après sa clôture." in texts(at.info)
+    assert not [b for b in at.button if b.label == "Publier les décisions…"]

@@ -148,6 +148,25 @@ def test_publish_is_refused_while_the_call_takes_candidacies(pilote):
     assert publish(pilote, call_id).queued == 1
 
 
+def test_the_preview_tells_whether_the_call_takes_candidacies_still(pilote):
+    call_id = make_selection_call()
+    with unit_of_work() as session:
+        session.get(Call, call_id).closes_at = NOW + timedelta(seconds=1)
+
+    def still_open() -> bool:
+        with read_only() as session:
+            return publication.preview(session, actor=pilote, call_id=call_id, now=NOW).still_open
+
+    assert still_open()
+    with unit_of_work() as session:
+        session.get(Call, call_id).closes_at = NOW
+    assert not still_open()  # past its closing time
+    with unit_of_work() as session:
+        call = session.get(Call, call_id)
+        call.closes_at, call.state = NOW + timedelta(days=1), CallState.CLOSED
+    assert not still_open()  # closed by the lead before its time
+
+
 def test_publish_is_refused_when_the_decisions_changed_since_the_preview(pilote, decided):
     call_id, (a, *_) = decided
     shown = preview(pilote, call_id)
