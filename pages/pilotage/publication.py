@@ -97,11 +97,15 @@ def revise(candidacy_id: int | None, shown_version: int | None) -> None:
     decision = state.get(f"{REVISE}-decision")
     try:
         with unit_of_work() as session:
-            publication.revise(session, actor=actor, candidacy_id=candidacy_id, expected_version=shown_version,
-                               decision=decision or "", reason=state.get(f"{REVISE}-reason", ""),
-                               rank=state.get(f"{REVISE}-rank") if decision == Deliberation.WAITLISTED else None)
+            changed = publication.revise(
+                session, actor=actor, candidacy_id=candidacy_id, expected_version=shown_version,
+                decision=decision or "", reason=state.get(f"{REVISE}-reason", ""),
+                rank=state.get(f"{REVISE}-rank") if decision == Deliberation.WAITLISTED else None)
     except DomainError as error:
         refused(error, {"decision": "revise-decision", "rank": "revise-rank", "reason": "revise-reason"}, "revise")
+        return
+    if not changed:
+        say("revise", "info", "Cette candidature a déjà cette décision à ce rang : rien n'a changé, aucun message.")
         return
     state[f"{REVISE}-reason"] = state[f"{REVISE}-rank"] = ""
     say("revise", "success", "Décision révisée : le réseau la voit, et un message corrigé est en file d'envoi.")

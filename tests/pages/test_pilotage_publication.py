@@ -219,3 +219,15 @@ def test_a_call_still_open_offers_no_publication(scene):
     no_exception(at)
     assert "L'appel reçoit encore des candidatures : ses décisions se publient après sa clôture." in texts(at.info)
     assert not [b for b in at.button if b.label == "Publier les décisions…"]
+
+
+def test_a_revision_to_the_same_decision_says_nothing_changed(scene):
+    at = published_page(scene)
+    by_label(at.selectbox, "Candidature").set_value(scene["ids"]["Alpha"]).run()
+    by_label(at.selectbox, "Nouvelle décision").set_value(Deliberation.SELECTED).run()
+    by_label(at.text_area, "Raison de la révision").input("Vérification").run()
+    by_label(at.button, "Réviser la décision").click().run()
+    no_exception(at)
+    assert escape_md("Cette candidature a déjà cette décision à ce rang : rien n'a changé, aucun message.") in \
+        texts(at.info)
+    assert not [s for s in texts(at.success) if s.startswith(escape_md("Décision révisée"))] and len(outbox()) == 6
