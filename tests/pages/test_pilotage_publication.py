@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from streamlit.util import calc_hash
 
-from core.selection import decisions
+from core.selection import decisions, publication
 from db.engine import read_only, unit_of_work
 from db.models import Call, Candidacy, Deliberation, OutboxMessage, Publication, Role
 from tests.core.selection.builders import Spec, make_candidacies, version
@@ -231,3 +231,19 @@ def test_a_revision_to_the_same_decision_says_nothing_changed(scene):
     assert escape_md("Cette candidature a déjà cette décision à ce rang : rien n'a changé, aucun message.") in \
         texts(at.info)
     assert not [s for s in texts(at.success) if s.startswith(escape_md("Décision révisée"))] and len(outbox()) == 6
+
+
+def test_a_revision_on_a_decision_changed_meanwhile_is_refused(scene):
+    at = published_page(scene)
+    alpha = scene["ids"]["Alpha"]
+    by_label(at.selectbox, "Candidature").set_value(alpha).run()
+    by_label(at.selectbox, "Nouvelle décision").set_value(Deliberation.NOT_SELECTED).run()
+    by_label(at.text_area, "Raison de la révision").input("Désistement").run()
+    with unit_of_work() as session:  # another tab puts Alpha on the waiting list meanwhile
+        publication.revise(session, actor=scene["lead"], candidacy_id=alpha, expected_version=version(alpha),
+                           decision="waitlisted", reason="Autre onglet")
+    by_label(at.button, "Réviser la décision").click()
+    at.run()
+    no_exception(at)
+    assert any(e.startswith(escape_md("Cette décision a été modifiée entre-temps")) for e in texts(at.error))
+    assert stored(alpha)[0] == Deliberation.WAITLISTED
