@@ -22,6 +22,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "annuaire": ("pages/pilotage/annuaire.py", "Annuaire des structures", ":material/domain:"),
     "evaluations": ("pages/pilotage/evaluations.py", "Évaluations", ":material/grading:"),
     "selection": ("pages/pilotage/selection.py", "Sélection", ":material/how_to_reg:"),
+    "publication": ("pages/pilotage/publication.py", "Publication des décisions", ":material/send:"),
     "evaluateurs": ("pages/pilotage/evaluateurs.py", "Évaluateurs", ":material/groups:"),
     "evaluation": ("pages/evaluateur/accueil.py", "Accueil", ":material/home:"),
     "evaluer": ("pages/evaluateur/evaluer.py", "Évaluer", ":material/rate_review:"),
@@ -35,8 +36,8 @@ PAGES: dict[str, tuple[str, str, str]] = {
 MENUS: dict[Role | None, dict[str, tuple[str, ...]]] = {
     None: {"": ("accueil",)},
     Role.ADMIN: {"Administration": ("administration", "comptes", "reseaux", "journal"), "Compte": ("mon-compte",)},
-    Role.PILOTE: {"Pilotage": ("pilotage", "appels", "evaluations", "selection", "evaluateurs", "annuaire", "comptes",
-                               "journal"),
+    Role.PILOTE: {"Pilotage": ("pilotage", "appels", "evaluations", "selection", "publication", "evaluateurs",
+                               "annuaire", "comptes", "journal"),
                   "Mes évaluations": ("evaluer", "liens-interet"), "Compte": ("mon-compte",)},
     Role.EVALUATEUR: {"Évaluation": ("evaluation", "evaluer", "liens-interet"), "Compte": ("mon-compte",)},
     Role.RESEAU: {"Réseau": ("reseau", "candidature", "import"), "Compte": ("mon-compte",)},

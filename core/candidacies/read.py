@@ -104,6 +104,8 @@ class CandidacyRow:
     updated_at: datetime
     created_by: str | None
     published_decision: Deliberation | None = None
+    published_rank: int | None = None  # the waiting-list rank, once the decisions are published
+
 
     @property
     def status_label(self) -> str:
@@ -131,6 +133,7 @@ def list_for_network(session: Session, *, actor: Actor, call_id: int | None = No
             kind=c.kind.value if c.kind else "", departement=c.departement, submission=c.submission,
             submitted_at=c.submitted_at, updated_at=c.updated_at, created_by=creator,
             published_decision=c.deliberation if c.publication == Publication.PUBLISHED else None,
+            published_rank=c.waitlist_rank if c.publication == Publication.PUBLISHED else None,
         )
         for c, siret, theme, creator in session.execute(query)
     ]

@@ -27,6 +27,8 @@ from core.selection.errors import CallStillOpen, UndecidedCandidacies
 from db.models import Call, CallState, Deliberation, Publication, Submission
 
 REASON_LIMIT = 1000
+_HEAD_MOVED = ("La liste d'attente a changé depuis l'affichage de la page : vérifiez qui est en tête, puis "
+               "promouvez de nouveau ; rien n'a été enregistré.")
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class PublicationPreview:
     counts: dict[Deliberation, int]
     fingerprint: str
     published_at: datetime | None
+    still_open: bool = False  # the call takes candidacies still: `publish` would refuse (CallStillOpen)
 
     @property
     def undecided(self) -> int:
@@ -51,7 +54,7 @@ class PublicationResult:
     already_published: bool  # nothing was done: a double click or a retry
 
 
-def preview(session: Session, *, actor: Actor, call_id: int) -> PublicationPreview:
+def preview(session: Session, *, actor: Actor, call_id: int, now: datetime | None = None) -> PublicationPreview:
     """The counts of each outcome before publishing, in one query besides the call's."""
     require(actor, Action.DECIDE)
     call = session.get(Call, call_id)
@@ -62,7 +65,14 @@ def preview(session: Session, *, actor: Actor, call_id: int) -> PublicationPrevi
         .where(state.TABLE.c.call_id == call_id, state.TABLE.c.submission == Submission.SUBMITTED)
     ).all()
     return PublicationPreview(call_id, _counts(row[2] for row in rows), _fingerprint(rows),
-                              call.decisions_published_at)
+                              call.decisions_published_at, _still_open(call, now or utcnow()))
+
+
+def published_ids(session: Session, *, actor: Actor, call_id: int) -> set[int]:
+    """The call's candidacies whose decision the networks read (the lead only), one query."""
+    require(actor, Action.DECIDE)
+    return set(session.scalars(select(state.TABLE.c.id).where(state.TABLE.c.call_id == call_id,
+                                                              state.TABLE.c.publication == Publication.PUBLISHED)))
 
 
 def publish(
@@ -91,7 +101,7 @@ def publish(
     submitted = [row for row in decisions.stored.values() if row.submission == Submission.SUBMITTED]
     if decisions.published:
         return PublicationResult(_counts(row.deliberation for row in submitted), 0, True)
-    if call.state != CallState.CLOSED and now < call.closes_at:
+    if _still_open(call, now):
         raise CallStillOpen()
     if _fingerprint([(r.id, r.version, r.deliberation, r.rank) for r in submitted]) != fingerprint:
         raise StaleEdit("Les décisions ont changé depuis l'aperçu de la publication : vérifiez les nombres "
@@ -160,18 +170,24 @@ def revise(
 
 
 def promote_first(session: Session, *, actor: Actor, call_id: int, reason: str,
-                  now: datetime | None = None) -> int | None:
+                  expected_head: tuple[int, int] | None = None, now: datetime | None = None) -> int | None:
     """Retain the head of the published waiting list (a retained one withdrew or declined):
     `revise` to retenue, the ranks closing up. Returns its id, or None if the list is empty.
-    CapacityReached if no place is free (the decline must be recorded first)."""
+    CapacityReached if no place is free (the decline must be recorded first).
+    `expected_head` (id, version): the head the page showed; StaleEdit if another one
+    heads the list by now, or it changed, so the lead never promotes one she did not see."""
     require(actor, Action.DECIDE)
     reason = _reason(reason)
     decisions = state.lock(session, call_id)
     decisions.refuse_unless_published()
     if not decisions.waitlist:
+        if expected_head is not None:
+            raise StaleEdit(_HEAD_MOVED)
         return None
     head = decisions.waitlist[0]
-    decisions.target(head, decisions.stored[head].version)
+    if expected_head is not None and expected_head[0] != head:
+        raise StaleEdit(_HEAD_MOVED)
+    decisions.target(head, decisions.stored[head].version if expected_head is None else expected_head[1])
     _revise(session, decisions, actor=actor, candidacy_id=head, decision=Deliberation.SELECTED, position=None,
             reason=reason, now=now)
     return head
@@ -188,6 +204,11 @@ def _revise(session, decisions, *, actor, candidacy_id, decision, position, reas
                         .values(publication=Publication.PUBLISHED, updated_at=state.TABLE.c.updated_at))
         notifications.queue(session, call_id=decisions.call.id, candidacy_ids=[candidacy_id], revised=True, now=now)
     return versions
+
+
+def _still_open(call: Call, now: datetime) -> bool:
+    """Closed by the lead, or past its closing time: its decisions may be published."""
+    return call.state != CallState.CLOSED and now < call.closes_at
 
 
 def _reason(reason: str | None) -> str:

@@ -21,14 +21,20 @@ with read_only() as session:
 
 
 def candidacy_table(rows) -> pd.DataFrame:
-    return pd.DataFrame({
+    """The network's candidacies; the status is the outcome once published (core decides
+    what is shown), with the waiting-list rank when there is one."""
+    table = pd.DataFrame({
         "Structure": pd.Series([r.structure_name for r in rows], dtype="string"),
         "SIRET": pd.Series([r.siret for r in rows], dtype="string"),
         "Type": pd.Series([r.kind for r in rows], dtype="string"),
         "Département": pd.Series([r.departement for r in rows], dtype="string"),
         "Statut": pd.Series([r.status_label for r in rows], dtype="string"),
+        "Rang en liste d'attente": pd.Series([r.published_rank for r in rows], dtype="Int64"),
         "Modifiée le": pd.to_datetime([r.updated_at for r in rows], utc=True).tz_convert(PARIS),
     })
+    if table["Rang en liste d'attente"].isna().all():
+        table = table.drop(columns="Rang en liste d'attente")
+    return table
 
 
 def time_left(call) -> str:
@@ -53,9 +59,12 @@ for call in invited:
         rows = [c for c in mine if c.call_id == call.id]
         if rows:
             show_table(candidacy_table(rows), file_stem=f"candidatures-appel-{call.id}", column_config={
+                "Rang en liste d'attente": st.column_config.NumberColumn(format="%d"),
                 "Modifiée le": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm")})
             for r in rows:
-                st.page_link("pages/reseau/candidature.py", label=escape_md(f"{r.structure_name} — {r.status_label}"),
+                rank = f" (rang {r.published_rank})" if r.published_rank is not None else ""
+                st.page_link("pages/reseau/candidature.py",
+                             label=escape_md(f"{r.structure_name} — {r.status_label}{rank}"),
                              icon=":material/edit:", query_params={"id": r.id})
         else:
             st.caption("Aucune candidature de votre réseau pour cet appel.")

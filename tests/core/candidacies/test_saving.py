@@ -159,6 +159,21 @@ def test_network_sees_the_decision_only_once_published(setting):
     assert row.status_label == "Retenue"
 
 
+def test_network_sees_its_waiting_list_rank_only_once_published(setting):
+    candidacy_id = save(setting["a"], setting["call"], complete_form())
+    with unit_of_work() as session:
+        candidacy = session.get(Candidacy, candidacy_id)
+        candidacy.deliberation, candidacy.waitlist_rank = Deliberation.WAITLISTED, 2
+    with read_only() as session:
+        [row] = read.list_for_network(session, actor=setting["a"])
+    assert (row.status_label, row.published_rank) == ("Déposée", None)  # the rank is private too
+    with unit_of_work() as session:
+        session.get(Candidacy, candidacy_id).publication = Publication.PUBLISHED
+    with read_only() as session:
+        [row] = read.list_for_network(session, actor=setting["a"])
+    assert (row.status_label, row.published_rank) == ("Liste d'attente", 2)
+
+
 def test_another_network_proposing_the_same_siret_elsewhere_changes_nothing_here(setting):
     candidacy_id = save(setting["a"], setting["call"], complete_form())
     other_call = make_call(networks=(setting["b"].network_id,), opens_at=CLOSES - timedelta(days=30),

@@ -148,6 +148,25 @@ def test_publish_is_refused_while_the_call_takes_candidacies(pilote):
     assert publish(pilote, call_id).queued == 1
 
 
+def test_the_preview_tells_whether_the_call_takes_candidacies_still(pilote):
+    call_id = make_selection_call()
+    with unit_of_work() as session:
+        session.get(Call, call_id).closes_at = NOW + timedelta(seconds=1)
+
+    def still_open() -> bool:
+        with read_only() as session:
+            return publication.preview(session, actor=pilote, call_id=call_id, now=NOW).still_open
+
+    assert still_open()
+    with unit_of_work() as session:
+        session.get(Call, call_id).closes_at = NOW
+    assert not still_open()  # past its closing time
+    with unit_of_work() as session:
+        call = session.get(Call, call_id)
+        call.closes_at, call.state = NOW + timedelta(days=1), CallState.CLOSED
+    assert not still_open()  # closed by the lead before its time
+
+
 def test_publish_is_refused_when_the_decisions_changed_since_the_preview(pilote, decided):
     call_id, (a, *_) = decided
     shown = preview(pilote, call_id)
@@ -288,6 +307,25 @@ def test_promote_first_after_a_decline_retains_the_head_and_closes_the_list_up(p
     assert (message.candidacy_id, message.template_key) == (c, "decision_selected")
     assert audit_actions(object_id=c)[-1] == "decision_revised" and audit_actions(object_id=d)[-1] == \
         "waitlist_shifted"
+
+
+def test_promote_first_refuses_a_head_the_lead_did_not_see(pilote):
+    call_id = make_selection_call(slots=2, closed=True)
+    a, c, d = make_candidacies(call_id, 3)
+    decide(pilote, a, SELECTED)
+    decide(pilote, c, WAITLISTED)
+    decide(pilote, d, WAITLISTED)
+    publish(pilote, call_id)
+    shown = (c, version(c))
+    revise(pilote, d, WAITLISTED, rank=1)  # meanwhile, another tab puts d at the head
+    before = rows(call_id)
+    with unit_of_work() as session, pytest.raises(StaleEdit, match="La liste d'attente a changé"):
+        publication.promote_first(session, actor=pilote, call_id=call_id, reason="Place libre", expected_head=shown)
+    assert rows(call_id) == before
+    with unit_of_work() as session:
+        assert publication.promote_first(session, actor=pilote, call_id=call_id, reason="Place libre",
+                                         expected_head=(d, version(d))) == d
+    assert rows(call_id)[d].deliberation == SELECTED and listed(call_id) == [c]
 
 
 def test_promote_first_with_an_empty_list_does_nothing(pilote):

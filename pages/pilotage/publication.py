@@ -1,0 +1,215 @@
+"""Publication of a call's decisions: the decisions table and its exports, the publication in
+one confirmed act, then revisions and the promotion of the waiting list's head.
+
+Every act runs in a callback with what the page showed (the preview's fingerprint, the
+candidacy and its version, the head of the waiting list), never re-read at click time:
+core refuses it if the decisions moved meanwhile. Its outcome is kept for the next run and
+shown beside the field or the button concerned.
+"""
+
+import streamlit as st
+
+from core.clock import format_datetime
+from core.errors import DomainError, ValidationFailed
+from core.review import board
+from core.selection import frames, publication
+from core.selection.errors import UndecidedCandidacies
+from db.engine import read_only, unit_of_work
+from db.models import Deliberation
+from ui.choices import sticky_selectbox
+from ui.forms import escape_md
+from ui.publication import DECISION_COLUMNS, OUTCOMES, REVISED_TO, decisions_view, plural, show_counts
+from ui.session import require_actor
+from ui.tables import download_buttons, show_table
+
+actor = require_actor()
+st.title("Publication des décisions")
+with read_only() as session:
+    calls = board.review_calls(session, actor=actor)
+available = [c.id for c in calls if not c.draft]
+if not available:
+    st.info("Aucun appel publié pour le moment : les décisions se publient une fois l'appel clos.")
+    st.stop()
+call_id = sticky_selectbox("Appel", available, key="publication-call", labels={c.id: c.label for c in calls})
+with read_only() as session:
+    shown = publication.preview(session, actor=actor, call_id=call_id)
+    frame = frames.decisions_frame(session, actor=actor, call_id=call_id)
+    public = publication.published_ids(session, actor=actor, call_id=call_id)
+
+KEY = f"publication-{call_id}"
+MESSAGES, CONFIRMING, MARK = f"{KEY}-messages", f"{KEY}-confirming", f"{KEY}-mark"
+REVISE, PROMOTE = f"{KEY}-revise", f"{KEY}-promote"
+state = st.session_state
+
+
+def say(where: str, kind: str, text: str) -> None:
+    """A message for the next run, shown at `where`: « field:… » in red under its field,
+    otherwise with st.error / st.success / st.info."""
+    state.setdefault(MESSAGES, {})[where] = (kind, text)
+
+
+def show_message(where: str) -> None:
+    kind, text = state.get(MESSAGES, {}).pop(where, (None, None))
+    if kind == "field":
+        st.markdown(f":red[{escape_md(text)}]")
+    elif kind is not None:
+        getattr(st, kind)(escape_md(text))
+
+
+def refused(error: DomainError, fields: dict[str, str], section: str) -> None:
+    """Each field's message under its field (`fields`: core's field → the page's), the rest above the button."""
+    if isinstance(error, ValidationFailed):
+        for field, message in error.errors.items():
+            if field in fields:
+                say(f"field:{fields[field]}", "field", message)
+            else:
+                say(section, "error", message)
+    else:
+        say(section, "error", error.message)
+
+
+# ---------------------------------------------------------------- acts (callbacks)
+
+
+def confirm_publication(fingerprint: str) -> None:
+    try:
+        with unit_of_work() as session:
+            result = publication.publish(session, actor=actor, call_id=call_id, fingerprint=fingerprint,
+                                         undecided_as_not_selected=bool(state.get(MARK, False)))
+    except UndecidedCandidacies as error:
+        say("field:mark", "field", error.message)
+        return
+    except DomainError as error:
+        refused(error, {}, "publish")
+        return
+    state.pop(CONFIRMING, None)
+    if result.already_published:
+        say("published", "info", "Ces décisions étaient déjà publiées : aucun nouveau message n'a été ajouté.")
+    else:
+        say("published", "success", f"Décisions publiées : {plural(result.queued, 'message mis', 'messages mis')} "
+                                    "en file d'envoi, un par candidature.")
+
+
+def revise(candidacy_id: int | None, shown_version: int | None) -> None:
+    if candidacy_id is None:
+        say("revise", "error", "Choisissez la candidature à réviser.")
+        return
+    decision = state.get(f"{REVISE}-decision")
+    try:
+        with unit_of_work() as session:
+            changed = publication.revise(
+                session, actor=actor, candidacy_id=candidacy_id, expected_version=shown_version,
+                decision=decision or "", reason=state.get(f"{REVISE}-reason", ""),
+                rank=state.get(f"{REVISE}-rank") if decision == Deliberation.WAITLISTED else None)
+    except DomainError as error:
+        refused(error, {"decision": "revise-decision", "rank": "revise-rank", "reason": "revise-reason"}, "revise")
+        return
+    if not changed:
+        say("revise", "info", "Cette candidature a déjà cette décision à ce rang : rien n'a changé, aucun message.")
+        return
+    state[f"{REVISE}-reason"] = state[f"{REVISE}-rank"] = ""
+    say("revise", "success", "Décision révisée : le réseau la voit, et un message corrigé est en file d'envoi.")
+
+
+def promote(head_id: int, head_version: int, head_name: str) -> None:
+    try:
+        with unit_of_work() as session:
+            publication.promote_first(session, actor=actor, call_id=call_id, reason=state.get(f"{PROMOTE}-reason", ""),
+                                      expected_head=(head_id, head_version))
+    except DomainError as error:
+        refused(error, {"reason": "promote-reason"}, "promote")
+        return
+    state[f"{PROMOTE}-reason"] = ""
+    say("promote", "success", f"{head_name} est désormais retenue : un message est en file d'envoi.")
+
+
+# ---------------------------------------------------------------- the decisions
+
+st.subheader("Décisions de l'appel")
+if frame.empty:
+    st.info("Aucune candidature déposée pour cet appel : il n'y a rien à publier.")
+    st.stop()
+show_table(decisions_view(frame, public), file_stem=None, column_config=DECISION_COLUMNS)
+download_buttons(frames.decisions_export(frame).drop(columns="Score"), f"decisions-appel-{call_id}")
+
+# ---------------------------------------------------------------- publish
+
+if shown.published_at is None:
+    st.subheader("Publier")
+    st.caption("La publication rend les décisions visibles des réseaux, clôt les évaluations et met en file "
+               "d'envoi un message par candidature. Ensuite, une décision ne change plus que par révision.")
+    show_message("publish")
+    if shown.still_open:
+        st.info("L'appel reçoit encore des candidatures : ses décisions se publient après sa clôture.")
+        st.stop()
+    if state.get(CONFIRMING) is None:
+        st.button("Publier les décisions…", icon=":material/publish:", type="primary", key=f"{KEY}-open",
+                  on_click=lambda fingerprint=shown.fingerprint: state.update({CONFIRMING: fingerprint}))
+        st.stop()
+    with st.container(border=True):
+        st.markdown("**Confirmer la publication de ces décisions**")
+        if state[CONFIRMING] != shown.fingerprint:
+            st.warning("Les décisions ont changé depuis l'ouverture de cette confirmation : vérifiez les nombres.")
+        show_counts(shown.counts)
+        if shown.undecided:
+            who = plural(shown.undecided, "candidature déposée n'a", "candidatures déposées n'ont")
+            st.warning(f"{who} pas de décision : décidez-en d'abord, ou cochez la case ci-dessous pour les publier "
+                       "non retenues.")
+            st.checkbox("Marquer les candidatures sans décision comme non retenues", key=MARK)
+            show_message("field:mark")
+        with st.container(horizontal=True):
+            st.button("Confirmer la publication", type="primary", icon=":material/check:", key=f"{KEY}-confirm",
+                      on_click=confirm_publication, args=(shown.fingerprint,))
+            st.button("Annuler", key=f"{KEY}-cancel", on_click=lambda: state.pop(CONFIRMING, None))
+    st.stop()
+
+# ---------------------------------------------------------------- after publication
+
+st.success(f"Décisions publiées le {format_datetime(shown.published_at)} : les réseaux voient le résultat de "
+           "leurs candidatures.")
+show_message("published")
+show_counts({outcome: shown.counts[outcome] for outcome in OUTCOMES})
+
+st.subheader("Réviser une décision")
+st.caption("Le réseau voit aussitôt la nouvelle décision, et un message corrigé lui est envoyé ; la raison est "
+           "gardée au journal.")
+versions = dict(zip(frame["candidacy_id"].tolist(), frame["version"].tolist(), strict=True))
+ranks = dict(zip(frame["candidacy_id"].tolist(), frame["waitlist_rank"].tolist(), strict=True))
+labels = {}
+for candidacy_id, name, network, deliberation in zip(frame["candidacy_id"], frame["name"], frame["network"],
+                                                     frame["deliberation"], strict=True):
+    rank = ranks[candidacy_id]
+    where = f", rang {rank}" if deliberation == Deliberation.WAITLISTED and rank is not None else ""
+    labels[int(candidacy_id)] = f"{name} — {network} ({Deliberation(deliberation).label}{where})"
+chosen = sticky_selectbox("Candidature", list(labels), key=f"{REVISE}-id", labels=labels)
+cols = st.columns([1, 1])
+with cols[0]:
+    decision = st.selectbox("Nouvelle décision", list(REVISED_TO), format_func=REVISED_TO.get,
+                            key=f"{REVISE}-decision")
+    show_message("field:revise-decision")
+with cols[1]:
+    if decision == Deliberation.WAITLISTED:
+        st.text_input("Rang en liste d'attente", key=f"{REVISE}-rank", placeholder="vide : en fin de liste",
+                      help="1 : tête de la liste d'attente ; les suivantes reculent d'un rang.")
+        show_message("field:revise-rank")
+st.text_area("Raison de la révision", key=f"{REVISE}-reason", max_chars=publication.REASON_LIMIT,
+             placeholder="ex. désistement de la structure retenue")
+show_message("field:revise-reason")
+st.button("Réviser la décision", icon=":material/edit:", key=f"{REVISE}-go", on_click=revise,
+          args=(chosen, versions.get(chosen)))
+show_message("revise")
+
+st.subheader("Promouvoir la liste d'attente")
+listed = frame[frame["waitlist_rank"].notna()].sort_values("waitlist_rank")
+if listed.empty:
+    st.info("Personne en liste d'attente.")
+    st.stop()
+head = listed.iloc[0]
+st.markdown(f"En tête de la liste d'attente : **{escape_md(head['name'])}** ({escape_md(head['network'])}). "
+            "Une place doit être libre : enregistrez d'abord le désistement ou la révision qui la libère.")
+st.text_input("Raison de la promotion", key=f"{PROMOTE}-reason", max_chars=publication.REASON_LIMIT,
+              placeholder="ex. désistement d'une structure retenue")
+show_message("field:promote-reason")
+st.button("Promouvoir la première de la liste d'attente", icon=":material/arrow_upward:", key=f"{PROMOTE}-go",
+          on_click=promote, args=(int(head["candidacy_id"]), int(head["version"]), str(head["name"])))
+show_message("promote")
