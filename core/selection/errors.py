@@ -5,8 +5,8 @@ from core.errors import DomainError
 
 class DecisionsPublished(DomainError):
     message = (
-        "Les décisions de cet appel sont publiées : pour changer une décision, utilisez « Réviser » "
-        "en indiquant la raison (un message corrigé sera envoyé)."
+        "Les décisions de cet appel sont publiées : pour changer une décision, utilisez « Réviser » sur la "
+        "page « Publication des décisions » en indiquant la raison (un message corrigé sera envoyé)."
     )
 
 

@@ -176,7 +176,7 @@ cols[2].metric("Liste d'attente", view.count(Deliberation.WAITLISTED))
 cols[3].metric("Sans décision", view.count(Deliberation.PENDING))
 if view.published:
     st.info("Les décisions de cet appel sont publiées : la sélection ne se propose plus ici. Pour changer une "
-            "décision, utilisez « Réviser » sur la page de publication.")
+            "décision, utilisez « Réviser » sur la page « Publication des décisions ».")
 
 st.subheader("Équilibre des décisions actuelles")
 show_balance(balance(view.candidates), what="Décisions actuelles", totals=False)
