@@ -1,12 +1,16 @@
 """The review board: one row per submitted candidacy of a call, its scores, filters, search
-and sort; a selected row opens its detail. Exports of the board and of every review."""
+and sort; a selected row opens its detail and its decision, several ticked rows get a
+decision for all of them. Exports of the board and of every review."""
 
+import pandas as pd
 import streamlit as st
 
+from core.permissions import Action, can
 from core.review import board
 from core.review.board import SORTS, BoardFilter
 from db.engine import read_only
 from ui.choices import sticky_selectbox
+from ui.decisions import bulk_bar, decision_control, published_sentence, show_notice
 from ui.forms import escape_md
 from ui.review import (
     REVIEW_COLUMNS,
@@ -39,6 +43,8 @@ with read_only() as session:
 frame = result.frame
 if result.closed:
     st.info("Les décisions de cet appel sont publiées : les évaluations ne changent plus.")
+deciding = can(actor, Action.DECIDE)
+show_notice()
 cols = st.columns(4)
 cols[0].metric("Candidatures déposées", len(frame))
 cols[1].metric("Évaluations soumises", f"{int(frame['reviews_done'].sum())} / {int(frame['reviews_expected'].sum())}")
@@ -88,13 +94,27 @@ if not result.reviews.empty:
     download_buttons(reviews_view(result.reviews, frame["structure"], result.criteria), f"notes-appel-{call_id}")
 
 rows = list(picked.selection.rows) if picked is not None else []
-if len(rows) > 1:
-    st.info(f"{len(rows)} candidatures sélectionnées : cochez-en une seule pour voir son détail.")
-if len(rows) == 1 and rows[0] < len(shown):
+ticked = shown.iloc[[r for r in rows if r < len(shown)]]
+if len(ticked) > 1:
+    st.info(f"{len(ticked)} candidatures sélectionnées : cochez-en une seule pour voir son détail.")
+    if deciding and result.closed:
+        published_sentence()
+    elif deciding:
+        bulk_bar(actor=actor, call_id=call_id, versions={int(i): int(v) for i, v in ticked["version"].items()})
+if len(ticked) == 1:
+    candidacy_id = int(ticked.index[0])
     with read_only() as session:
-        detail = board.detail(session, actor=actor, candidacy_id=int(shown.index[rows[0]]))
+        detail = board.detail(session, actor=actor, candidacy_id=candidacy_id)
     st.divider()
     show_facts(detail.facts)
+    if deciding and result.closed:
+        published_sentence()
+    elif deciding:
+        row = ticked.iloc[0]
+        decision_control(actor=actor, candidacy_id=candidacy_id, version=int(row["version"]),
+                         deliberation=row["deliberation"],
+                         rank=None if pd.isna(row["waitlist_rank"]) else int(row["waitlist_rank"]),
+                         waitlist_size=int((frame["deliberation"] == "waitlisted").sum()))
     if detail.assignees:
         st.markdown(f"**Attribuée à** : {escape_md(', '.join(detail.assignees))}")
     st.markdown("**Évaluations**")
