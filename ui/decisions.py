@@ -47,16 +47,18 @@ def _act(place: str, act: Callable[[Session], object], notice: str) -> None:
         st.session_state[NOTICE] = notice
 
 
-def _show_error(place: str) -> None:
-    message = st.session_state.pop(_error_key(place), None)  # shown once, beside the control
+def _show_outcome(place: str) -> None:
+    """Beside the control: its refusal, or the last decision's notice; each shown once."""
+    message = st.session_state.pop(_error_key(place), None)
     if message:
         st.error(escape_md(message))
+    show_notice()
 
 
 def show_notice() -> None:
     notice = st.session_state.pop(NOTICE, None)
     if notice:
-        st.success(notice)
+        st.success(notice)  # our own sentences, no user text
 
 
 def published_sentence() -> None:
@@ -74,9 +76,10 @@ def bulk_bar(*, actor: Actor, call_id: int, versions: Mapping[int, int]) -> None
     for column, (decision, label) in zip(st.columns(len(BULK)), BULK.items(), strict=True):
         act = partial(decisions.decide_many, actor=actor, call_id=call_id, expected_versions=dict(versions),
                       decision=decision)
+        notice = f"Décision « {decision.label} » enregistrée pour {len(versions)} candidatures."
         column.button(label, key=f"{place}-{decision.value}", width="stretch", on_click=_act,
-                      args=(place, act, f"{len(versions)} candidatures : « {decision.label} » enregistré."))
-    _show_error(place)
+                      args=(place, act, notice))
+    _show_outcome(place)
 
 
 def decision_control(*, actor: Actor, candidacy_id: int, version: int, deliberation: str,
@@ -104,4 +107,4 @@ def decision_control(*, actor: Actor, candidacy_id: int, version: int, deliberat
 
     st.button("Enregistrer la décision", key=f"{key}-save", type="primary", on_click=_act,
               args=(place, act, "Décision enregistrée."))
-    _show_error(place)
+    _show_outcome(place)

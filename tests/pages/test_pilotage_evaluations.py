@@ -13,7 +13,7 @@ from core.selection import decisions
 from db.engine import read_only, unit_of_work
 from db.models import Call, Candidacy, Deliberation
 from tests.core.review.builders import Scene, bulk_reviews, publish_decisions, score
-from tests.pages.conftest import by_label, no_exception, open_app, texts
+from tests.pages.conftest import ROOM_AT_1400, TICKS, by_label, no_exception, open_app, shown_widths, texts
 from tests.querycount import counting
 
 PAGE = "pages/pilotage/evaluations.py"
@@ -54,6 +54,18 @@ def test_board_shows_typed_weighted_totals_sorted_best_first(scene):
                                                       "max_value": 5.0}
     assert config["Avancement"]["type_config"]["type"] == "progress"
     assert config["Déposée le"]["type_config"]["type"] == "datetime"
+
+
+def test_board_s_essential_columns_fit_beside_the_sidebar_at_1400_px(scene):
+    at = open_app(scene.lead, PAGE)
+    widths = shown_widths(at.dataframe[0])
+    assert list(widths) == ["Structure", "Note pondérée", "Rang normalisé", "Avancement", "Évaluations", "Écart",
+                            "Contestée", "Réseau", "Décision"]
+    assert sum(widths.values()) + TICKS <= ROOM_AT_1400
+    config = json.loads(at.dataframe[0].proto.columns)
+    assert config["Note pondérée"]["label"] == "Note" and "Note pondérée" in config["Note pondérée"]["help"]
+    # the others stay in the data (the column menu shows them again, the exports keep them)
+    assert {"Score normalisé", "Type", "Dépt", "Secteurs", "SIRET"} <= set(table(at).columns)
 
 
 def test_board_sorts_by_the_normalised_rank_when_asked(scene):
@@ -174,7 +186,7 @@ def test_the_bulk_bar_retains_exactly_the_ticked_rows(scene):
     at.button(key=f"bulk-{scene.call}-selected").click().run()
     no_exception(at)
     assert outcomes(scene.ecole, scene.bati, scene.jardin) == [(Deliberation.SELECTED, None)] * 2 + [PENDING]
-    assert texts(at.success) == ["2 candidatures : « Retenue » enregistré."]
+    assert texts(at.success) == ["Décision « Retenue » enregistrée pour 2 candidatures."]
     assert list(table(at)["Décision"].fillna("")) == ["Retenue", "Retenue", ""]
 
 
