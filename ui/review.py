@@ -28,7 +28,7 @@ def _text(value) -> str:
 
 def show_facts(facts: Facts) -> None:
     """The whole candidacy: structure and contact on the left, the pitch on the right."""
-    st.subheader(escape_md(facts.name))
+    st.subheader(escape_md(facts.name), anchor=False)  # no anchor named after user text
     st.caption(escape_md(f"{kind_label(facts.kind) if facts.kind else '—'} · SIRET {facts.siret} · "
                          f"proposée par {facts.network} · déposée le {when(facts.submitted_at)}"))
     left, right = st.columns(2)
