@@ -25,8 +25,8 @@ show_table(pd.DataFrame({
     "Avancement": pd.Series([c.done / c.expected if c.expected else None for c in calls], dtype="float64"),
     "Évaluations closes": pd.Series([c.closed for c in calls], dtype="bool"),
 }), file_stem=None, column_config={  # widths that fit beside the sidebar at 1,400 px (about 940 px)
-    "Appel": st.column_config.TextColumn(width=300),
-    "Rencontre": st.column_config.TextColumn(width=190),
+    "Appel": st.column_config.TextColumn(width=335),
+    "Rencontre": st.column_config.TextColumn(width=185),
     "Évaluées": st.column_config.NumberColumn(format="%d", width=75),
     "À évaluer": st.column_config.NumberColumn(format="%d", width=80),
     "Avancement": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0, width=110),

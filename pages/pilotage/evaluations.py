@@ -79,9 +79,9 @@ with st.expander("Filtres et tri", expanded=True):
 filters = BoardFilter(networks=tuple(networks), kinds=tuple(kinds), departements=tuple(departements),
                       sectors=tuple(sectors), reviewed=reviewed, by_me=by_me, contested=contested, search=search)
 shown = board.sort_board(board.filter_board(frame, filters), sort)
-st.caption(f"{len(shown)} candidature(s) sur {len(frame)} — cochez une ligne pour voir son détail, plusieurs "
-           "pour leur donner la même décision. Les autres colonnes (médiane, moyennes par critère, type, "
-           "département, secteurs, SIRET…) s'affichent par l'icône en forme d'œil au-dessus du tableau.")
+st.caption(f"{len(shown)} candidature(s) sur {len(frame)} — cochez une ligne pour voir son détail.")
+st.caption("Cochez-en plusieurs pour leur donner la même décision. Les autres colonnes (médiane, moyennes par "
+           "critère, type, département, secteurs, SIRET…) s'affichent par l'icône en forme d'œil au-dessus du tableau.")
 # Streamlit keeps a ticked row by its position: once the rows change (a filter, the sort, a
 # review landing), that position would be another candidacy. Forget the ticks then.
 order = tuple(int(i) for i in shown.index)
