@@ -22,47 +22,47 @@ from db.models import Deliberation
 from ui.forms import escape_md
 from ui.navigation import PAGES
 
-NOTICE = "decision_notice"
+NOTICE, REFUSAL = "decision_notice", "decision_refusal"
 BULK = {Deliberation.SELECTED: "Retenir", Deliberation.WAITLISTED: "Liste d'attente",
         Deliberation.NOT_SELECTED: "Non retenue", Deliberation.PENDING: "Remettre en attente de décision"}
 CHOICES = [Deliberation.PENDING, Deliberation.SELECTED, Deliberation.WAITLISTED, Deliberation.NOT_SELECTED]
 
 
-def _error_key(place: str) -> str:
-    return f"decision-error:{place}"
-
-
 def _act(place: str, act: Callable[[Session], object], notice: str) -> None:
     """Button callback: the decision in one transaction (core writes all of it or nothing);
-    keeps its French refusal for `place`, or the notice for the next run."""
+    keeps its French refusal for the control at `place`, or the notice, for the next run."""
+    st.session_state.pop(REFUSAL, None)
     try:
         with unit_of_work() as session:
             act(session)
     except ValidationFailed as error:
-        st.session_state[_error_key(place)] = " ".join(error.errors.values()) or error.message
+        st.session_state[REFUSAL] = (place, " ".join(error.errors.values()) or error.message)
     except DomainError as error:
-        st.session_state[_error_key(place)] = error.message
+        st.session_state[REFUSAL] = (place, error.message)
     else:
-        st.session_state.pop(_error_key(place), None)
         st.session_state[NOTICE] = notice
 
 
-def _show_outcome(place: str) -> None:
-    """Beside the control: its refusal, or the last decision's notice; each shown once."""
-    message = st.session_state.pop(_error_key(place), None)
-    if message:
-        st.error(escape_md(message))
-    show_notice()
-
-
-def show_notice() -> None:
+def _show_outcome(place: str | None = None) -> None:
+    """The last decision's refusal (if made at `place`; any when None), or its notice; each shown once."""
+    refusal = st.session_state.get(REFUSAL)
+    if refusal and place in (None, refusal[0]):
+        st.error(escape_md(st.session_state.pop(REFUSAL)[1]))
     notice = st.session_state.pop(NOTICE, None)
     if notice:
         st.success(notice)  # our own sentences, no user text
 
 
+def show_leftovers() -> None:
+    """At the end of the page: the outcome of a decision whose control is no longer drawn
+    (its rows left the board), so that it is neither lost nor shown later elsewhere."""
+    _show_outcome()
+
+
 def published_sentence() -> None:
-    """Instead of the controls once the call's decisions are published: changes are revisions."""
+    """Instead of the controls once the call's decisions are published: changes are revisions.
+    A decision refused because the call was published meanwhile says so here."""
+    _show_outcome()
     st.info("Les décisions de cet appel sont publiées : pour en changer une, passez par la page "
             "« Publication des décisions » (révision motivée, avec un message corrigé).")
     if "publication" in PAGES:  # built apart: linked once it is registered

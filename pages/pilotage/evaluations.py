@@ -10,7 +10,7 @@ from core.review import board
 from core.review.board import SORTS, BoardFilter
 from db.engine import read_only
 from ui.choices import sticky_selectbox
-from ui.decisions import bulk_bar, decision_control, published_sentence, show_notice
+from ui.decisions import bulk_bar, decision_control, published_sentence, show_leftovers
 from ui.forms import escape_md
 from ui.review import (
     BOARD_SHOWN,
@@ -130,4 +130,4 @@ if len(ticked) == 1:
     show_table(earlier_table(detail), file_stem=None, empty="Aucune autre candidature.", column_config={
         "Rencontre": st.column_config.NumberColumn(format="n° %d", width=90),
         "Date": st.column_config.DateColumn(format="DD/MM/YYYY", width=100)})
-show_notice()  # a decision's notice whose control is no longer drawn (its rows left the board)
+show_leftovers()

@@ -260,3 +260,13 @@ def test_a_reviewer_sees_no_decision_control_anywhere(scene):
     no_exception(at)
     assert not [b for b in at.button if b.key and b.key.startswith(("bulk-", "decision-"))]
     assert "Enregistrer la décision" not in [b.label for b in at.button]
+
+
+def test_a_decision_clicked_after_the_call_was_published_meanwhile_is_refused_in_french(scene):
+    at = ticked(open_app(scene.lead, PAGE), scene.call, [1])
+    publish_decisions(scene.call)  # in another tab, after this page was drawn
+    at.button(key=f"decision-{scene.bati}-1-save").click().run()
+    no_exception(at)
+    [message] = texts(at.error)
+    assert message.startswith("Les décisions de cet appel sont publiées")
+    assert outcomes(scene.bati) == [PENDING] and not at.success
