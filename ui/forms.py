@@ -78,14 +78,26 @@ _SHORTCODE_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWX
 _BIDI_CONTROLS = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 
 
+def _opens_autolink(raw: str, i: int) -> bool:
+    """Whether raw[i] completes what GFM turns into a link by itself: the « :// » of
+    « http:// », the dot of « www. », the « @ » of an address. Streamlit finds them in the
+    text already parsed (escapes and entities decoded), so only a word joiner before the
+    character breaks them; the text reads the same."""
+    c = raw[i]
+    return ((c == ":" and raw[i + 1:i + 3] == "//") or c == "@"
+            or (c == "." and raw[max(i - 3, 0):i].lower() == "www"))
+
+
 def escape_md(text: str | None) -> str:
-    """User text made inert for st.markdown (no emphasis, links, HTML, entities, LaTeX,
-    headings, code blocks, icon or emoji shortcodes, bidi reordering). Its lines, without
+    """User text made inert for st.markdown (no emphasis, links or autolinks, HTML, entities,
+    LaTeX, headings, code blocks, icon or emoji shortcodes, bidi reordering). Its lines, without
     their indentation, are joined by hard line breaks and its blank lines dropped, so it
     stays one paragraph whatever a line starts with."""
     raw = (text or "").translate(_BIDI_CONTROLS)
     pieces = []
     for i, c in enumerate(raw):
+        if _opens_autolink(raw, i):
+            pieces.append("\u2060")
         pieces.append(f"\\{c}" if c in MD_SPECIALS else c)
         if c == ":" and raw[i + 1:i + 2] in _SHORTCODE_START:
             pieces.append("\u2060")

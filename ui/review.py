@@ -28,7 +28,7 @@ def _text(value) -> str:
 
 def show_facts(facts: Facts) -> None:
     """The whole candidacy: structure and contact on the left, the pitch on the right."""
-    st.subheader(escape_md(facts.name))
+    st.subheader(escape_md(facts.name), anchor=False)  # no anchor named after user text
     st.caption(escape_md(f"{kind_label(facts.kind) if facts.kind else '—'} · SIRET {facts.siret} · "
                          f"proposée par {facts.network} · déposée le {when(facts.submitted_at)}"))
     left, right = st.columns(2)
@@ -61,8 +61,8 @@ def _mean_heading(criterion: CriterionInfo) -> str:
 
 
 def board_view(frame: pd.DataFrame, criteria: Sequence[CriterionInfo]) -> pd.DataFrame:
-    """The board's rows with French headings, typed, the figures first (they fit beside the
-    sidebar at 1,400 px), then what the structure is."""
+    """The board's rows with French headings, typed, the figures first, then what the
+    structure is: every column, for the exports; the screen shows BOARD_SHOWN at first."""
     view = pd.DataFrame({
         "Structure": frame["structure"], "Note pondérée": frame["weighted"].round(2),
         "Rang normalisé": frame["rank"], "Avancement": frame["progress"], "Évaluations": frame["reviews_done"],
@@ -79,35 +79,51 @@ def board_view(frame: pd.DataFrame, criteria: Sequence[CriterionInfo]) -> pd.Dat
     return view.reset_index(drop=True)
 
 
+# What the board shows at first: beside the sidebar at 1,400 px the table has about 940 px,
+# so these fit without scrolling (their widths add up to BOARD_WIDTH, plus the tick column).
+# The others (médiane, score normalisé, each criterion's mean, type, département, secteurs,
+# SIRET...) stay in the exports and come back from the table's column menu (the eye icon).
+BOARD_SHOWN = ("Structure", "Note pondérée", "Rang normalisé", "Avancement", "Évaluations", "Écart", "Contestée",
+               "Réseau", "Décision")
+
+
 def board_columns(criteria: Sequence[CriterionInfo]) -> dict:
+    """Column settings of `board_view`: short headings on screen (the full name in the help
+    and in the exports), widths that keep BOARD_SHOWN beside the sidebar."""
     score = {"format": "%.2f", **SCORE_RANGE}
     columns = {
-        "Structure": st.column_config.TextColumn(width=200, pinned=True),
-        "SIRET": st.column_config.TextColumn(width=120),
-        "Type": st.column_config.TextColumn(width=55),
-        "Dépt": st.column_config.TextColumn(width=50),
-        "Réseau": st.column_config.TextColumn(width=140),
-        "Secteurs": st.column_config.ListColumn(width=140),
-        "Évaluations": st.column_config.NumberColumn(format="%d", width=85, help="Évaluations soumises"),
+        "Structure": st.column_config.TextColumn(width=190, pinned=True),
+        "Note pondérée": st.column_config.ProgressColumn(
+            "Note", width=90, help="Note pondérée : moyenne des notes des évaluateurs, pondérée par les critères "
+                                   "(sur 5)", **score),
+        "Rang normalisé": st.column_config.NumberColumn(
+            "Rang", format="%d", width=55,
+            help="Rang normalisé : sur les notes centrées-réduites de chaque évaluateur (1 = meilleure)"),
+        "Avancement": st.column_config.ProgressColumn(
+            format="percent", min_value=0.0, max_value=1.0, width=95, help="Évaluations soumises sur attendues"),
+        "Évaluations": st.column_config.NumberColumn(
+            "Éval.", format="%d", width=55, help="Évaluations soumises (les attendues : colonne « Attendues »)"),
+        "Écart": st.column_config.NumberColumn(format="%.2f", width=60, help="Note la plus haute moins la plus basse"),
+        "Contestée": st.column_config.CheckboxColumn(width=80, help="Écart de 2 points ou plus"),
+        "Réseau": st.column_config.TextColumn(width=120),
+        "Décision": st.column_config.TextColumn(width=135, help="Retenue, liste d'attente (avec son rang) ou "
+                                                                 "non retenue ; vide : en attente de décision"),
         "Attendues": st.column_config.NumberColumn(format="%d", width=80,
                                                    help="Évaluateurs attendus (sans abstention ni conflit)"),
-        "Avancement": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0, width=95),
-        "Note pondérée": st.column_config.ProgressColumn(
-            width=110, help="Moyenne des notes des évaluateurs, pondérée par les critères (sur 5)", **score),
-        "Rang normalisé": st.column_config.NumberColumn(
-            format="%d", width=95, help="Rang sur les notes centrées-réduites de chaque évaluateur (1 = meilleure)"),
-        "Score normalisé": st.column_config.NumberColumn(format="%.2f", width=100),
         "Médiane": st.column_config.NumberColumn(format="%.2f", width=75),
-        "Écart": st.column_config.NumberColumn(format="%.2f", width=65, help="Note la plus haute moins la plus basse"),
-        "Contestée": st.column_config.CheckboxColumn(width=80, help="Écart de 2 points ou plus"),
-        "Évaluée par moi": st.column_config.CheckboxColumn(width=110),
+        "Score normalisé": st.column_config.NumberColumn(
+            "Score norm.", format="%.2f", width=90, help="Score normalisé : moyenne des notes centrées-réduites"),
+        "Évaluée par moi": st.column_config.CheckboxColumn("Par moi", width=70, help="Évaluée par moi"),
+        "Type": st.column_config.TextColumn(width=55),
+        "Dépt": st.column_config.TextColumn(width=50, help="Département"),
+        "Secteurs": st.column_config.ListColumn(width=140),
+        "SIRET": st.column_config.TextColumn(width=120),
         "Attribuée à": st.column_config.ListColumn(width=140),
         "Déposée le": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm", timezone="Europe/Paris", width=130),
-        "Décision": st.column_config.TextColumn(width=120),
     }
     for criterion in criteria:
         columns[_mean_heading(criterion)] = st.column_config.ProgressColumn(
-            width=120, help=f"Poids {criterion.weight}", **score)
+            width=120, help=f"{criterion.label} : moyenne des notes, poids {criterion.weight}", **score)
     return columns
 
 

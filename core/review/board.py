@@ -64,16 +64,17 @@ def _candidacies(session: Session, call_id: int) -> pd.DataFrame:
         select(Candidacy.id, Candidacy.call_id, Candidacy.network_id, Structure.siret, Candidacy.name,
                type_coerce(Candidacy.kind, String()), Candidacy.departement, Network.name,
                type_coerce(Candidacy.sectors, String()), type_coerce(Candidacy.submitted_at, String()),
-               type_coerce(Candidacy.deliberation, String()), Candidacy.waitlist_rank)
+               type_coerce(Candidacy.deliberation, String()), Candidacy.waitlist_rank, Candidacy.version)
         .join(Structure, Structure.id == Candidacy.structure_id)
         .join(Network, Network.id == Candidacy.network_id)
         .where(Candidacy.call_id == call_id, Candidacy.submission == Submission.SUBMITTED)
         .order_by(Candidacy.id)
     )
     columns = ["candidacy_id", "call_id", "network_id", "siret", "structure", "kind", "departement", "network",
-               "sectors", "submitted_at", "deliberation", "waitlist_rank"]
+               "sectors", "submitted_at", "deliberation", "waitlist_rank", "version"]
     candidacies = coverage.frame(session, query, columns, {"candidacy_id": "int64", "call_id": "int64",
-                                                           "network_id": "int64"})
+                                                           "network_id": "int64", "waitlist_rank": "Int64",
+                                                           "version": "int64"})
     candidacies["sectors"] = _json_lists(candidacies["sectors"])
     # Stored as UTC without a zone (SQLite: text, PostgreSQL: naive datetimes), as db.types does.
     candidacies["submitted_at"] = pd.to_datetime(candidacies["submitted_at"], utc=True, format="ISO8601")
@@ -122,7 +123,9 @@ def board(session: Session, *, actor: Actor, call_id: int) -> Board:
     reviews_done, reviews_expected (int), progress (done / expected, 0–1), weighted,
     median, spread, normalised (float, NaN without reviews), rank (Int64), contested,
     mine (bool: the actor submitted a review), criterion_<id> (mean, float), decision (label
-    or None), assigned_ids and assigned_to (ids and names of the reviewers assigned to it).
+    or None), deliberation (the Deliberation value), waitlist_rank (Int64), version (int: what
+    a decision taken on this row must name, see core.selection.decisions), assigned_ids and
+    assigned_to (ids and names of the reviewers assigned to it).
     """
     require(actor, Action.VIEW_REVIEW_BOARD)
     call = load_call(session, call_id)
@@ -169,6 +172,9 @@ def _board_frame(candidacies: pd.DataFrame, pairs: pd.DataFrame, figures: pd.Dat
         if name.startswith("criterion_"):
             result[name] = figures[name].astype("float64")
     result["decision"] = _decision(frame["deliberation"], frame["waitlist_rank"])
+    result["deliberation"] = frame["deliberation"].astype("object")
+    result["waitlist_rank"] = frame["waitlist_rank"].astype("Int64")
+    result["version"] = frame["version"].astype("int64")
     assigned = pairs.loc[pairs["assigned"], ["candidacy_id", "reviewer_id"]]
     if assigned.empty:  # every reviewer reviews everything: no names to list
         result["assigned_ids"] = [[] for _ in range(len(result))]

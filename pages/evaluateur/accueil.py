@@ -24,11 +24,13 @@ show_table(pd.DataFrame({
     "À évaluer": pd.Series([c.expected for c in calls], dtype="int64"),
     "Avancement": pd.Series([c.done / c.expected if c.expected else None for c in calls], dtype="float64"),
     "Évaluations closes": pd.Series([c.closed for c in calls], dtype="bool"),
-}), file_stem=None, column_config={
-    "Évaluées": st.column_config.NumberColumn(format="%d", width=90),
-    "À évaluer": st.column_config.NumberColumn(format="%d", width=90),
-    "Avancement": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0),
+}), file_stem=None, column_config={  # widths that fit beside the sidebar at 1,400 px (about 940 px)
+    "Appel": st.column_config.TextColumn(width=335),
+    "Rencontre": st.column_config.TextColumn(width=185),
+    "Évaluées": st.column_config.NumberColumn(format="%d", width=75),
+    "À évaluer": st.column_config.NumberColumn(format="%d", width=80),
+    "Avancement": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0, width=110),
     "Évaluations closes": st.column_config.CheckboxColumn(
-        help="Décisions publiées : les évaluations ne changent plus."),
+        width=135, help="Décisions publiées : les évaluations ne changent plus."),
 })
 st.page_link("pages/evaluateur/evaluer.py", label="Évaluer les candidatures", icon=":material/rate_review:")

@@ -1,14 +1,19 @@
 """The review board: one row per submitted candidacy of a call, its scores, filters, search
-and sort; a selected row opens its detail. Exports of the board and of every review."""
+and sort; a selected row opens its detail and its decision, several ticked rows get a
+decision for all of them. Exports of the board and of every review."""
 
+import pandas as pd
 import streamlit as st
 
+from core.permissions import Action, can
 from core.review import board
 from core.review.board import SORTS, BoardFilter
 from db.engine import read_only
 from ui.choices import sticky_selectbox
+from ui.decisions import bulk_bar, decision_control, published_sentence, show_leftovers
 from ui.forms import escape_md
 from ui.review import (
+    BOARD_SHOWN,
     REVIEW_COLUMNS,
     board_columns,
     board_view,
@@ -39,6 +44,7 @@ with read_only() as session:
 frame = result.frame
 if result.closed:
     st.info("Les décisions de cet appel sont publiées : les évaluations ne changent plus.")
+deciding = can(actor, Action.DECIDE)
 cols = st.columns(4)
 cols[0].metric("Candidatures déposées", len(frame))
 cols[1].metric("Évaluations soumises", f"{int(frame['reviews_done'].sum())} / {int(frame['reviews_expected'].sum())}")
@@ -74,6 +80,8 @@ filters = BoardFilter(networks=tuple(networks), kinds=tuple(kinds), departements
                       sectors=tuple(sectors), reviewed=reviewed, by_me=by_me, contested=contested, search=search)
 shown = board.sort_board(board.filter_board(frame, filters), sort)
 st.caption(f"{len(shown)} candidature(s) sur {len(frame)} — cochez une ligne pour voir son détail.")
+st.caption("Cochez-en plusieurs pour leur donner la même décision. Les autres colonnes (médiane, moyennes par "
+           "critère, type, département, secteurs, SIRET…) s'affichent par l'icône en forme d'œil au-dessus du tableau.")
 # Streamlit keeps a ticked row by its position: once the rows change (a filter, the sort, a
 # review landing), that position would be another candidacy. Forget the ticks then.
 order = tuple(int(i) for i in shown.index)
@@ -81,20 +89,34 @@ if st.session_state.get(f"board-order-{call_id}") != order:
     st.session_state.pop(f"board-{call_id}", None)
 st.session_state[f"board-order-{call_id}"] = order
 picked = show_table(board_view(shown, result.criteria), file_stem=f"evaluations-appel-{call_id}",
-                    column_config=board_columns(result.criteria), key=f"board-{call_id}", on_select="rerun",
+                    column_config=board_columns(result.criteria), column_order=BOARD_SHOWN, key=f"board-{call_id}",
+                    on_select="rerun",
                     selection_mode="multi-row", empty="Aucune candidature ne correspond à ces filtres.")
+rows = list(picked.selection.rows) if picked is not None else []
+ticked = shown.iloc[[r for r in rows if r < len(shown)]]
+if len(ticked) > 1:
+    st.info(f"{len(ticked)} candidatures sélectionnées : cochez-en une seule pour voir son détail.")
+    if deciding and result.closed:
+        published_sentence()
+    elif deciding:
+        bulk_bar(actor=actor, call_id=call_id, versions={int(i): int(v) for i, v in ticked["version"].items()})
 if not result.reviews.empty:
     st.caption("Toutes les notes, une ligne par évaluation :")
     download_buttons(reviews_view(result.reviews, frame["structure"], result.criteria), f"notes-appel-{call_id}")
-
-rows = list(picked.selection.rows) if picked is not None else []
-if len(rows) > 1:
-    st.info(f"{len(rows)} candidatures sélectionnées : cochez-en une seule pour voir son détail.")
-if len(rows) == 1 and rows[0] < len(shown):
+if len(ticked) == 1:
+    candidacy_id = int(ticked.index[0])
     with read_only() as session:
-        detail = board.detail(session, actor=actor, candidacy_id=int(shown.index[rows[0]]))
+        detail = board.detail(session, actor=actor, candidacy_id=candidacy_id)
     st.divider()
     show_facts(detail.facts)
+    if deciding and result.closed:
+        published_sentence()
+    elif deciding:
+        row = ticked.iloc[0]
+        decision_control(actor=actor, candidacy_id=candidacy_id, version=int(row["version"]),
+                         deliberation=row["deliberation"],
+                         rank=None if pd.isna(row["waitlist_rank"]) else int(row["waitlist_rank"]),
+                         waitlist_size=int((frame["deliberation"] == "waitlisted").sum()))
     if detail.assignees:
         st.markdown(f"**Attribuée à** : {escape_md(', '.join(detail.assignees))}")
     st.markdown("**Évaluations**")
@@ -108,3 +130,4 @@ if len(rows) == 1 and rows[0] < len(shown):
     show_table(earlier_table(detail), file_stem=None, empty="Aucune autre candidature.", column_config={
         "Rencontre": st.column_config.NumberColumn(format="n° %d", width=90),
         "Date": st.column_config.DateColumn(format="DD/MM/YYYY", width=100)})
+show_leftovers()

@@ -1,5 +1,6 @@
 """User text through escape_md, rendered by Streamlit's real frontend in Chromium: no icon,
-logo or emoji from a shortcode typed as a name, no reordering by bidi controls."""
+logo or emoji from a shortcode typed as a name, no reordering by bidi controls, no link
+from an address typed in a name (the candidacy's heading and facts)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tests.e2e.conftest import ROOT, START_TIMEOUT, VENV_BIN, free_port, server_
 
 pytestmark = pytest.mark.e2e
 
+NAME = "Bâti http://bati.exemple.fr (www.bati.fr) contact@bati.fr"
 TEXTS = [":material/home:", "Bâti :smile: Insert :tada:", ":+1: :streamlit:", "SIRET \u202e12345"]
 SCRIPT = f"""
 import streamlit as st
@@ -21,6 +23,18 @@ from ui.forms import escape_md
 for index, text in enumerate({TEXTS!r}):
     with st.container(key=f"case{{index}}"):
         st.markdown(escape_md(text) + (" :heart:" if index == 1 else ""))
+
+from core.review.facts import Facts
+from db.models import Submission
+from ui.review import show_facts
+with st.container(key="facts"):
+    show_facts(Facts(id=1, call_id=1, siret="73282932000074", name={NAME!r}, kind=None, address=None,
+                     postcode=None, city=None, departement="95", website="https://bati.exemple.fr",
+                     insertion_workforce=None, sectors=[], network="Urtie", contact_name="Jo",
+                     contact_email="jo@bati.exemple.fr", contact_phone=None, presenter_name=None,
+                     presenter_role=None, pitch_title="Pitch www.pitch.fr", pitch_summary=None, buyer_offer=None,
+                     public_references=None, submission=Submission.SUBMITTED, submitted_at=None, structure_id=1,
+                     network_id=1))
 """
 
 
@@ -67,5 +81,18 @@ def test_escaped_text_renders_no_icon_logo_or_emoji_and_keeps_its_order(browser,
         assert shown[1] == "Bâti :smile: Insert :tada: ❤️"  # the app's own shortcode still works
         assert shown[2] == ":+1: :streamlit:"
         assert shown[3] == "SIRET 12345"
+    finally:
+        page.close()
+
+
+def test_an_address_in_a_structure_name_is_shown_as_plain_text_in_its_heading(browser, markdown_app):
+    page = browser.new_page()
+    try:
+        page.goto(markdown_app)
+        heading = page.locator(".st-key-facts h3")
+        heading.wait_for()
+        assert heading.inner_text().replace("\u2060", "") == NAME
+        assert heading.locator("a").count() == 0, heading.inner_html()
+        assert page.locator(".st-key-facts a").count() == 0  # nor the website, e-mail or pitch title
     finally:
         page.close()

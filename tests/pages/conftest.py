@@ -6,6 +6,7 @@ st.page_link only resolves registered pages), then reached with switch_page.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,19 @@ def no_exception(at: AppTest) -> None:
 def as_role(sqlite_db):
     """make_user on the page tests' database: as_role(Role.ADMIN, ...) -> Actor."""
     return make_user
+
+
+# Beside the open sidebar at 1,400 px, a full-width table is about 940 px wide (measured in
+# Chromium); the ticks of a selectable table take 35 of them.
+ROOM_AT_1400 = 940
+TICKS = 35
+
+
+def shown_widths(dataframe) -> dict[str, int]:
+    """The width of each column a st.dataframe shows at first (its column_order, or all):
+    a column without a width set would take what its content asks for."""
+    config = json.loads(dataframe.proto.columns)
+    shown = list(dataframe.proto.column_order) or list(dataframe.value.columns)
+    missing = [name for name in shown if not isinstance(config.get(name, {}).get("width"), int)]
+    assert not missing, f"columns without a width: {missing}"
+    return {name: config[name]["width"] for name in shown}

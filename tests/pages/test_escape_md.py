@@ -44,7 +44,16 @@ def test_escape_md_shortcodes_stay_text(text):
 
 def test_escape_md_leaves_ordinary_colons_alone():
     assert escape_md("Ligne 2 : texte") == "Ligne 2 \\: texte"
-    assert escape_md("https://exemple.fr") == "https\\://exemple\\.fr"
+    assert escape_md("https://exemple.fr") == "https\u2060\\://exemple\\.fr"  # no autolink: see below
+
+
+@pytest.mark.parametrize("text", ["Régie http://exemple.fr", "https://a.fr/x", "WWW.exemple.fr", "a@b.fr",
+                                  "Bâti (www.bati.fr)", "contact: jo@bati.fr"])
+def test_escape_md_breaks_every_autolink_and_reads_the_same(text):
+    # GFM's autolink literals, as Streamlit's remark-gfm finds them in the parsed text.
+    autolinks = re.compile(r"(https?://|www(?=\.))|[-.\w+]+@[-\w]+(?:\.[-\w]+)+", re.IGNORECASE)
+    assert autolinks.search(shown(escape_md(text))) is None
+    assert visible(shown(escape_md(text))) == text
 
 
 def test_escape_md_drops_bidi_controls():

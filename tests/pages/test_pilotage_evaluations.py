@@ -9,9 +9,11 @@ import json
 import pytest
 
 from core.review import reviews
-from db.engine import unit_of_work
-from tests.core.review.builders import Scene, bulk_reviews, score
-from tests.pages.conftest import by_label, no_exception, open_app, texts
+from core.selection import decisions
+from db.engine import read_only, unit_of_work
+from db.models import Call, Candidacy, Deliberation
+from tests.core.review.builders import Scene, bulk_reviews, publish_decisions, score
+from tests.pages.conftest import ROOM_AT_1400, TICKS, by_label, no_exception, open_app, shown_widths, texts
 from tests.querycount import counting
 
 PAGE = "pages/pilotage/evaluations.py"
@@ -52,6 +54,18 @@ def test_board_shows_typed_weighted_totals_sorted_best_first(scene):
                                                       "max_value": 5.0}
     assert config["Avancement"]["type_config"]["type"] == "progress"
     assert config["Déposée le"]["type_config"]["type"] == "datetime"
+
+
+def test_board_s_essential_columns_fit_beside_the_sidebar_at_1400_px(scene):
+    at = open_app(scene.lead, PAGE)
+    widths = shown_widths(at.dataframe[0])
+    assert list(widths) == ["Structure", "Note pondérée", "Rang normalisé", "Avancement", "Évaluations", "Écart",
+                            "Contestée", "Réseau", "Décision"]
+    assert sum(widths.values()) + TICKS <= ROOM_AT_1400
+    config = json.loads(at.dataframe[0].proto.columns)
+    assert config["Note pondérée"]["label"] == "Note" and "Note pondérée" in config["Note pondérée"]["help"]
+    # the others stay in the data (the column menu shows them again, the exports keep them)
+    assert {"Score normalisé", "Type", "Dépt", "Secteurs", "SIRET"} <= set(table(at).columns)
 
 
 def test_board_sorts_by_the_normalised_rank_when_asked(scene):
@@ -147,3 +161,112 @@ def test_a_ticked_row_never_points_to_another_candidacy_once_the_rows_change(sce
     by_label(at.text_input, "Rechercher (nom de la structure ou SIRET)").input("ns").run()  # Bâti, Jardins
     no_exception(at)
     assert texts(at.subheader) in ([], ["Bâti'Insert 95"])
+
+
+# ---------------------------------------------------------------- decisions
+
+
+def ticked(at, call_id, rows):
+    at.session_state[f"board-{call_id}"] = {"selection": {"rows": rows, "columns": [], "cells": []}}
+    at.run()
+    no_exception(at)
+    return at
+
+
+def outcomes(*ids):
+    with read_only() as session:
+        return [(c.deliberation, c.waitlist_rank) for c in (session.get(Candidacy, i) for i in ids)]
+
+
+PENDING = (Deliberation.PENDING, None)
+
+
+def test_the_bulk_bar_retains_exactly_the_ticked_rows(scene):
+    at = ticked(open_app(scene.lead, PAGE), scene.call, [0, 1])  # École, Bâti
+    at.button(key=f"bulk-{scene.call}-selected").click().run()
+    no_exception(at)
+    assert outcomes(scene.ecole, scene.bati, scene.jardin) == [(Deliberation.SELECTED, None)] * 2 + [PENDING]
+    assert texts(at.success) == ["Décision « Retenue » enregistrée pour 2 candidatures."]
+    assert list(table(at)["Décision"].fillna("")) == ["Retenue", "Retenue", ""]
+
+
+def test_the_bulk_bar_refuses_beyond_the_pitch_slots_in_french_and_writes_nothing(scene):
+    with unit_of_work() as session:
+        session.get(Call, scene.call).pitch_slots = 1
+    at = ticked(open_app(scene.lead, PAGE), scene.call, [0, 1])
+    at.button(key=f"bulk-{scene.call}-selected").click().run()
+    no_exception(at)
+    [message] = texts(at.error)
+    assert "Le nombre de places de présentation est atteint" in message and "rien n'a été enregistré" in message
+    assert outcomes(scene.ecole, scene.bati) == [PENDING, PENDING]
+    assert not at.success
+
+
+def test_the_bulk_bar_refuses_a_row_changed_since_it_was_shown(scene):
+    at = ticked(open_app(scene.lead, PAGE), scene.call, [0, 1])
+    with read_only() as session:
+        version = session.get(Candidacy, scene.bati).version
+    with unit_of_work() as session:  # a colleague's decision after the page was drawn
+        decisions.decide(session, actor=scene.lead, candidacy_id=scene.bati, expected_version=version,
+                         decision=Deliberation.NOT_SELECTED)
+    at.button(key=f"bulk-{scene.call}-selected").click().run()
+    no_exception(at)
+    [message] = texts(at.error)
+    assert message.startswith("Cette décision a été modifiée entre")
+    assert outcomes(scene.ecole, scene.bati) == [PENDING, (Deliberation.NOT_SELECTED, None)]
+
+
+def test_the_detail_puts_a_candidacy_on_the_waiting_list_at_the_rank_chosen(scene):
+    with unit_of_work() as session:
+        decisions.decide(session, actor=scene.lead, candidacy_id=scene.ecole, expected_version=1,
+                         decision=Deliberation.WAITLISTED)
+    at = ticked(open_app(scene.lead, PAGE), scene.call, [1])  # Bâti
+    assert texts(at.subheader) == ["Bâti'Insert 95"]
+    assert not [b for b in at.button if b.key and b.key.startswith("bulk-")]  # one row: its own control
+    by_label(at.radio, "Décision").set_value(Deliberation.WAITLISTED).run()
+    by_label(at.number_input, "Rang sur la liste d'attente").set_value(1).run()
+    at.button(key=f"decision-{scene.bati}-1-save").click().run()
+    no_exception(at)
+    assert outcomes(scene.bati, scene.ecole) == [(Deliberation.WAITLISTED, 1), (Deliberation.WAITLISTED, 2)]
+    assert texts(at.success) == ["Décision enregistrée."]
+    assert list(table(at)["Décision"])[:2] == ["Liste d'attente (2)", "Liste d'attente (1)"]
+    assert by_label(at.radio, "Décision").value == Deliberation.WAITLISTED  # the stored decision, shown again
+
+
+def test_the_detail_rank_stops_at_the_end_of_the_list_and_empty_means_last(scene):
+    at = ticked(open_app(scene.lead, PAGE), scene.call, [1])
+    by_label(at.radio, "Décision").set_value(Deliberation.WAITLISTED).run()
+    rank = by_label(at.number_input, "Rang sur la liste d'attente")
+    assert rank.max == 1  # an empty list: Bâti can only be first
+    at.button(key=f"decision-{scene.bati}-1-save").click().run()
+    assert outcomes(scene.bati) == [(Deliberation.WAITLISTED, 1)]  # empty rank: last, here first
+
+
+def test_after_publication_the_controls_give_way_to_the_publication_page(scene):
+    publish_decisions(scene.call)
+    at = ticked(open_app(scene.lead, PAGE), scene.call, [0, 1])
+    assert not [b for b in at.button if b.key and b.key.startswith("bulk-")]
+    assert any("« Publication des décisions »" in t for t in texts(at.info))
+    ticked(at, scene.call, [1])
+    assert not [b for b in at.button if b.key and b.key.startswith("decision-")]
+    assert any("« Publication des décisions »" in t for t in texts(at.info))
+
+
+def test_a_reviewer_sees_no_decision_control_anywhere(scene):
+    at = open_app(scene.alice)
+    with pytest.raises(ValueError):  # the board is not in her menu
+        at.switch_page(PAGE)
+    at = open_app(scene.alice, "pages/evaluateur/evaluer.py")
+    no_exception(at)
+    assert not [b for b in at.button if b.key and b.key.startswith(("bulk-", "decision-"))]
+    assert "Enregistrer la décision" not in [b.label for b in at.button]
+
+
+def test_a_decision_clicked_after_the_call_was_published_meanwhile_is_refused_in_french(scene):
+    at = ticked(open_app(scene.lead, PAGE), scene.call, [1])
+    publish_decisions(scene.call)  # in another tab, after this page was drawn
+    at.button(key=f"decision-{scene.bati}-1-save").click().run()
+    no_exception(at)
+    [message] = texts(at.error)
+    assert message.startswith("Les décisions de cet appel sont publiées")
+    assert outcomes(scene.bati) == [PENDING] and not at.success

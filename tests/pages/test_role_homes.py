@@ -6,7 +6,7 @@ from db.engine import unit_of_work
 from db.models import Call, CallState, Role
 from tests.core.review.builders import name_reviewers
 from tests.factories import make_call, make_edition, make_network
-from tests.pages.conftest import no_exception, open_app, texts
+from tests.pages.conftest import ROOM_AT_1400, no_exception, open_app, shown_widths, texts
 from ui.forms import escape_md
 
 
@@ -39,6 +39,14 @@ def test_evaluateur_home_lists_only_the_calls_she_reviews(as_role):
     no_exception(at)
     assert texts(at.title) == ["Évaluation"]
     assert list(at.dataframe[0].value["Appel"]) == ["Appel qu'elle évalue"]
+
+
+def test_evaluateur_home_table_fits_beside_the_sidebar_at_1400_px(as_role):
+    reviewer = as_role(Role.EVALUATEUR)
+    name_reviewers(retitle(make_call(), "Propreté, entretien des espaces et gestion des déchets"), reviewer)
+    at = open_app(reviewer, "pages/evaluateur/accueil.py")
+    widths = shown_widths(at.dataframe[0])
+    assert "Évaluations closes" in widths and sum(widths.values()) <= ROOM_AT_1400
 
 
 def test_evaluateur_home_without_calls_says_so(as_role):

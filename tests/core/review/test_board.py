@@ -143,6 +143,18 @@ def test_decision_column_shows_the_decision_with_the_waiting_rank(scene):
     assert frame.loc[[chosen, waiting], "decision"].tolist() == ["Retenue", "Liste d'attente (2)"]
 
 
+def test_each_row_carries_the_version_and_decision_a_decision_must_name(scene):
+    pending, waiting = scene.candidacy(), scene.candidacy()
+    with unit_of_work() as session:
+        row = session.get(Candidacy, waiting)
+        row.deliberation, row.waitlist_rank, row.version = Deliberation.WAITLISTED, 1, 7
+    frame = read(scene).frame
+    assert frame.loc[[pending, waiting], "version"].tolist() == [1, 7]
+    assert str(frame["version"].dtype) == "int64" and str(frame["waitlist_rank"].dtype) == "Int64"
+    assert frame.loc[[pending, waiting], "deliberation"].tolist() == ["pending", "waitlisted"]
+    assert frame.loc[waiting, "waitlist_rank"] == 1 and pd.isna(frame.loc[pending, "waitlist_rank"])
+
+
 def test_an_empty_call_gives_an_empty_typed_board(scene):
     frame = read(scene).frame
     assert frame.empty and "weighted" in frame.columns and str(frame["rank"].dtype) == "Int64"
