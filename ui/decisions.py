@@ -21,6 +21,7 @@ from db.engine import unit_of_work
 from db.models import Deliberation
 from ui.forms import escape_md
 from ui.navigation import PAGES
+from ui.session import actor_at_click
 
 NOTICE, REFUSAL = "decision_notice", "decision_refusal"
 BULK = {Deliberation.SELECTED: "Retenir", Deliberation.WAITLISTED: "Liste d'attente",
@@ -28,13 +29,18 @@ BULK = {Deliberation.SELECTED: "Retenir", Deliberation.WAITLISTED: "Liste d'atte
 CHOICES = [Deliberation.PENDING, Deliberation.SELECTED, Deliberation.WAITLISTED, Deliberation.NOT_SELECTED]
 
 
-def _act(place: str, act: Callable[[Session], object], notice: str) -> None:
+def _act(place: str, shown: Actor, act: Callable[..., object], notice: str) -> None:
     """Button callback: the decision in one transaction (core writes all of it or nothing);
-    keeps its French refusal for the control at `place`, or the notice, for the next run."""
+    keeps its French refusal for the control at `place`, or the notice, for the next run.
+    It runs before the script's own session check: nothing is done once the session ended."""
     st.session_state.pop(REFUSAL, None)
+    viewer = actor_at_click(shown)
+    if viewer is None:
+        st.session_state[REFUSAL] = (place, "Votre session a pris fin : reconnectez-vous. Rien n'a été enregistré.")
+        return
     try:
         with unit_of_work() as session:
-            act(session)
+            act(session, actor=viewer)
     except ValidationFailed as error:
         st.session_state[REFUSAL] = (place, " ".join(error.errors.values()) or error.message)
     except DomainError as error:
@@ -74,11 +80,10 @@ def bulk_bar(*, actor: Actor, call_id: int, versions: Mapping[int, int]) -> None
     place = f"bulk-{call_id}"
     st.markdown(f"**Décision pour les {len(versions)} candidatures cochées**")
     for column, (decision, label) in zip(st.columns(len(BULK)), BULK.items(), strict=True):
-        act = partial(decisions.decide_many, actor=actor, call_id=call_id, expected_versions=dict(versions),
-                      decision=decision)
+        act = partial(decisions.decide_many, call_id=call_id, expected_versions=dict(versions), decision=decision)
         notice = f"Décision « {decision.label} » enregistrée pour {len(versions)} candidatures."
         column.button(label, key=f"{place}-{decision.value}", width="stretch", on_click=_act,
-                      args=(place, act, notice))
+                      args=(place, actor, act, notice))
     _show_outcome(place)
 
 
@@ -99,12 +104,12 @@ def decision_control(*, actor: Actor, candidacy_id: int, version: int, deliberat
                              value=rank, placeholder="En dernier", key=f"{key}-rank",
                              help="1 : tête de la liste d'attente ; vide : en dernier. Les suivantes descendent.")
 
-    def act(session: Session):
+    def act(session: Session, *, actor: Actor):
         chosen = st.session_state[f"{key}-choice"]
         wanted = st.session_state.get(f"{key}-rank") if chosen == Deliberation.WAITLISTED else None
         return decisions.decide(session, actor=actor, candidacy_id=candidacy_id, expected_version=version,
                                 decision=chosen, rank=wanted)
 
     st.button("Enregistrer la décision", key=f"{key}-save", type="primary", on_click=_act,
-              args=(place, act, "Décision enregistrée."))
+              args=(place, actor, act, "Décision enregistrée."))
     _show_outcome(place)

@@ -88,6 +88,16 @@ def _opens_autolink(raw: str, i: int) -> bool:
             or (c == "." and raw[max(i - 3, 0):i].lower() == "www"))
 
 
+def literal_md(text: str) -> str:
+    """A checked address (e-mail, web site) as inline code: inert like `escape_md`, yet
+    copied exactly as typed (escape_md's word joiners would ride along into a mail client).
+    Text holding a backtick or a line break cannot be a code span: it is escaped instead."""
+    clean = text.translate(_BIDI_CONTROLS)
+    if "`" in clean or "\n" in clean or "\r" in clean:
+        return escape_md(clean)
+    return f"`{clean}`"
+
+
 def escape_md(text: str | None) -> str:
     """User text made inert for st.markdown (no emphasis, links or autolinks, HTML, entities,
     LaTeX, headings, code blocks, icon or emoji shortcodes, bidi reordering). Its lines, without

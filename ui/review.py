@@ -16,7 +16,7 @@ from core.review.facts import CriterionInfo, Facts
 from core.review.scoring import criterion_column
 from ui.audit import changes, object_label
 from ui.format import when
-from ui.forms import escape_md
+from ui.forms import escape_md, literal_md
 from ui.tables import MISSING
 
 SCORE_RANGE = {"min_value": 1.0, "max_value": 5.0}
@@ -24,6 +24,10 @@ SCORE_RANGE = {"min_value": 1.0, "max_value": 5.0}
 
 def _text(value) -> str:
     return escape_md(str(value)) if value not in (None, "") else MISSING
+
+
+def _address(value: str | None) -> str:
+    return literal_md(value) if value else MISSING
 
 
 def show_facts(facts: Facts) -> None:
@@ -37,11 +41,11 @@ def show_facts(facts: Facts) -> None:
         address = ", ".join(part for part in (facts.address, " ".join(filter(None, (facts.postcode, facts.city))))
                             if part)
         st.markdown(f"Adresse : {_text(address)}  \nDépartement : {_text(facts.departement)}  \n"
-                    f"Site internet : {_text(facts.website)}  \n"
+                    f"Site internet : {_address(facts.website)}  \n"
                     f"Salariés en insertion : {_text(facts.insertion_workforce)}")
         st.markdown(f"Secteurs : {_text(', '.join(facts.sectors))}")
         st.markdown("**Contact et présentation**")
-        st.markdown(f"Contact : {_text(facts.contact_name)} — {_text(facts.contact_email)} — "
+        st.markdown(f"Contact : {_text(facts.contact_name)} — {_address(facts.contact_email)} — "
                     f"{_text(facts.contact_phone)}  \nPrésentera : {_text(facts.presenter_name)}"
                     + (f" ({escape_md(facts.presenter_role)})" if facts.presenter_role else ""))
     with right:

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ui.forms import escape_md
+from ui.forms import escape_md, literal_md
 
 # JavaScript's \w is ASCII only.
 SHORTCODES = re.compile(r":material_[A-Za-z0-9_]+:|:streamlit:|:\+1:|:-1:|:[A-Za-z0-9_-]+:")
@@ -68,3 +68,15 @@ def test_escape_md_any_text_opens_no_shortcode_even_beside_app_text(text, app_te
     assert SHORTCODES.search(shown(source)) is None
     assert not any(ch in BIDI_CONTROLS for ch in source)
     assert SHORTCODES.findall(shown(app_text + " " + source)) == SHORTCODES.findall(app_text + " ")
+
+
+@pytest.mark.parametrize("address", ["jo@bati.fr", "https://www.bati.fr/a_b*c"])
+def test_literal_md_shows_a_checked_address_as_code_copied_as_typed(address):
+    # The lead copies a contact's address into her mail client: no word joiner may ride along.
+    assert literal_md(address) == f"`{address}`"
+    assert literal_md(address + "\u202e") == f"`{address}`"
+
+
+def test_literal_md_escapes_what_a_code_span_cannot_hold():
+    assert literal_md("a`b@c.fr") == escape_md("a`b@c.fr")
+    assert literal_md("a@b.fr\n# titre") == escape_md("a@b.fr\n# titre")

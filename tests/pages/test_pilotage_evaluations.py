@@ -216,6 +216,26 @@ def test_the_bulk_bar_refuses_a_row_changed_since_it_was_shown(scene):
     assert outcomes(scene.ecole, scene.bati) == [PENDING, (Deliberation.NOT_SELECTED, None)]
 
 
+def test_no_decision_once_the_session_is_revoked_in_another_tab(scene):
+    # A button's callback runs before the top of the script checks the session again.
+    from core.accounts import sessions
+    from ui.session import TEST_TOKEN_KEY
+
+    at = ticked(open_app(scene.lead, PAGE), scene.call, [0, 1])
+    with unit_of_work() as session:  # signed out in another tab (or the account disabled)
+        sessions.sign_out(session, at.session_state[TEST_TOKEN_KEY])
+    at.button(key=f"bulk-{scene.call}-selected").click().run()
+    no_exception(at)
+    assert outcomes(scene.ecole, scene.bati) == [PENDING, PENDING]
+    at = ticked(open_app(scene.lead, PAGE), scene.call, [1])
+    by_label(at.radio, "Décision").set_value(Deliberation.SELECTED).run()
+    with unit_of_work() as session:
+        sessions.sign_out(session, at.session_state[TEST_TOKEN_KEY])
+    at.button(key=f"decision-{scene.bati}-1-save").click().run()
+    no_exception(at)
+    assert outcomes(scene.bati) == [PENDING]
+
+
 def test_the_detail_puts_a_candidacy_on_the_waiting_list_at_the_rank_chosen(scene):
     with unit_of_work() as session:
         decisions.decide(session, actor=scene.lead, candidacy_id=scene.ecole, expected_version=1,
