@@ -353,21 +353,13 @@ def review_views(rows: list[tuple[Review, str, dict[int, int]]], criteria: list[
     ) for review, name, given in rows]
 
 
-def candidacy_pairs(session: Session, facts: Facts, rows: list[tuple[Review, str, dict[int, int]]],
-                    reviewers: pd.DataFrame) -> pd.DataFrame:
-    """coverage.pairs of this one candidacy (none unless submitted), in three queries."""
-    one = pd.DataFrame({"candidacy_id": [facts.id], "call_id": [facts.call_id], "network_id": [facts.network_id],
-                        "siret": [facts.siret]}).astype({"candidacy_id": "int64", "call_id": "int64",
-                                                          "network_id": "int64"})
-    if facts.submission != Submission.SUBMITTED:
-        one = one.iloc[0:0]
-    reviews = pd.DataFrame({"candidacy_id": [facts.id] * len(rows), "reviewer_id": [r.reviewer_id for r, _, _ in rows],
-                            "state": [r.state.value for r, _, _ in rows]}).astype(
-        {"candidacy_id": "int64", "reviewer_id": "int64", "state": "object"})
-    return coverage.pairs(candidacies=one, calls=coverage.load_calls(session, [facts.call_id]),
-                          reviewers=reviewers, conflicts=coverage.load_conflicts(session, [facts.call_id]),
-                          assignments=coverage.load_assignments(session, [facts.call_id], candidacy_id=facts.id),
-                          reviews=reviews)
+def candidacy_pairs(session: Session, facts: Facts, rows: list[tuple[Review, str, dict[int, int]]]
+                    ) -> tuple[coverage.Rule, coverage.Counted]:
+    """The counted pairs of this one candidacy (none unless submitted), with the rule they came
+    from (its reviewers' names), in four queries."""
+    rule = coverage.load_rule(session, [facts.call_id], candidacy_id=facts.id)
+    one = [(facts.id, facts.call_id, facts.network_id, facts.siret)] if facts.submission == Submission.SUBMITTED else []
+    return rule, rule.counted(one, {coverage.pair_key(facts.id, r.reviewer_id): r.state.value for r, _, _ in rows})
 
 
 def detail(session: Session, *, actor: Actor, candidacy_id: int) -> Detail:
@@ -378,11 +370,10 @@ def detail(session: Session, *, actor: Actor, candidacy_id: int) -> Detail:
     facts = load_facts(session, candidacy_id)
     criteria = load_criteria(session, facts.call_id)
     rows = load_review_rows(session, candidacy_id)
-    reviewers = coverage.load_reviewers(session, [facts.call_id])
-    pairs = candidacy_pairs(session, facts, rows, reviewers)
-    names = dict(zip(reviewers["reviewer_id"], reviewers["reviewer"], strict=True))
-    assignees = sorted((names[r] for r in pairs.loc[pairs["assigned"], "reviewer_id"]), key=french_key)
-    return Detail(facts=facts, criteria=criteria, reviews=review_views(rows, criteria, set(pairs["reviewer_id"])),
+    rule, pairs = candidacy_pairs(session, facts, rows)
+    assigned = (r for r, given in zip(pairs.reviewer_id, pairs.assigned, strict=True) if given)
+    assignees = sorted((rule.names[r] for r in assigned), key=french_key)
+    return Detail(facts=facts, criteria=criteria, reviews=review_views(rows, criteria, set(pairs.reviewer_id)),
                   assignees=assignees, history=_history(session, candidacy_id), earlier=_earlier(session, facts))
 
 
