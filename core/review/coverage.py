@@ -154,8 +154,8 @@ def load_reviews(session: Session, call_ids: Collection[int], *, reviewer_id: in
 def load_states(session: Session, call_ids: Collection[int], *, reviewer_id: int | None = None) -> dict[int, str]:
     """The state of every review of the calls (only `reviewer_id`'s), by pair_key: the query of
     `load_reviews`, without a DataFrame."""
-    return {c * _SPAN + r: state
-            for c, r, state in session.connection().execute(_reviews_query(call_ids, reviewer_id)).all()}
+    return {c * _SPAN + r: state for rows in session.connection().execute(_reviews_query(call_ids, reviewer_id))
+            .partitions(_SLICE) for c, r, state in rows}
 
 
 def load_rule(session: Session, call_ids: Collection[int], *, reviewer_id: int | None = None,
