@@ -111,12 +111,18 @@ def _reviews(session: Session, call_id: int, criteria: list[CriterionInfo]) -> p
 
 
 def _decision(deliberation: pd.Series, rank: pd.Series) -> pd.Series:
-    """The decision's French label, empty while pending (« Liste d'attente (2) » with its rank)."""
+    """The decision's French label, empty while pending (« Liste d'attente (2) » with its rank).
+    Over plain values: pandas string operations on 5,000 rows cost ~10 ms here."""
     labels = {k: v for k, v in Deliberation.labels().items() if k != Deliberation.PENDING.value}
-    text = deliberation.map(labels)
-    waiting = deliberation == Deliberation.WAITLISTED.value
-    text[waiting] = text[waiting] + " (" + rank[waiting].astype("Int64").astype(str) + ")"
-    return text.astype("object").where(text.notna(), None)
+    waitlisted = Deliberation.WAITLISTED.value
+    return pd.Series([None if label is None else f"{label} ({_rank_text(r)})" if d == waitlisted else label
+                      for d, r, label in zip(deliberation.tolist(), rank.tolist(),
+                                             map(labels.get, deliberation.tolist()), strict=True)],
+                     index=deliberation.index, dtype="object")
+
+
+def _rank_text(rank) -> str:
+    return "<NA>" if rank is None or rank != rank else str(int(rank))  # as pandas' Int64 would print it
 
 
 def board(session: Session, *, actor: Actor, call_id: int) -> Board:
