@@ -72,9 +72,13 @@ def _candidacies(session: Session, call_id: int) -> pd.DataFrame:
     )
     columns = ["candidacy_id", "call_id", "network_id", "siret", "structure", "kind", "departement", "network",
                "sectors", "submitted_at", "deliberation", "waitlist_rank", "version"]
-    candidacies = coverage.frame(session, query, columns, {"candidacy_id": "int64", "call_id": "int64",
-                                                           "network_id": "int64", "waitlist_rank": "Int64",
-                                                           "version": "int64"})
+    # Text as "object" columns: the board keeps them so, and inferring Arrow strings first, then
+    # converting back, cost ~15 ms a run.
+    candidacies = coverage.frame(session, query, columns, {
+        "candidacy_id": "int64", "call_id": "int64", "network_id": "int64", "waitlist_rank": "Int64",
+        "version": "int64",
+        **dict.fromkeys(("siret", "structure", "kind", "departement", "network", "sectors", "submitted_at",
+                         "deliberation"), "object")})
     candidacies["sectors"] = _json_lists(candidacies["sectors"])
     # Stored as UTC without a zone (SQLite: text, PostgreSQL: naive datetimes), as db.types does.
     candidacies["submitted_at"] = pd.to_datetime(candidacies["submitted_at"], utc=True, format="ISO8601")
@@ -103,17 +107,23 @@ def _reviews(session: Session, call_id: int, criteria: list[CriterionInfo]) -> p
         .group_by(Review.id, Review.candidacy_id, Review.reviewer_id, Review.state)
     )
     return coverage.frame(session, query, ["review_id", "candidacy_id", "reviewer_id", "state", *columns],
-                          {"review_id": "int64", "candidacy_id": "int64", "reviewer_id": "int64",
+                          {"review_id": "int64", "candidacy_id": "int64", "reviewer_id": "int64", "state": "object",
                            **dict.fromkeys(columns, "float64")})
 
 
 def _decision(deliberation: pd.Series, rank: pd.Series) -> pd.Series:
-    """The decision's French label, empty while pending (« Liste d'attente (2) » with its rank)."""
+    """The decision's French label, empty while pending (« Liste d'attente (2) » with its rank).
+    Over plain values: pandas string operations on 5,000 rows cost ~10 ms here."""
     labels = {k: v for k, v in Deliberation.labels().items() if k != Deliberation.PENDING.value}
-    text = deliberation.map(labels)
-    waiting = deliberation == Deliberation.WAITLISTED.value
-    text[waiting] = text[waiting] + " (" + rank[waiting].astype("Int64").astype(str) + ")"
-    return text.astype("object").where(text.notna(), None)
+    waitlisted = Deliberation.WAITLISTED.value
+    return pd.Series([None if label is None else f"{label} ({_rank_text(r)})" if d == waitlisted else label
+                      for d, r, label in zip(deliberation.tolist(), rank.tolist(),
+                                             map(labels.get, deliberation.tolist()), strict=True)],
+                     index=deliberation.index, dtype="object")
+
+
+def _rank_text(rank) -> str:
+    return "<NA>" if rank is None or rank != rank else str(int(rank))  # as pandas' Int64 would print it
 
 
 def board(session: Session, *, actor: Actor, call_id: int) -> Board:
@@ -154,20 +164,22 @@ def _board_frame(candidacies: pd.DataFrame, pairs: pd.DataFrame, figures: pd.Dat
     expected = per["expected"].sum().astype("int64")
     mine = pairs.loc[pairs["done"] & (pairs["reviewer_id"] == (viewer_id or 0)), "candidacy_id"]
     frame = candidacies.set_index("candidacy_id")
-    result = pd.DataFrame(index=frame.index)
-    for name in ("structure", "siret", "kind", "departement", "network"):
-        result[name] = frame[name].astype("object")
-    result["sectors"] = [list(s) if s else [] for s in frame["sectors"]]
+    index = frame.index
+    # Gathered, then made into a frame at once: each column added to a frame one by one costs
+    # an insertion into its (Arrow string) column index.
+    result: dict[str, object] = {name: frame[name].astype("object")
+                                 for name in ("structure", "siret", "kind", "departement", "network")}
+    result["sectors"] = [s if type(s) is list else list(s or []) for s in frame["sectors"]]
     result["submitted_at"] = frame["submitted_at"].dt.tz_convert(PARIS)
-    result["reviews_done"] = done.reindex(result.index, fill_value=0).astype("int64")
-    result["reviews_expected"] = expected.reindex(result.index, fill_value=0).astype("int64")
-    result["progress"] = (result["reviews_done"] / result["reviews_expected"].replace(0, np.nan)).astype("float64")
-    figures = figures.reindex(result.index)
+    result["reviews_done"] = reviews_done = done.reindex(index, fill_value=0).astype("int64")
+    result["reviews_expected"] = reviews_expected = expected.reindex(index, fill_value=0).astype("int64")
+    result["progress"] = (reviews_done / reviews_expected.replace(0, np.nan)).astype("float64")
+    figures = figures.reindex(index)
     for name in ("weighted", "median", "spread", "normalised"):
         result[name] = figures[name].astype("float64")
     result["rank"] = figures["rank"].astype("Int64")
     result["contested"] = scoring.contested(result["spread"])
-    result["mine"] = result.index.isin(mine)
+    result["mine"] = index.isin(mine)
     for name in figures.columns:
         if name.startswith("criterion_"):
             result[name] = figures[name].astype("float64")
@@ -177,15 +189,16 @@ def _board_frame(candidacies: pd.DataFrame, pairs: pd.DataFrame, figures: pd.Dat
     result["version"] = frame["version"].astype("int64")
     assigned = pairs.loc[pairs["assigned"], ["candidacy_id", "reviewer_id"]]
     if assigned.empty:  # every reviewer reviews everything: no names to list
-        result["assigned_ids"] = [[] for _ in range(len(result))]
-        result["assigned_to"] = [[] for _ in range(len(result))]
+        result["assigned_ids"] = [[] for _ in range(len(index))]
+        result["assigned_to"] = [[] for _ in range(len(index))]
     else:
         names = reviewers.drop_duplicates("reviewer_id").set_index("reviewer_id")["reviewer"]
         ids = assigned.groupby("candidacy_id")["reviewer_id"].agg(lambda found: sorted(int(i) for i in found))
-        result["assigned_ids"] = [found if isinstance(found, list) else [] for found in ids.reindex(result.index)]
+        result["assigned_ids"] = [found if isinstance(found, list) else [] for found in ids.reindex(index)]
         result["assigned_to"] = [sorted((names[i] for i in found), key=_name_key) for found in result["assigned_ids"]]
-    result.index.name = "candidacy_id"
-    return result
+    board_frame = pd.DataFrame(result, index=index)
+    board_frame.index.name = "candidacy_id"
+    return board_frame
 
 
 def _review_rows(counted: pd.DataFrame, reviewers: pd.DataFrame, weights: pd.Series) -> pd.DataFrame:
@@ -359,21 +372,13 @@ def review_views(rows: list[tuple[Review, str, dict[int, int]]], criteria: list[
     ) for review, name, given in rows]
 
 
-def candidacy_pairs(session: Session, facts: Facts, rows: list[tuple[Review, str, dict[int, int]]],
-                    reviewers: pd.DataFrame) -> pd.DataFrame:
-    """coverage.pairs of this one candidacy (none unless submitted), in three queries."""
-    one = pd.DataFrame({"candidacy_id": [facts.id], "call_id": [facts.call_id], "network_id": [facts.network_id],
-                        "siret": [facts.siret]}).astype({"candidacy_id": "int64", "call_id": "int64",
-                                                          "network_id": "int64"})
-    if facts.submission != Submission.SUBMITTED:
-        one = one.iloc[0:0]
-    reviews = pd.DataFrame({"candidacy_id": [facts.id] * len(rows), "reviewer_id": [r.reviewer_id for r, _, _ in rows],
-                            "state": [r.state.value for r, _, _ in rows]}).astype(
-        {"candidacy_id": "int64", "reviewer_id": "int64", "state": "object"})
-    return coverage.pairs(candidacies=one, calls=coverage.load_calls(session, [facts.call_id]),
-                          reviewers=reviewers, conflicts=coverage.load_conflicts(session, [facts.call_id]),
-                          assignments=coverage.load_assignments(session, [facts.call_id], candidacy_id=facts.id),
-                          reviews=reviews)
+def candidacy_pairs(session: Session, facts: Facts, rows: list[tuple[Review, str, dict[int, int]]]
+                    ) -> tuple[coverage.Rule, coverage.Counted]:
+    """The counted pairs of this one candidacy (none unless submitted), with the rule they came
+    from (its reviewers' names), in four queries."""
+    rule = coverage.load_rule(session, [facts.call_id], candidacy_id=facts.id)
+    one = [(facts.id, facts.call_id, facts.network_id, facts.siret)] if facts.submission == Submission.SUBMITTED else []
+    return rule, rule.counted(one, {coverage.pair_key(facts.id, r.reviewer_id): r.state.value for r, _, _ in rows})
 
 
 def detail(session: Session, *, actor: Actor, candidacy_id: int) -> Detail:
@@ -384,11 +389,10 @@ def detail(session: Session, *, actor: Actor, candidacy_id: int) -> Detail:
     facts = load_facts(session, candidacy_id)
     criteria = load_criteria(session, facts.call_id)
     rows = load_review_rows(session, candidacy_id)
-    reviewers = coverage.load_reviewers(session, [facts.call_id])
-    pairs = candidacy_pairs(session, facts, rows, reviewers)
-    names = dict(zip(reviewers["reviewer_id"], reviewers["reviewer"], strict=True))
-    assignees = sorted((names[r] for r in pairs.loc[pairs["assigned"], "reviewer_id"]), key=french_key)
-    return Detail(facts=facts, criteria=criteria, reviews=review_views(rows, criteria, set(pairs["reviewer_id"])),
+    rule, pairs = candidacy_pairs(session, facts, rows)
+    assigned = (r for r, given in zip(pairs.reviewer_id, pairs.assigned, strict=True) if given)
+    assignees = sorted((rule.names[r] for r in assigned), key=french_key)
+    return Detail(facts=facts, criteria=criteria, reviews=review_views(rows, criteria, set(pairs.reviewer_id)),
                   assignees=assignees, history=_history(session, candidacy_id), earlier=_earlier(session, facts))
 
 

@@ -7,12 +7,15 @@ assigned to it or has already started its review. A counted pair is expected unl
 reviewer abstained; it is done once her review is submitted. Reviews outside the counted
 pairs (a conflict declared afterwards) are never counted.
 
-The loaders read each table in one query for any number of calls; `pairs` is pure pandas.
+The loaders read each table in one query for any number of calls; `Rule.counted` applies the
+rule in plain Python, `pairs` gives its answer as a DataFrame.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import String, and_, func, select, type_coerce
@@ -33,6 +36,7 @@ from db.models import (
 )
 
 PAIR = ["candidacy_id", "reviewer_id"]
+_SLICE = 500  # rows read at a time by `frame`
 SUBMITTED, ABSTAINED = ReviewState.SUBMITTED.value, ReviewState.ABSTAINED.value
 
 
@@ -43,18 +47,26 @@ def frame(session: Session, query, columns: list[str], dtypes: dict[str, str] | 
     in one transposition: for the board's tens of thousands of scores this is several times
     faster than DataFrame.from_records over the rows.
     """
-    rows = session.connection().execute(query).all()
-    values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
+    values: list[list] = [[] for _ in columns]
+    # Read by slices, each transposed onto the columns then dropped: rows kept all at once
+    # (15,000 on the board) outlive the collector's young generations, and a run that
+    # promotes that many objects pays a full collection of the heap (~0.1 s).
+    for rows in session.connection().execute(query).partitions(_SLICE):
+        for column, found in zip(values, zip(*rows, strict=True), strict=True):
+            column.extend(found)
     dtypes = dtypes or {}
     # Each column built at its dtype: no second conversion, and no string inference for the
     # "object" columns (pandas 3 would otherwise turn them into Arrow strings first).
-    return pd.DataFrame({name: pd.Series(list(column), dtype=dtypes.get(name))
+    return pd.DataFrame({name: pd.Series(column, dtype=dtypes.get(name))
                          for name, column in zip(columns, values, strict=True)}, columns=columns)
 
 
+def _calls_query(call_ids: Collection[int]):
+    return select(Call.id, Call.assigned_reviews, Call.decisions_published_at).where(Call.id.in_(call_ids))
+
+
 def load_calls(session: Session, call_ids: Collection[int]) -> pd.DataFrame:
-    calls = frame(session, select(Call.id, Call.assigned_reviews, Call.decisions_published_at)
-                  .where(Call.id.in_(call_ids)), ["call_id", "assigned_reviews", "published_at"],
+    calls = frame(session, _calls_query(call_ids), ["call_id", "assigned_reviews", "published_at"],
                   {"call_id": "int64", "assigned_reviews": "Int64"})
     calls["published_at"] = pd.to_datetime(calls["published_at"], utc=True)
     return calls
@@ -71,36 +83,40 @@ def load_candidacies(session: Session, call_ids: Collection[int]) -> pd.DataFram
                  {"candidacy_id": "int64", "call_id": "int64", "network_id": "int64", "siret": "object"})
 
 
-def load_reviewers(session: Session, call_ids: Collection[int], *, reviewer_id: int | None = None) -> pd.DataFrame:
-    """Named reviewers of the calls (only `reviewer_id`, when given), with their names."""
+def _reviewers_query(call_ids: Collection[int], reviewer_id: int | None):
     query = (
         select(CallReviewer.call_id, CallReviewer.reviewer_id, User.full_name, User.email)
         .join(User, User.id == CallReviewer.reviewer_id)
         .where(CallReviewer.call_id.in_(call_ids))
     )
+    return query if reviewer_id is None else query.where(CallReviewer.reviewer_id == reviewer_id)
+
+
+def load_reviewers(session: Session, call_ids: Collection[int], *, reviewer_id: int | None = None) -> pd.DataFrame:
+    """Named reviewers of the calls (only `reviewer_id`, when given), with their names."""
+    return frame(session, _reviewers_query(call_ids, reviewer_id), ["call_id", "reviewer_id", "reviewer", "email"],
+                 {"call_id": "int64", "reviewer_id": "int64", "reviewer": "object", "email": "object"})
+
+
+def _conflicts_query(call_ids: Collection[int], reviewer_id: int | None):
+    query = select(ReviewerConflict.reviewer_id, ReviewerConflict.network_id, ReviewerConflict.siret,
+                   ReviewerConflict.declared_at).distinct()
     if reviewer_id is not None:
-        query = query.where(CallReviewer.reviewer_id == reviewer_id)
-    return frame(session, query, ["call_id", "reviewer_id", "reviewer", "email"],
-                 {"call_id": "int64", "reviewer_id": "int64"})
+        return query.where(ReviewerConflict.reviewer_id == reviewer_id)
+    return query.join(CallReviewer, CallReviewer.reviewer_id == ReviewerConflict.reviewer_id).where(
+        CallReviewer.call_id.in_(call_ids))
 
 
 def load_conflicts(session: Session, call_ids: Collection[int], *, reviewer_id: int | None = None) -> pd.DataFrame:
     """The declared links of the calls' reviewers (only `reviewer_id`'s, when given)."""
-    query = select(ReviewerConflict.reviewer_id, ReviewerConflict.network_id, ReviewerConflict.siret,
-                   ReviewerConflict.declared_at).distinct()
-    if reviewer_id is not None:
-        query = query.where(ReviewerConflict.reviewer_id == reviewer_id)
-    else:
-        query = query.join(CallReviewer, CallReviewer.reviewer_id == ReviewerConflict.reviewer_id).where(
-            CallReviewer.call_id.in_(call_ids))
-    conflicts = frame(session, query, ["reviewer_id", "network_id", "siret", "declared_at"],
+    conflicts = frame(session, _conflicts_query(call_ids, reviewer_id), ["reviewer_id", "network_id", "siret",
+                                                                         "declared_at"],
                       {"reviewer_id": "int64", "network_id": "Int64", "siret": "object"})
     conflicts["declared_at"] = pd.to_datetime(conflicts["declared_at"], utc=True)
     return conflicts
 
 
-def load_assignments(session: Session, call_ids: Collection[int], *, reviewer_id: int | None = None,
-                     candidacy_id: int | None = None) -> pd.DataFrame:
+def _assignments_query(call_ids: Collection[int], reviewer_id: int | None, candidacy_id: int | None):
     query = (
         select(ReviewAssignment.candidacy_id, ReviewAssignment.reviewer_id)
         .join(Candidacy, Candidacy.id == ReviewAssignment.candidacy_id)
@@ -110,21 +126,54 @@ def load_assignments(session: Session, call_ids: Collection[int], *, reviewer_id
         query = query.where(ReviewAssignment.reviewer_id == reviewer_id)
     if candidacy_id is not None:
         query = query.where(ReviewAssignment.candidacy_id == candidacy_id)
-    return frame(session, query, PAIR, {"candidacy_id": "int64", "reviewer_id": "int64"})
+    return query
 
 
-def load_reviews(session: Session, call_ids: Collection[int], *, reviewer_id: int | None = None) -> pd.DataFrame:
-    """Every review of the calls' candidacies (only `reviewer_id`'s, when given), whatever its
-    state (no scores)."""
+def load_assignments(session: Session, call_ids: Collection[int], *, reviewer_id: int | None = None,
+                     candidacy_id: int | None = None) -> pd.DataFrame:
+    return frame(session, _assignments_query(call_ids, reviewer_id, candidacy_id), PAIR,
+                 {"candidacy_id": "int64", "reviewer_id": "int64"})
+
+
+def _reviews_query(call_ids: Collection[int], reviewer_id: int | None):
     query = (
         select(Review.candidacy_id, Review.reviewer_id, type_coerce(Review.state, String()))
         .join(Candidacy, Candidacy.id == Review.candidacy_id)
         .where(Candidacy.call_id.in_(call_ids))
     )
-    if reviewer_id is not None:
-        query = query.where(Review.reviewer_id == reviewer_id)
-    return frame(session, query, [*PAIR, "state"], {"candidacy_id": "int64", "reviewer_id": "int64",
-                                                    "state": "object"})
+    return query if reviewer_id is None else query.where(Review.reviewer_id == reviewer_id)
+
+
+def load_reviews(session: Session, call_ids: Collection[int], *, reviewer_id: int | None = None) -> pd.DataFrame:
+    """Every review of the calls' candidacies (only `reviewer_id`'s, when given), whatever its
+    state (no scores)."""
+    return frame(session, _reviews_query(call_ids, reviewer_id), [*PAIR, "state"],
+                 {"candidacy_id": "int64", "reviewer_id": "int64", "state": "object"})
+
+
+def load_states(session: Session, call_ids: Collection[int], *, reviewer_id: int | None = None) -> dict[int, str]:
+    """The state of every review of the calls (only `reviewer_id`'s), by pair_key: the query of
+    `load_reviews`, without a DataFrame."""
+    return {c * _SPAN + r: state for rows in session.connection().execute(_reviews_query(call_ids, reviewer_id))
+            .partitions(_SLICE) for c, r, state in rows}
+
+
+def load_rule(session: Session, call_ids: Collection[int], *, reviewer_id: int | None = None,
+              candidacy_id: int | None = None) -> Rule:
+    """The Rule of the calls (only `reviewer_id`'s part, when given; only `candidacy_id`'s
+    assignments, when given), in four queries: those of the loaders, without DataFrames."""
+    connection = session.connection()
+    calls = connection.execute(_calls_query(call_ids)).all()
+    named: dict[int, list[int]] = {}
+    names: dict[int, str] = {}
+    for call_id, reviewer, name, _ in connection.execute(_reviewers_query(call_ids, reviewer_id)).all():
+        named.setdefault(call_id, []).append(reviewer)
+        names[reviewer] = name
+    return Rule(reviewers=named, names=names, assigned_calls={c for c, assigned, _ in calls if assigned is not None},
+                published={c: published for c, _, published in calls if published is not None},
+                **links_of(connection.execute(_conflicts_query(call_ids, reviewer_id)).all()),
+                assignments={c * _SPAN + r for c, r in connection.execute(
+                    _assignments_query(call_ids, reviewer_id, candidacy_id)).all()})
 
 
 def unassigned_calls(call_ids: Collection[int]) -> pd.DataFrame:
@@ -138,43 +187,150 @@ def no_assignments() -> pd.DataFrame:
     return pd.DataFrame({"candidacy_id": pd.Series(dtype="int64"), "reviewer_id": pd.Series(dtype="int64")})
 
 
-def _keys(table: pd.DataFrame, columns: list[str]) -> pd.MultiIndex:
-    return pd.MultiIndex.from_frame(table[columns])
+# A pair as one int, candidacy_id * _SPAN + reviewer_id: ints are not tracked by the garbage
+# collector, tuples are, and 15,000 of them per board run trigger collections of the whole heap.
+_SPAN = 1 << 32
 
 
-def _in_force(base: pd.DataFrame, conflicts: pd.DataFrame, key: str, published: pd.Series | None) -> pd.Series:
-    """For each pair of `base`: a link on `key` applies to it. One declared after the call's
-    decisions were published does not: that call's figures are final."""
-    matched = base[["reviewer_id", key]].reset_index().merge(conflicts[["reviewer_id", key, "declared_at"]],
-                                                             on=["reviewer_id", key])
-    if published is not None and not matched.empty:
-        when = published.loc[matched["index"]].to_numpy()
-        matched = matched[pd.isna(when) | (matched["declared_at"].to_numpy() <= when)]
-    return pd.Series(base.index.isin(matched["index"]), index=base.index)
+def pair_key(candidacy_id: int, reviewer_id: int) -> int:
+    return candidacy_id * _SPAN + reviewer_id
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Everything the rule reads besides the candidacies and the reviews, as plain values:
+    the calls' named reviewers, the calls whose reviews are assigned, the published calls
+    with their publication time, the declared links and the assignments.
+
+    The rule runs in plain Python over these: per pair it is a few set and dict look-ups, so
+    one candidacy (the review sheet) costs microseconds where a pandas pipeline has a fixed
+    cost of ~10 ms, and the board's 15,000 pairs cost no more than through pandas.
+    """
+
+    reviewers: Mapping[int, Sequence[int]]  # call_id -> reviewer ids
+    assigned_calls: Collection[int]
+    published: Mapping[int, datetime]  # call_id -> decisions published at (published calls only)
+    network_links: Mapping[tuple[int, int], Sequence[datetime]]  # (reviewer, network) -> declared at
+    siret_links: Mapping[tuple[int, str], Sequence[datetime]]  # (reviewer, siret) -> declared at
+    assignments: Collection[int]  # pair_key of each assigned pair
+    names: Mapping[int, str] = field(default_factory=dict)  # reviewer_id -> full name (load_rule)
+
+    def _linked(self, reviewer_id: int, network_id: int, siret: str | None, published: datetime | None) -> bool:
+        """A declared link with the network or the structure applies, unless it came after the
+        call's decisions were published (that call's figures are final)."""
+        for declared in (self.network_links.get((reviewer_id, network_id), ()),
+                         self.siret_links.get((reviewer_id, siret), ())):
+            if declared and (published is None or any(d <= published for d in declared)):
+                return True
+        return False
+
+    def counted(self, candidacies: Iterable[Sequence], states: Mapping[int, str | None]) -> Counted:
+        """The counted pairs of these candidacies (rows starting candidacy_id, call_id, network_id, siret),
+        given the state of each review ({pair_key: state}), in candidacy then reviewer order."""
+        found = Counted([], [], [], [], [])
+        # Bound appends: the loop runs once per pair (15,000 on the board).
+        calls, ids, reviewers = found.call_id.append, found.candidacy_id.append, found.reviewer_id.append
+        states_of, assigned_of = found.state.append, found.assigned.append
+        links = bool(self.network_links or self.siret_links)
+        named = {call_id: sorted(ids) for call_id, ids in self.reviewers.items()}
+        for row in sorted(candidacies, key=_first):
+            candidacy_id, call_id, network_id, siret = row[0], row[1], row[2], row[3]
+            free = call_id not in self.assigned_calls
+            published = self.published.get(call_id)
+            for reviewer_id in named.get(call_id, ()):
+                key = candidacy_id * _SPAN + reviewer_id
+                state = states.get(key)
+                assigned = key in self.assignments
+                if not (free or assigned or state is not None):
+                    continue
+                if links and self._linked(reviewer_id, network_id, siret, published):
+                    continue
+                calls(call_id)
+                ids(candidacy_id)
+                reviewers(reviewer_id)
+                states_of(state)
+                assigned_of(assigned)
+        return found
+
+
+def _first(row: tuple):
+    return row[0]
+
+
+@dataclass(frozen=True)
+class Counted:
+    """The counted pairs, column by column (no object per pair)."""
+
+    call_id: list[int]
+    candidacy_id: list[int]
+    reviewer_id: list[int]
+    state: list[str | None]  # of her review, None before she starts it
+    assigned: list[bool]
+
+    @property
+    def expected(self) -> int:
+        return sum(state != ABSTAINED for state in self.state)
+
+    @property
+    def done(self) -> int:
+        return sum(state == SUBMITTED for state in self.state)
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame({
+            "call_id": pd.Series(self.call_id, dtype="int64"),
+            "candidacy_id": pd.Series(self.candidacy_id, dtype="int64"),
+            "reviewer_id": pd.Series(self.reviewer_id, dtype="int64"),
+            "state": pd.Series(self.state, dtype="object"),
+            "assigned": pd.Series(self.assigned, dtype="bool"),
+            "expected": pd.Series([state != ABSTAINED for state in self.state], dtype="bool"),
+            "done": pd.Series([state == SUBMITTED for state in self.state], dtype="bool")})
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
+def rule_of(*, calls: pd.DataFrame, reviewers: pd.DataFrame, conflicts: pd.DataFrame,
+            assignments: pd.DataFrame) -> Rule:
+    """The Rule of the loaders' frames."""
+    named: dict[int, list[int]] = {}
+    for call_id, reviewer_id in zip(reviewers["call_id"].tolist(), reviewers["reviewer_id"].tolist(), strict=True):
+        named.setdefault(call_id, []).append(reviewer_id)
+    published = {}
+    if "published_at" in calls:
+        published = {c: p for c, p in zip(calls["call_id"].tolist(), calls["published_at"].tolist(), strict=True)
+                     if not _missing(p)}
+    return Rule(reviewers=named, assigned_calls=set(calls.loc[calls["assigned_reviews"].notna(), "call_id"].tolist()),
+                published=published,
+                **links_of(zip(*(conflicts[c].tolist() for c in ("reviewer_id", "network_id", "siret", "declared_at")),
+                               strict=True)),
+                assignments={pair_key(c, r) for c, r in zip(assignments["candidacy_id"].tolist(),
+                                                            assignments["reviewer_id"].tolist(), strict=True)})
+
+
+def links_of(rows: Iterable[tuple]) -> dict[str, dict]:
+    """Rule's network_links and siret_links of (reviewer_id, network_id, siret, declared_at) rows."""
+    network_links: dict[tuple[int, int], list] = {}
+    siret_links: dict[tuple[int, str], list] = {}
+    for reviewer_id, network_id, siret, declared_at in rows:
+        when = None if _missing(declared_at) else declared_at
+        if not _missing(network_id):
+            network_links.setdefault((reviewer_id, int(network_id)), []).append(when)
+        if not _missing(siret):
+            siret_links.setdefault((reviewer_id, siret), []).append(when)
+    return {"network_links": network_links, "siret_links": siret_links}
 
 
 def pairs(*, candidacies: pd.DataFrame, calls: pd.DataFrame, reviewers: pd.DataFrame, conflicts: pd.DataFrame,
           assignments: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFrame:
     """The counted pairs: call_id, candidacy_id, reviewer_id, state (of her review, or None),
     assigned, expected, done — one row per pair, in candidacy then reviewer order."""
-    base = candidacies[["candidacy_id", "call_id", "network_id", "siret"]].merge(
-        reviewers[["call_id", "reviewer_id"]], on="call_id")
-    base = base.merge(reviews[[*PAIR, "state"]], on=PAIR, how="left")
-    base["state"] = base["state"].astype("object").where(base["state"].notna(), None)
-    keys = _keys(base, PAIR)
-    base["assigned"] = keys.isin(_keys(assignments, PAIR))
-    assigned_calls = set(calls.loc[calls["assigned_reviews"].notna(), "call_id"])
-    free = ~base["call_id"].isin(assigned_calls)
-    started = base["state"].notna()
-    published = base["call_id"].map(calls.set_index("call_id")["published_at"]) if "published_at" in calls else None
-    conflict = (_in_force(base, conflicts.dropna(subset=["network_id"]).astype({"network_id": "int64"}),
-                          "network_id", published)
-                | _in_force(base, conflicts.dropna(subset=["siret"]), "siret", published))
-    counted = base[(free | base["assigned"] | started) & ~conflict].copy()
-    counted["expected"] = counted["state"] != ABSTAINED
-    counted["done"] = counted["state"] == SUBMITTED
-    counted = counted.sort_values(PAIR, kind="stable").reset_index(drop=True)
-    return counted[["call_id", "candidacy_id", "reviewer_id", "state", "assigned", "expected", "done"]]
+    rule = rule_of(calls=calls, reviewers=reviewers, conflicts=conflicts, assignments=assignments)
+    states = {c * _SPAN + r: s if s.__class__ is str else None if _missing(s) else s
+              for c, r, s in zip(*(reviews[c].tolist() for c in (*PAIR, "state")), strict=True)}
+    rows = list(zip(*(candidacies[c].tolist() for c in ("candidacy_id", "call_id", "network_id", "siret")),
+                    strict=True))
+    return rule.counted(rows, states).frame()
 
 
 def load_pairs(session: Session, call_ids: Collection[int], *, reviewer_id: int | None = None,
