@@ -87,7 +87,9 @@ if found.closed:
 
 
 def field(name: str) -> str:
-    return f"{name}:{candidacy_id}"
+    # Loading the saved version draws new widgets (a browser keeps a form widget's value).
+    loads = st.session_state.get(f"loads:{record}", 0)
+    return f"{name}:{candidacy_id}" + (f":{loads}" if loads else "")
 
 
 def following_after(current: int) -> int | None:
@@ -123,13 +125,15 @@ def load_saved() -> None:
     for key in [f"version:{record}", f"errors:{FORM}", field("comment"), field("shared"),
                 *(field(f"score-{c.id}") for c in found.criteria)]:
         st.session_state.pop(key, None)
+    st.session_state[f"loads:{record}"] = st.session_state.get(f"loads:{record}", 0) + 1
 
 
 forms.form_error(FORM)
 if stale:
     saved_scores = ", ".join(f"{c.label} : {mine.scores.get(c.id) or '—'}" for c in found.criteria) if mine else ""
-    st.warning("La version enregistrée (" + (STATE_LABELS[mine.state] if mine else "aucune") + ") n'est pas celle "
-               "de ce formulaire" + (f" — {escape_md(saved_scores)}" if saved_scores else "") + ".")
+    st.warning("Version enregistrée (" + (STATE_LABELS[mine.state] if mine else "aucune") + ")"
+               + (f" : {escape_md(saved_scores)}" if saved_scores else "") + ". « Charger la version enregistrée » "
+               "remplace ce que ce formulaire contient par elle.")
     st.button("Charger la version enregistrée", on_click=load_saved)
 with st.form(f"{FORM}:{candidacy_id}", enter_to_submit=False):
     for criterion in found.criteria:
