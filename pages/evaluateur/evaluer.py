@@ -87,9 +87,7 @@ if found.closed:
 
 
 def field(name: str) -> str:
-    # Loading the saved version draws new widgets (a browser keeps a form widget's value).
-    loads = st.session_state.get(f"loads:{record}", 0)
-    return f"{name}:{candidacy_id}" + (f":{loads}" if loads else "")
+    return f"{name}:{candidacy_id}"
 
 
 def following_after(current: int) -> int | None:
@@ -125,7 +123,6 @@ def load_saved() -> None:
     for key in [f"version:{record}", f"errors:{FORM}", field("comment"), field("shared"),
                 *(field(f"score-{c.id}") for c in found.criteria)]:
         st.session_state.pop(key, None)
-    st.session_state[f"loads:{record}"] = st.session_state.get(f"loads:{record}", 0) + 1
 
 
 forms.form_error(FORM)
