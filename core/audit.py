@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import Enum
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import PARIS, utcnow
 from core.permissions import Action, Actor, can, require
-from db.models import AuditEntry, Candidacy, Structure
+from db.models import AuditEntry, Candidacy, Network, Structure
 
 #: Every action the code records, with its French name, the work of the app first (the
 #: journal's filter lists them in this order; tests/core/test_audit.py reads the code to
@@ -175,6 +176,24 @@ def list_entries(
     if filters.text.strip():
         query = query.where(_text_matches(filters.text.strip()))
     return [AuditRow(entry, name, siret) for entry, name, siret in session.execute(query)]
+
+
+NETWORK_FIELDS = ("network_id", "invited_networks")  # audit values that are network ids
+
+
+def network_names(session: Session, entries: Iterable[AuditEntry]) -> dict[int, str]:
+    """The name of every network an entry's before/after refers to by id (one query), so
+    that the journal writes « réseau : Réseau Nord », not an id."""
+    ids: set[int] = set()
+    for entry in entries:
+        for side in (entry.before, entry.after):
+            for key in NETWORK_FIELDS:
+                value = (side or {}).get(key)
+                ids.update(v for v in (value if isinstance(value, list) else [value])
+                           if isinstance(v, int) and not isinstance(v, bool))
+    if not ids:
+        return {}
+    return dict(session.execute(select(Network.id, Network.name).where(Network.id.in_(ids))).all())
 
 
 def _text_matches(text: str):

@@ -8,9 +8,11 @@ French name is shown as stored.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Any
 
+from core.audit import NETWORK_FIELDS
 from core.clock import format_date, format_datetime, format_time
 from core.imports.columns import HEADER_OF
 from core.permissions import ROLE_LABELS
@@ -25,14 +27,14 @@ CANDIDACY_LABELS = {field: header.lower() if field != "siret" else header for fi
 
 FIELD_LABELS = {
     **CANDIDACY_LABELS,
-    "name": "nom", "email": "e-mail", "full_name": "nom", "role": "rôle", "network_id": "réseau (n°)",
+    "name": "nom", "email": "e-mail", "full_name": "nom", "role": "rôle", "network_id": "réseau",
     "active": "actif",
     "description": "description", "contact_email": "e-mail de contact", "number": "numéro", "title": "titre",
     "event_date": "date", "start_time": "début", "end_time": "fin", "venue": "lieu",
     "theme_title": "thème", "theme_description": "description du thème", "opens_at": "ouverture",
     "closes_at": "clôture", "state": "état", "pitch_slots": "présentations express",
     "pitch_minutes": "durée d'une présentation (minutes)", "eligible_kinds": "types de structures éligibles",
-    "eligible_departements": "départements éligibles", "invited_networks": "réseaux invités (n°)",
+    "eligible_departements": "départements éligibles", "invited_networks": "réseaux invités",
     "criteria": "critères", "submission": "dépôt", "withdrawal_reason": "raison du retrait",
     "deliberation": "délibération", "publication": "publication", "confirmation": "confirmation",
     # the summary row of an import (core.imports.write)
@@ -92,9 +94,20 @@ def field_label(key: str) -> str:
     return FIELD_LABELS.get(field, key)
 
 
-def field_value(key: str, value: Any) -> str:
-    """A stored value of the field `key` in French: its status label, its structure type, or value_text."""
+def _network(value: Any, networks: Mapping[int, str]) -> Any:
+    """A network id as its name (core.audit.network_names), or « réseau n° 4 » if unknown."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return networks.get(value) or f"réseau n° {value}"
+    return value
+
+
+def field_value(key: str, value: Any, networks: Mapping[int, str] | None = None) -> str:
+    """A stored value of the field `key` in French: its status label, its structure type, a
+    network's name, or value_text."""
     field = _field(key)
+    if field in NETWORK_FIELDS:
+        names = networks or {}
+        return value_text([_network(v, names) for v in value] if isinstance(value, list) else _network(value, names))
     if isinstance(value, str) and value in VALUE_LABELS.get(field, {}):
         return VALUE_LABELS[field][value]
     if field == "kind" and isinstance(value, str) and value:
@@ -129,17 +142,18 @@ def _moment(text: str) -> str | None:
     return None
 
 
-def changes(before: dict | None, after: dict | None) -> str:
-    """Only what differs, « champ : avant → après », one change after the other.
+def changes(before: dict | None, after: dict | None, networks: Mapping[int, str] | None = None) -> str:
+    """Only what differs, « champ : avant → après », one change after the other; network ids
+    written with their names from `networks` (core.audit.network_names).
 
     With nothing before (a creation, an import's summary), the values given, « champ : valeur ».
     """
     if before is None:
-        return " ; ".join(f"{field_label(k)} : {field_value(k, v)}" for k, v in (after or {}).items()
+        return " ; ".join(f"{field_label(k)} : {field_value(k, v, networks)}" for k, v in (after or {}).items()
                           if value_text(v) != "—")
     after = after or {}
     keys = [*before, *(k for k in after if k not in before)]
     return " ; ".join(
-        f"{field_label(k)} : {field_value(k, before.get(k))} → {field_value(k, after.get(k))}"
+        f"{field_label(k)} : {field_value(k, before.get(k), networks)} → {field_value(k, after.get(k), networks)}"
         for k in keys if before.get(k) != after.get(k)
     )

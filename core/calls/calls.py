@@ -15,6 +15,7 @@ from core.clock import paris_to_utc, to_paris, utcnow
 from core.departements import DEPARTEMENTS
 from core.errors import NotFound, StaleEdit, ValidationFailed, clean_fields
 from core.permissions import Action, Actor, require
+from core.review.rules import review_closed
 from core.validation import clean_text
 from db.models import (
     Call,
@@ -111,7 +112,8 @@ def save_call(session: Session, *, actor: Actor, data: CallData, call_id: int | 
     """Create (as a draft) or edit a call with its eligibility, invited networks and criteria.
 
     Once reviews exist, criteria keep their labels: weights may change, nothing is added,
-    removed or renamed (scores would lose their meaning).
+    removed or renamed (scores would lose their meaning). Once the decisions are published,
+    the criteria and weights are final (ValidationFailed on « criteria »).
     """
     require(actor, Action.MANAGE_CALLS)
     if session.get(Edition, data.edition_id) is None:
@@ -142,16 +144,21 @@ def save_call(session: Session, *, actor: Actor, data: CallData, call_id: int | 
     return call.id
 
 
+CRITERIA_PUBLISHED = ("Les décisions de cet appel sont publiées : ses critères et leurs poids ne changent plus "
+                      "(les notes et le classement publiés en dépendent).")
 CRITERIA_FROZEN = ("Des évaluations existent déjà : vous pouvez changer les poids, mais plus ajouter, retirer "
                    "ni renommer un critère (les notes déjà données perdraient leur sens).")
 
 
 def _replace_criteria(session: Session, call: Call, criteria: tuple[tuple[str, int], ...]) -> None:
     """Kept criteria (same label) are updated in place, so their scores and descriptions stay;
-    once a review exists only weights and order may change (the board recomputes from them)."""
+    once a review exists only weights and order may change (the board recomputes from them);
+    once the call's decisions are published, nothing changes."""
     wanted = [(label.strip(), weight) for label, weight in criteria]
     if wanted == [(c.label, c.weight) for c in call.criteria]:
         return
+    if review_closed(call):
+        raise ValidationFailed({"criteria": CRITERIA_PUBLISHED})
     current = {c.label: c for c in call.criteria}
     same_labels = {label for label, _ in wanted} == current.keys()
     if not same_labels and call.id and session.scalar(

@@ -156,9 +156,10 @@ def distribute(session: Session, *, actor: Actor, call_id: int, per_candidacy: i
     all_pairs = {(c, r) for c in candidacies["candidacy_id"] for r in reviewers["reviewer_id"]}
     begun = every[every["state"].notna()]
     started = set(zip(begun["candidacy_id"], begun["reviewer_id"], strict=True))
-    # A reviewer deactivated since she was named keeps what she began, and gets nothing new.
+    # A reviewer deactivated since she was named keeps what she began, and gets nothing new;
+    # nor does one named while her invitation was pending (before that was refused).
     inactive = set(session.scalars(select(User.id).where(User.id.in_([int(r) for r in reviewers["reviewer_id"]]),
-                                                         User.active.is_(False))))
+                                                         User.active.is_(False) | User.password_hash.is_(None))))
     dormant = {(c, r) for c, r in all_pairs if r in inactive} - started
     chosen = plan(candidacies["candidacy_id"], reviewers["reviewer_id"], per_candidacy=per_candidacy,
                   forbidden=(all_pairs - possible) | dormant, kept=started)
@@ -220,8 +221,8 @@ class NotAssignable(DomainError):
 def set_assignees(session: Session, *, actor: Actor, candidacy_id: int, reviewer_ids: Collection[int],
                   now: datetime | None = None) -> None:
     """Assign exactly these reviewers to the candidacy (by hand, on a call whose reviews are
-    assigned). Refuses a reviewer not named for the call or in conflict with the candidacy
-    (NotAssignable, naming her), removing one who already submitted its review, a draft or
+    assigned). Refuses a reviewer not named for the call, whose invitation is pending, or in
+    conflict with the candidacy (NotAssignable, naming her), removing one who already submitted its review, a draft or
     withdrawn candidacy, a published call. Side effect: one audit row per change
     (review_assigned, review_unassigned) on the candidacy."""
     require(actor, Action.MANAGE_REVIEWERS)
@@ -238,9 +239,12 @@ def set_assignees(session: Session, *, actor: Actor, candidacy_id: int, reviewer
     current = set(session.scalars(select(ReviewAssignment.reviewer_id)
                                   .where(ReviewAssignment.candidacy_id == candidacy_id)))
     names = dict(session.execute(select(User.id, User.full_name).where(User.id.in_(wanted | current))).all())
+    pending = set(session.scalars(select(User.id).where(User.id.in_(wanted - current), User.password_hash.is_(None))))
     for reviewer_id in sorted(wanted - current):
         if not is_named(session, call_id=call.id, reviewer_id=reviewer_id):
             raise NotAssignable(f"{names.get(reviewer_id, 'Cette personne')} n'est pas évaluatrice de cet appel.")
+        if reviewer_id in pending:
+            raise NotAssignable(f"{names[reviewer_id]} n'a pas encore activé son compte (invitation en attente).")
         if in_conflict(session, reviewer_id=reviewer_id, candidacy_id=candidacy_id):
             raise NotAssignable(f"{names[reviewer_id]} a déclaré un lien avec le réseau ou la structure de cette "
                                 "candidature.")

@@ -53,10 +53,11 @@ def _people(session: Session, query) -> list[Person]:
 
 
 def candidates(session: Session, *, actor: Actor) -> list[Person]:
-    """The accounts the lead may name as reviewers: active évaluateurs and leads, by name."""
+    """The accounts the lead may name as reviewers: active, activated évaluateurs and leads, by name."""
     require(actor, Action.MANAGE_REVIEWERS)
     return _people(session, select(User.id, User.full_name, User.email, User.role)
-                   .where(User.active.is_(True), User.role.in_(REVIEWER_ROLES)).order_by(User.full_name, User.id))
+                   .where(User.active.is_(True), User.password_hash.is_not(None), User.role.in_(REVIEWER_ROLES))
+                   .order_by(User.full_name, User.id))
 
 
 def reviewers_of(session: Session, *, actor: Actor, call_id: int) -> list[Person]:
@@ -71,7 +72,8 @@ def set_reviewers(session: Session, *, actor: Actor, call_id: int, reviewer_ids:
                   now: datetime | None = None) -> None:
     """Name exactly these reviewers for the call.
 
-    Refuses an account that is not an active évaluateur or lead, and removing a reviewer
+    Refuses an account that is not an active évaluateur or lead, an invitee who has not
+    activated her account yet, and removing a reviewer
     who has submitted reviews of the call (her work would vanish from the board): both
     ValidationFailed under « reviewers », nothing written. A removed reviewer loses her
     assignments of the call. Side effect: one audit row (call_reviewers_updated).
@@ -91,6 +93,13 @@ def set_reviewers(session: Session, *, actor: Actor, call_id: int, reviewer_ids:
     if set(allowed) != wanted - set(current):
         raise ValidationFailed({"reviewers": "Seuls des comptes actifs d'évaluateur ou de cheffe de projet "
                                              "peuvent évaluer un appel."})
+    # An invitee who never chose her password may never come: candidacies given to her would
+    # wait for nobody. She is named once her account is activated.
+    pending = sorted(session.scalars(select(User.full_name).where(User.id.in_(allowed),
+                                                                  User.password_hash.is_(None))))
+    if pending:
+        raise ValidationFailed({"reviewers": f"{', '.join(pending)} n'a pas encore activé son compte (invitation "
+                                             "en attente) : vous pourrez la nommer une fois son mot de passe choisi."})
     removed = set(current) - wanted
     busy = dict(session.execute(
         select(Review.reviewer_id, func.count()).join(Candidacy, Candidacy.id == Review.candidacy_id)

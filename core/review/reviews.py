@@ -56,6 +56,12 @@ class AlreadySubmitted(DomainError):
                "Modifiez-la et soumettez-la à nouveau.")
 
 
+class StaleReview(StaleEdit):
+    # Only she writes her review: the other save came from another tab or window of hers.
+    message = ("Cette évaluation a été enregistrée entre-temps depuis un autre onglet ou une autre fenêtre. "
+               "Vos modifications n'ont pas été enregistrées : chargez la version enregistrée pour la voir.")
+
+
 def score_field(criterion_id: int) -> str:
     """The field name of a criterion's score in ValidationFailed.errors."""
     return f"score:{criterion_id}"
@@ -125,7 +131,7 @@ def _target(session: Session, actor: Actor, candidacy_id: int) -> Target:
 def _check_version(review: Review | None, expected_version: int | None) -> None:
     """None means « no review yet »: another tab that created one meanwhile makes this stale."""
     if (review.version if review is not None else None) != expected_version:
-        raise StaleEdit()
+        raise StaleReview()
 
 
 # ---------------------------------------------------------------- the input
@@ -183,7 +189,7 @@ def _flush(session: Session) -> None:
     try:
         session.flush()
     except IntegrityError as error:  # the same review created at the same instant in another tab
-        raise StaleEdit() from error
+        raise StaleReview() from error
 
 
 # ---------------------------------------------------------------- the use cases
@@ -195,7 +201,7 @@ def save_review(session: Session, *, actor: Actor, candidacy_id: int, data: Revi
 
     A submitted review stays submitted: saving it again is a revision (AlreadySubmitted if
     asked to become a draft). An abstention saved again is a review again. Refuses what the
-    module's checks refuse, a stale version (StaleEdit), a score outside 1–5 or for a
+    module's checks refuse, a stale version (StaleReview), a score outside 1–5 or for a
     criterion of another call (ValidationFailed, nothing written). Side effects: the scores
     replaced, version + 1, one audit row (review_saved, review_submitted or review_revised).
     """

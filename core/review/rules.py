@@ -7,7 +7,17 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from core.errors import DomainError, NotAllowed
-from db.models import Call, CallReviewer, CallState, Candidacy, ReviewerConflict, Structure, Submission
+from db.models import (
+    Call,
+    CallReviewer,
+    CallState,
+    Candidacy,
+    Review,
+    ReviewAssignment,
+    ReviewerConflict,
+    Structure,
+    Submission,
+)
 
 
 class NotReviewer(NotAllowed):
@@ -69,12 +79,24 @@ def reviews_call(reviewer_id):
         CallReviewer.call_id == Call.id, CallReviewer.reviewer_id == reviewer_id))
 
 
+def hers_to_review(reviewer_id):
+    """SQL condition on Candidacy joined to Call: every candidacy of a call whose reviews are
+    not assigned; on an assigned call, one assigned to her or whose review she began (as
+    core.review.coverage.pairs counts them)."""
+    return or_(
+        Call.assigned_reviews.is_(None),
+        exists().where(ReviewAssignment.candidacy_id == Candidacy.id, ReviewAssignment.reviewer_id == reviewer_id),
+        exists().where(Review.candidacy_id == Candidacy.id, Review.reviewer_id == reviewer_id),
+    )
+
+
 def may_see(session: Session, *, reviewer_id: int, candidacy_id: int) -> bool:
     """What a reviewer is shown, wherever she reads a candidacy: a submitted one, of a call she
-    reviews, with no declared link with its network or structure."""
+    reviews, hers to review when the call's reviews are assigned, with no declared link with
+    its network or structure."""
     return session.scalar(
         select(Candidacy.id).join(Structure, Structure.id == Candidacy.structure_id)
         .join(Call, Call.id == Candidacy.call_id)
         .where(Candidacy.id == candidacy_id, Candidacy.submission == Submission.SUBMITTED,
-               reviews_call(reviewer_id), ~conflicted(reviewer_id))
+               reviews_call(reviewer_id), hers_to_review(reviewer_id), ~conflicted(reviewer_id))
     ) is not None

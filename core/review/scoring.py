@@ -16,6 +16,8 @@ Nothing is stored: weights changed tomorrow give tomorrow's figures.
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import numpy as np
 import pandas as pd
 
@@ -106,6 +108,17 @@ def contested(spread: pd.Series) -> pd.Series:
     return (spread.fillna(0.0) >= CONTESTED_SPREAD - 1e-9).astype("bool")
 
 
+def round_score(value: float | None, digits: int = 2) -> float | None:
+    """A figure as shown and exported: `digits` decimals, half rounded up (4.625 → 4.63, as
+    2.875 → 2.88), None or NaN kept as None. Python's round and pandas' round go half to
+    even (4.625 → 4.62); the decimal written by repr is rounded instead, so 1.005 → 1.01."""
+    if value is None or value != value:  # NaN
+        return None
+    exact = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return float(exact)
+
+
 def rounded(values: pd.Series, digits: int = 2) -> pd.Series:
-    """Figures as shown and exported: two decimals, NaN kept (numbers, never text)."""
-    return values.astype("float64").round(digits).where(values.notna(), np.nan)
+    """Figures as shown and exported: `round_score` of each, NaN kept (numbers, never text)."""
+    return pd.Series([round_score(v, digits) for v in values.astype("float64")], index=values.index,
+                     dtype="float64")

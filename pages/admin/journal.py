@@ -25,6 +25,7 @@ with read_only() as session:
     rows = audit.list_entries(
         session, actor=actor, filters=AuditFilter(text=text, actions=tuple(actions), since=since, until=until)
     )
+    networks = audit.network_names(session, [row.entry for row in rows])
 
 entries = [row.entry for row in rows]
 table = pd.DataFrame({
@@ -35,7 +36,7 @@ table = pd.DataFrame({
     "Structure": [structure_label(row.structure_name, row.siret) for row in rows],
     "Depuis": [e.ip_address or "" for e in entries],
     "Détail": [e.detail or "" for e in entries],
-    "Changements": [changes(e.before, e.after) for e in entries],
+    "Changements": [changes(e.before, e.after, networks) for e in entries],
 })
 st.caption(f"{len(rows)} entrée(s), les plus récentes d'abord (500 au plus).")
 show_table(

@@ -74,6 +74,8 @@ mine = found.mine
 # buttons, so that a click in a tab left open while another saved is refused, not dropped.
 version, opened_state = forms.opened_version(record, (mine.version, mine.state) if mine else (None, None))
 submitted = opened_state == ReviewState.SUBMITTED
+# Saved in another tab since this form was built: every save stays refused until she loads it.
+stale = version != (mine.version if mine else None)
 
 st.divider()
 st.subheader("Mon évaluation")
@@ -103,7 +105,8 @@ def go(action: str) -> None:
         with unit_of_work() as session:
             return reviews.save_review(session, actor=actor, candidacy_id=candidacy_id, data=data,
                                        submit=action != SAVE, expected_version=version)
-    saved = forms.submit(FORM, save, record=record)
+    saved = forms.submit(FORM, save)
+    st.session_state.pop(f"version:{record}", None)  # saved: the next run opens the new version
     following = following_after(candidacy_id) if action == NEXT else None
     if following is not None:
         st.session_state[f"next:{choice}"] = following
@@ -115,7 +118,20 @@ def go(action: str) -> None:
     st.rerun()
 
 
+def load_saved() -> None:
+    """Forget the version and values this tab opened: the form shows the saved review."""
+    for key in [f"version:{record}", f"errors:{FORM}", field("comment"), field("shared"),
+                *(field(f"score-{c.id}") for c in found.criteria)]:
+        st.session_state.pop(key, None)
+
+
 forms.form_error(FORM)
+if stale:
+    saved_scores = ", ".join(f"{c.label} : {mine.scores.get(c.id) or '—'}" for c in found.criteria) if mine else ""
+    st.warning("Version enregistrée (" + (STATE_LABELS[mine.state] if mine else "aucune") + ")"
+               + (f" : {escape_md(saved_scores)}" if saved_scores else "") + ". « Charger la version enregistrée » "
+               "remplace ce que ce formulaire contient par elle.")
+    st.button("Charger la version enregistrée", on_click=load_saved)
 with st.form(f"{FORM}:{candidacy_id}", enter_to_submit=False):
     for criterion in found.criteria:
         key = field(f"score-{criterion.id}")
@@ -123,7 +139,8 @@ with st.form(f"{FORM}:{candidacy_id}", enter_to_submit=False):
             st.session_state[key] = mine.scores.get(criterion.id)
         st.radio(f"{criterion.label} (poids {criterion.weight})", list(LEVELS), key=key, index=None,
                  format_func=lambda level: str(level), captions=[LEVELS[level].split(" — ", 1)[1] for level in LEVELS],
-                 horizontal=True, disabled=found.closed, help=criterion.description)
+                 horizontal=True, disabled=found.closed, help=criterion.description,
+                 persist_state="page")  # what she typed outlives a run where the form is not drawn
         forms.field_error(FORM, score_field(criterion.id))
     for name, stored, label, help_text in (
             ("comment", mine.comment if mine else None, "Commentaire pour la cheffe de projet",
@@ -132,7 +149,7 @@ with st.form(f"{FORM}:{candidacy_id}", enter_to_submit=False):
              "Facultatif : un retour que la cheffe de projet pourra transmettre à la structure.")):
         if field(name) not in st.session_state:
             st.session_state[field(name)] = stored or ""
-        st.text_area(label, key=field(name), help=help_text, disabled=found.closed)
+        st.text_area(label, key=field(name), help=help_text, disabled=found.closed, persist_state="page")
         forms.field_error(FORM, "comment" if name == "comment" else "shared_comment")
     cols = st.columns(3)
     if submitted:
@@ -179,7 +196,8 @@ with st.expander("Vous ne pouvez pas évaluer cette candidature ?", expanded=boo
                                            expected_version=version)
                 link = {"network_id": found.facts.network_id} if why == NETWORK_LINK else {"siret": found.facts.siret}
                 return reviewers.declare_conflict(session, actor=actor, reason=reason, **link)
-        forms.submit(ASIDE, aside, record=record)
+        forms.submit(ASIDE, aside)
+        st.session_state.pop(f"version:{record}", None)
         following = following_after(candidacy_id)
         if following is not None:
             st.session_state[f"next:{choice}"] = following

@@ -8,9 +8,10 @@ import csv
 import io
 
 import pytest
+from sqlalchemy import select
 
-from db.engine import unit_of_work
-from db.models import Call, Role
+from db.engine import read_only, unit_of_work
+from db.models import Call, Review, Role
 from tests.core.review.builders import make_candidacy, make_criteria, name_reviewers
 from tests.e2e.test_candidacy_form import screenshots, sign_in
 from tests.e2e.test_sign_in_flow import settled
@@ -25,17 +26,20 @@ CRITERIA = ("Adéquation avec le thème (poids 3)", "Capacité à répondre aux 
 
 @pytest.fixture
 def review_call(server_db):
-    network = make_network("Réseau des traiteurs solidaires")
+    return a_review_call("Réseau des traiteurs solidaires")
+
+
+def a_review_call(network_name: str) -> dict:
+    network = make_network(network_name)
     call = make_call(make_edition(), networks=(network,))
     with unit_of_work() as session:
         session.get(Call, call).theme_title = THEME
     criteria = make_criteria(call)
     first = make_candidacy(call, network, name="Cuisine d'Insertion 93")
     second = make_candidacy(call, network, name="Traiteur Solidaire 95")
-    alice = make_user(Role.EVALUATEUR, email="alice.evaluation@exemple.fr")
-    bruno = make_user(Role.EVALUATEUR, email="bruno.evaluation@exemple.fr")
+    alice, bruno = make_user(Role.EVALUATEUR), make_user(Role.EVALUATEUR)
     name_reviewers(call, alice, bruno)
-    lead = make_user(Role.PILOTE, email="pilote.evaluation@exemple.fr")
+    lead = make_user(Role.PILOTE)
     return {"call": call, "criteria": criteria, "first": first, "second": second, "alice": alice, "bruno": bruno,
             "lead": lead}
 
@@ -120,3 +124,44 @@ def test_second_reviewer_sees_the_first_s_scores_only_after_submitting_and_the_b
         assert [r[header.index("Évaluations")] for r in rows[1:]] == ["2", "2"]
     finally:
         context.close()
+
+
+def rate(page, value: int) -> None:
+    for label in CRITERIA:
+        page.get_by_role("radiogroup", name=label).locator("label").filter(has_text=str(value)).first.click()
+
+
+def test_a_stale_tab_stays_refused_until_she_loads_the_saved_version_which_the_form_then_shows(
+        browser, server, server_db):
+    from playwright.sync_api import expect
+
+    review_call = a_review_call("Réseau des onglets")
+
+    first = "Cuisine d'Insertion 93"
+    context, page = sign_in(browser, server, review_call["alice"], "Évaluation")
+    shoot = screenshots(page, "evaluation-onglets")
+    try:
+        open_review_page(page, server, first)  # this tab opens the form first
+        other = context.new_page()
+        open_review_page(other, server, first)
+        rate(other, 5)
+        other.get_by_role("button", name="Enregistrer le brouillon").click()  # her other tab saves a draft
+        settled(other, "Brouillon enregistré.")
+        for _ in range(2):  # both clicks refused: the second does not adopt the other tab's version
+            rate(page, 1)
+            page.get_by_role("button", name="Enregistrer le brouillon").click()
+            settled(page, "Charger la version enregistrée")
+            expect(page.get_by_text("enregistrée entre-temps depuis un autre onglet", exact=False)).to_be_visible()
+        shoot("refusee")
+        page.get_by_role("button", name="Charger la version enregistrée").click()
+        settled(page, first)
+        expect(page.get_by_role("button", name="Charger la version enregistrée")).to_have_count(0)
+        for label in CRITERIA:  # the browser shows the saved scores, not the ones this tab typed
+            expect(page.get_by_role("radiogroup", name=label).get_by_role("radio").nth(4)).to_be_checked()
+        shoot("chargee")
+    finally:
+        context.close()
+    with read_only() as session:
+        review = session.scalar(select(Review).where(Review.candidacy_id == review_call["first"],
+                                                     Review.reviewer_id == review_call["alice"].user_id))
+        assert sorted(s.value for s in review.scores) == [5, 5, 5, 5]

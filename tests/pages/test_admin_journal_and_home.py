@@ -287,3 +287,20 @@ def test_journal_shows_every_use_case_in_french(as_role):
     pattern = re.compile(r"(?<![\w@.'-])(" + "|".join(map(re.escape, sorted(internal))) + r")(?![\w@.'-])")
     for text in table["Changements"]:
         assert not pattern.search(text), text
+
+
+def test_journal_names_the_network_of_an_account_and_the_invited_networks(as_role):
+    nord, sud = make_network(name="Réseau Nord"), make_network(name="Réseau Sud")
+    entry("account_updated", utc(2), object_type="user", object_id=9,
+          before={"role": "reseau", "network_id": nord}, after={"role": "reseau", "network_id": sud})
+    entry("call_updated", utc(3), object_type="call", object_id=2,
+          before={"invited_networks": [nord]}, after={"invited_networks": [nord, sud]})
+    at = open_app(as_role(Role.ADMIN), JOURNAL)
+    no_exception(at)
+    shown = list(at.dataframe[0].value["Changements"])
+    assert "réseau : Réseau Nord → Réseau Sud" in shown
+    assert "réseaux invités : Réseau Nord → Réseau Nord, Réseau Sud" in shown
+
+
+def test_journal_changes_without_names_say_reseau_n_not_a_bare_id():
+    assert changes({"network_id": None}, {"network_id": 1}) == "réseau : — → réseau n° 1"

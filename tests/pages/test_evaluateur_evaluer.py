@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from core.errors import StaleEdit
+from core.review.reviews import StaleReview
 from core.review.scoring import LEVELS
 from db.engine import read_only
 from db.models import Review, ReviewerConflict, ReviewState, Role
@@ -126,7 +126,7 @@ def test_a_stale_tab_is_refused_and_the_other_tab_s_review_kept(scene):
     score(scene.alice, candidacy, (5, 5, 5, 5), criteria=scene.criteria)
     rate(at, (1, 1, 1, 1))
     click(at, "Soumettre")
-    assert texts(at.error) == [escape_md(StaleEdit.message)]
+    assert texts(at.error) == [escape_md(StaleReview.message)]
     assert stored(candidacy, scene.alice)[1] == [5, 5, 5, 5]
     assert by_label(at.radio, CRITERIA[0]).value == 1  # what this tab typed is still there
 
@@ -218,3 +218,55 @@ def test_a_candidacy_withdrawn_while_she_reviews_it_stays_chosen_and_the_page_sa
     assert by_label(at.selectbox, "Candidature").value == first
     assert any("n'est plus à évaluer" in w for w in texts(at.warning))
     assert stored(first, scene.alice) is None
+
+
+def test_a_second_click_after_a_stale_refusal_is_refused_too_until_she_loads_the_saved_version(scene):
+    candidacy = scene.candidacy()
+    at = open_app(scene.alice, PAGE)  # opened before her other tab saves
+    score(scene.alice, candidacy, (5, 5, 5, 5), criteria=scene.criteria)
+    rate(at, (1, 1, 1, 1))
+    click(at, "Soumettre")
+    click(at, "Soumettre")  # clicked again: still the version this form was built from
+    assert texts(at.error) == [escape_md(StaleReview.message)]
+    assert stored(candidacy, scene.alice)[1] == [5, 5, 5, 5]
+    assert any(escape_md("Adéquation avec le thème : 5") in w for w in texts(at.warning))  # the saved content, shown
+    click(at, "Charger la version enregistrée")
+    assert by_label(at.radio, CRITERIA[0]).value == 5 and not at.error and not at.warning
+    rate(at, (2, 2, 2, 2))
+    click(at, "Enregistrer la révision")
+    assert stored(candidacy, scene.alice)[1] == [2, 2, 2, 2]
+
+
+def test_the_stale_message_speaks_of_her_other_tab_not_of_someone_else(scene):
+    candidacy = scene.candidacy()
+    at = open_app(scene.alice, PAGE)
+    score(scene.alice, candidacy, (5, 5, 5, 5), criteria=scene.criteria)
+    rate(at, (1, 1, 1, 1))
+    click(at, "Soumettre")
+    [message] = texts(at.error)
+    assert "quelqu'un d'autre" not in message and "autre onglet" in message
+
+
+def test_her_typed_scores_are_kept_while_the_candidacy_is_off_her_list(scene):
+    from db.engine import unit_of_work
+    from db.models import Candidacy, Submission
+
+    first = scene.candidacy(name="Première structure")
+    second = scene.candidacy(name="Seconde structure")
+    at = open_app(scene.alice, PAGE)
+    by_label(at.selectbox, "Candidature").set_value(first).run()
+    rate(at, (4, 3, 2, 1))
+    by_label(at.text_area, "Commentaire pour la cheffe de projet").input("Presque fini")
+    with unit_of_work() as session:  # withdrawn while she types
+        session.get(Candidacy, first).submission = Submission.WITHDRAWN
+    click(at, "Soumettre")
+    assert any("n'est plus à évaluer" in w for w in texts(at.warning))
+    by_label(at.selectbox, "Candidature").set_value(second).run()  # she looks at another one meanwhile
+    no_exception(at)
+    with unit_of_work() as session:  # submitted again: her scores are there still
+        session.get(Candidacy, first).submission = Submission.SUBMITTED
+    at.run()  # back on her list
+    by_label(at.selectbox, "Candidature").set_value(first).run()
+    no_exception(at)
+    assert [by_label(at.radio, label).value for label in CRITERIA] == [4, 3, 2, 1]
+    assert by_label(at.text_area, "Commentaire pour la cheffe de projet").value == "Presque fini"

@@ -498,3 +498,18 @@ def test_save_call_with_unknown_or_inactive_network_is_refused_on_invited_networ
             save_call(pilote, call_data(edition_id, invited_network_ids=ids))
         assert refused.value.errors.keys() == {"invited_networks"}
     assert count(Call) == 0
+
+
+def test_save_call_refuses_a_weight_change_once_the_decisions_are_published(pilote):
+    edition_id = make_edition()
+    call_id = save_call(pilote, call_data(edition_id))
+    with unit_of_work() as session:
+        session.get(Call, call_id).decisions_published_at = datetime.now(UTC)
+    changed = ((DEFAULT_CRITERIA[0][0], DEFAULT_CRITERIA[0][1] % 10 + 1), *DEFAULT_CRITERIA[1:])
+    with pytest.raises(ValidationFailed) as refused:
+        save_call(pilote, call_data(edition_id, criteria=changed), call_id=call_id, expected_version=1)
+    assert refused.value.errors == {"criteria": calls.CRITERIA_PUBLISHED}
+    with read_only() as session:
+        assert tuple((c.label, c.weight) for c in session.get(Call, call_id).criteria) == DEFAULT_CRITERIA
+    # the rest of the call may still be corrected, its criteria as they are
+    save_call(pilote, call_data(edition_id, theme_title="Thème corrigé"), call_id=call_id, expected_version=1)

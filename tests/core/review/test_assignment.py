@@ -250,3 +250,28 @@ def test_distribute_gives_nothing_new_to_a_deactivated_reviewer(scene):
     pairs = assigned(scene)
     assert {r for _, r in pairs} == {scene.alice.user_id}
     assert {c for c, _ in pairs} == set(candidacies)
+
+
+def test_distribute_gives_nothing_to_a_reviewer_named_while_her_invitation_was_pending(scene):
+    from db.models import User
+
+    candidacies = [scene.candidacy() for _ in range(4)]
+    with unit_of_work() as session:  # named before pending invitees were refused
+        session.get(User, scene.bruno.user_id).password_hash = None
+    distribute(scene.lead, scene.call, per_candidacy=1)
+    pairs = assigned(scene)
+    assert {r for _, r in pairs} == {scene.alice.user_id}
+    assert {c for c, _ in pairs} == set(candidacies)
+
+
+def test_by_hand_a_reviewer_whose_invitation_is_pending_is_refused(scene):
+    from db.models import User
+
+    candidacy = scene.candidacy()
+    with unit_of_work() as session:
+        session.get(User, scene.bruno.user_id).password_hash = None  # named before pending invitees were refused
+    distribute(scene.lead, scene.call, per_candidacy=1)
+    with pytest.raises(NotAssignable) as refused:
+        set_by_hand(scene, candidacy, scene.alice, scene.bruno)
+    assert "n'a pas encore activé son compte" in refused.value.message
+    assert assigned(scene) == {(candidacy, scene.alice.user_id)}

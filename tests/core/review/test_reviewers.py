@@ -167,3 +167,14 @@ def test_a_deactivated_reviewer_with_reviews_does_not_lock_the_list(scene):
     with read_only() as session:
         named = set(session.scalars(select(CallReviewer.reviewer_id).where(CallReviewer.call_id == scene.call)))
     assert named == {scene.alice.user_id, scene.bruno.user_id, carla.user_id}
+
+
+def test_a_pending_invitee_is_not_offered_nor_named(scene):
+    invitee = make_user(Role.EVALUATEUR, password=False)  # invited, never chose her password
+    with read_only() as session:
+        offered = {p.id for p in reviewers.candidates(session, actor=scene.lead)}
+    assert invitee.user_id not in offered and scene.alice.user_id in offered
+    with pytest.raises(ValidationFailed) as refused:
+        set_reviewers(scene.lead, scene.call, scene.alice, scene.bruno, invitee)
+    assert refused.value.errors["reviewers"].startswith(f"{invitee.full_name} n'a pas encore activé son compte")
+    assert named(scene) == {scene.alice.user_id, scene.bruno.user_id}

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -97,3 +98,19 @@ def test_no_scores_give_the_same_typed_columns_empty():
 @pytest.mark.parametrize(("spread", "expected"), [(2.0, True), (2.5, True), (1.99, False), (float("nan"), False)])
 def test_contested_means_a_spread_of_two_or_more(spread, expected):
     assert scoring.contested(pd.Series([spread])).tolist() == [expected]
+
+
+def test_round_score_rounds_every_half_up_not_to_even():
+    from core.review.scoring import round_score
+
+    assert [round_score(v) for v in (4.625, 2.875, 1.005, 3.125, 4.0)] == [4.63, 2.88, 1.01, 3.13, 4.0]
+    assert round_score(None) is None and round_score(float("nan")) is None
+    assert round_score(2.25, 1) == 2.3
+
+
+def test_rounded_figures_round_half_up_and_keep_missing_ones():
+    from core.review.scoring import rounded
+
+    figures = rounded(pd.Series([4.625, 2.875, np.nan], index=[7, 8, 9]))
+    assert list(figures.index) == [7, 8, 9] and figures.dtype == "float64"
+    assert figures.iloc[:2].tolist() == [4.63, 2.88] and np.isnan(figures.iloc[2])
