@@ -13,7 +13,7 @@ from core.clock import PARIS
 from core.reference import kind_label
 from core.review.board import Detail, ReviewView
 from core.review.facts import CriterionInfo, Facts
-from core.review.scoring import criterion_column
+from core.review.scoring import criterion_column, round_score, rounded
 from ui.audit import changes, object_label
 from ui.format import when
 from ui.forms import escape_md, literal_md
@@ -68,14 +68,14 @@ def board_view(frame: pd.DataFrame, criteria: Sequence[CriterionInfo]) -> pd.Dat
     """The board's rows with French headings, typed, the figures first, then what the
     structure is: every column, for the exports; the screen shows BOARD_SHOWN at first."""
     view = pd.DataFrame({
-        "Structure": frame["structure"], "Note pondérée": frame["weighted"].round(2),
+        "Structure": frame["structure"], "Note pondérée": rounded(frame["weighted"]),
         "Rang normalisé": frame["rank"], "Avancement": frame["progress"], "Évaluations": frame["reviews_done"],
-        "Attendues": frame["reviews_expected"], "Écart": frame["spread"].round(2), "Contestée": frame["contested"],
-        "Médiane": frame["median"].round(2), "Score normalisé": frame["normalised"].round(2),
+        "Attendues": frame["reviews_expected"], "Écart": rounded(frame["spread"]), "Contestée": frame["contested"],
+        "Médiane": rounded(frame["median"]), "Score normalisé": rounded(frame["normalised"]),
         "Évaluée par moi": frame["mine"],
     })
     for criterion in criteria:
-        view[_mean_heading(criterion)] = frame[criterion_column(criterion.id)].round(2)
+        view[_mean_heading(criterion)] = rounded(frame[criterion_column(criterion.id)])
     view["Type"], view["Dépt"], view["Réseau"] = frame["kind"], frame["departement"], frame["network"]
     view["Secteurs"], view["SIRET"], view["Attribuée à"] = frame["sectors"], frame["siret"], frame["assigned_to"]
     view["Déposée le"] = frame["submitted_at"]
@@ -135,7 +135,7 @@ def reviews_view(reviews: pd.DataFrame, names: pd.Series, criteria: Sequence[Cri
     """Every counted review of the board, one row each: the board's export « with all scores »."""
     view = pd.DataFrame({
         "Structure": reviews["candidacy_id"].map(names), "Évaluateur": reviews["reviewer"],
-        "Note pondérée": reviews["total"].round(2),
+        "Note pondérée": rounded(reviews["total"]),
     })
     for criterion in criteria:
         view[criterion.label] = reviews[criterion_column(criterion.id)].astype("Int64")
@@ -151,7 +151,7 @@ def reviews_table(views: Sequence[ReviewView], criteria: Sequence[CriterionInfo]
         "Évaluateur": pd.Series([v.reviewer for v in views], dtype="object"),
         "État": pd.Series([v.state.label + ("" if v.counted or not states else " (non comptée)") for v in views],
                           dtype="object"),
-        "Note pondérée": pd.Series([round(v.total, 2) if v.total is not None else None for v in views],
+        "Note pondérée": pd.Series([round_score(v.total) for v in views],
                                    dtype="float64"),
     })
     for criterion in criteria:
@@ -179,7 +179,7 @@ def history_table(detail: Detail) -> pd.DataFrame:
         "Qui": pd.Series([h.actor or "" for h in detail.history], dtype="object"),
         "Action": pd.Series([ACTION_LABELS.get(h.action, h.action) for h in detail.history], dtype="object"),
         "Objet": pd.Series([object_label(h.object_type, h.object_id) for h in detail.history], dtype="object"),
-        "Changements": pd.Series([changes(h.before, h.after) for h in detail.history], dtype="object"),
+        "Changements": pd.Series([changes(h.before, h.after, detail.networks) for h in detail.history], dtype="object"),
     })
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy import String, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
+from core import audit
 from core.clock import PARIS
 from core.collation import french_key
 from core.permissions import Action, Actor, require
@@ -340,6 +341,7 @@ class Detail:
     assignees: list[str]
     history: list[HistoryEntry]
     earlier: list[EarlierCandidacy] = field(default_factory=list)
+    networks: dict[int, str] = field(default_factory=dict)  # names of the networks the history names by id
 
 
 def load_review_rows(session: Session, candidacy_id: int) -> list[tuple[Review, str, dict[int, int]]]:
@@ -392,8 +394,10 @@ def detail(session: Session, *, actor: Actor, candidacy_id: int) -> Detail:
     rule, pairs = candidacy_pairs(session, facts, rows)
     assigned = (r for r, given in zip(pairs.reviewer_id, pairs.assigned, strict=True) if given)
     assignees = sorted((rule.names[r] for r in assigned), key=french_key)
+    history = _history(session, candidacy_id)
     return Detail(facts=facts, criteria=criteria, reviews=review_views(rows, criteria, set(pairs.reviewer_id)),
-                  assignees=assignees, history=_history(session, candidacy_id), earlier=_earlier(session, facts))
+                  assignees=assignees, history=history, earlier=_earlier(session, facts),
+                  networks=audit.network_names(session, history))
 
 
 def _history(session: Session, candidacy_id: int) -> list[HistoryEntry]:

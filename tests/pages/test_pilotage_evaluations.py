@@ -290,3 +290,16 @@ def test_a_decision_clicked_after_the_call_was_published_meanwhile_is_refused_in
     [message] = texts(at.error)
     assert message.startswith("Les décisions de cet appel sont publiées")
     assert outcomes(scene.bati) == [PENDING] and not at.success
+
+
+def test_the_figures_shown_and_exported_round_every_half_up():
+    # pandas rounds halves to even in binary: 4.625 showed as 4.62 while 2.875 showed as 2.88.
+    import pandas as pd
+
+    from core.review.facts import CriterionInfo
+    from ui.review import reviews_view
+
+    reviews = pd.DataFrame({"candidacy_id": [1, 2], "reviewer": ["Alice", "Bruno"], "total": [4.625, 2.875],
+                            "criterion_7": [5, 3]})
+    view = reviews_view(reviews, pd.Series({1: "Bâti", 2: "École"}), [CriterionInfo(7, "Thème", None, 1)])
+    assert list(view["Note pondérée"]) == [4.63, 2.88]
