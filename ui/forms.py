@@ -79,13 +79,13 @@ _BIDI_CONTROLS = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u2
 
 
 def _opens_autolink(raw: str, i: int) -> bool:
-    """Whether raw[i] completes what GFM turns into a link by itself: the « :// » of
-    « http:// », the dot of « www. », the « @ » of an address. Streamlit finds them in the
-    text already parsed (escapes and entities decoded), so only a word joiner before the
-    character breaks them; the text reads the same."""
+    """Whether raw[i] completes what GFM turns into a web link by itself: the « :// » of
+    « http:// », the dot of « www. ». Streamlit finds them in the text already parsed
+    (escapes and entities decoded), so only a word joiner before the character breaks them;
+    the text reads the same. An e-mail address is left alone: its mailto: link takes nowhere,
+    and a word joiner would ride along when it is copied into a mail client."""
     c = raw[i]
-    return ((c == ":" and raw[i + 1:i + 3] == "//") or c == "@"
-            or (c == "." and raw[max(i - 3, 0):i].lower() == "www"))
+    return (c == ":" and raw[i + 1:i + 3] == "//") or (c == "." and raw[max(i - 3, 0):i].lower() == "www")
 
 
 def literal_md(text: str) -> str:
