@@ -16,6 +16,7 @@ from core.departements import DEPARTEMENTS
 from core.errors import NotFound, StaleEdit, ValidationFailed, clean_fields
 from core.permissions import Action, Actor, require
 from core.review.rules import review_closed
+from core.selection import state
 from core.validation import clean_text
 from db.models import (
     Call,
@@ -125,6 +126,8 @@ def save_call(session: Session, *, actor: Actor, data: CallData, call_id: int | 
         raise NotFound("Appel introuvable.")
     if call_id and call.version != expected_version:
         raise StaleEdit()
+    if call_id:
+        _refuse_fewer_slots_than_retained(session, call_id, data.pitch_slots)
     before = _call_state(call) if call_id else None
     for name, value in values.items():
         setattr(call, name, value)
@@ -142,6 +145,15 @@ def save_call(session: Session, *, actor: Actor, data: CallData, call_id: int | 
     audit.record(session, actor=actor, action="call_updated" if before else "call_created", object_type="call",
                  object_id=call.id, before=before, after=_call_state(call))
     return call.id
+
+
+def _refuse_fewer_slots_than_retained(session: Session, call_id: int, pitch_slots: int) -> None:
+    """The capacity rule from the call's side: its slots never fall below the candidacies
+    retained (the call row is locked, as every decision locks it)."""
+    retained = state.retained_count(session, call_id)
+    if pitch_slots < retained:
+        raise ValidationFailed({"pitch_slots": f"{retained} candidatures sont déjà retenues : indiquez au moins "
+                                               f"{retained} présentations, ou changez d'abord ces décisions."})
 
 
 CRITERIA_PUBLISHED = ("Les décisions de cet appel sont publiées : ses critères et leurs poids ne changent plus "

@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -63,6 +63,13 @@ def counts_as_retained(submission: Submission, deliberation: Deliberation, confi
 _COLUMNS = (TABLE.c.id, TABLE.c.call_id, TABLE.c.network_id, TABLE.c.name, TABLE.c.submission,
             TABLE.c.deliberation, TABLE.c.waitlist_rank, TABLE.c.version, TABLE.c.decision_version,
             TABLE.c.publication, TABLE.c.confirmation)
+
+
+def retained_count(session: Session, call_id: int) -> int:
+    """How many pitch slots of the call are taken (`counts_as_retained`, in SQL)."""
+    return session.scalar(select(func.count()).select_from(Candidacy).where(
+        Candidacy.call_id == call_id, Candidacy.submission == Submission.SUBMITTED,
+        Candidacy.deliberation == Deliberation.SELECTED, Candidacy.confirmation != Confirmation.DECLINED))
 
 
 def lock_call(session: Session, call_id: int) -> Call:

@@ -227,3 +227,32 @@ def test_decide_refuses_once_the_decisions_are_published(pilote):
     assert "Réviser" in caught.value.message
     with pytest.raises(DecisionsPublished):
         decide_many(pilote, call_id, [candidacy], SELECTED)
+
+
+def test_the_call_s_pitch_slots_cannot_drop_below_the_candidacies_already_retained(pilote):
+    # The capacity rule holds from both sides: a decision cannot exceed the slots, nor the
+    # slots be lowered under the decisions (the call row is locked by both).
+    from dataclasses import replace
+
+    from core.calls import calls
+
+    call_id = make_selection_call(slots=3)
+    ids = make_candidacies(call_id, 3)
+    decide_many(pilote, call_id, ids[:2], SELECTED)
+    with read_only() as session:
+        shown = calls.call_detail(session, actor=pilote, call_id=call_id)
+        version_shown = session.get(Call, call_id).version
+    shown = replace(shown, data=replace(shown.data, eligible_kinds=("EI",), eligible_departements=("93",),
+                                        criteria=calls.DEFAULT_CRITERIA))
+    with pytest.raises(ValidationFailed) as refused, unit_of_work() as session:
+        calls.save_call(session, actor=pilote, data=replace(shown.data, pitch_slots=1), call_id=call_id,
+                        expected_version=version_shown)
+    assert refused.value.errors == {"pitch_slots": "2 candidatures sont déjà retenues : indiquez au moins 2 "
+                                                   "présentations, ou changez d'abord ces décisions."}
+    with read_only() as session:
+        assert session.get(Call, call_id).pitch_slots == 3
+    with unit_of_work() as session:  # down to the number retained is fine
+        calls.save_call(session, actor=pilote, data=replace(shown.data, pitch_slots=2), call_id=call_id,
+                        expected_version=version_shown)
+    with read_only() as session:
+        assert session.get(Call, call_id).pitch_slots == 2
