@@ -34,6 +34,7 @@ from unittest import mock
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
+from bench import deliberation
 from core.permissions import Actor
 from core.review import board
 from db import engine as db_engine
@@ -205,9 +206,15 @@ def compiled_once():
         yield
 
 
-def page_run(db: ReviewDatabase, actor: Actor, page: str, repeat: int) -> tuple[Timings, Timings, int]:
+def page_run(db: ReviewDatabase, actor: Actor, page: str, repeat: int, *,
+             prepare: Callable | None = None, act: Callable | None = None,
+             baseline: Callable | None = None) -> tuple[Timings, Timings, int]:
     """Timings of reruns of `page` (AppTest, signed in as `actor`) and of the bare replay of the
-    statements such a rerun sends, taken in turn; and the number of statements."""
+    statements such a rerun sends, taken in turn; and the number of statements.
+
+    `prepare(at)` runs once before (fills a form), `act(at)` before each rerun (clicks a
+    button: its callback's statements are the rerun's); `baseline(at, replay)` gives the
+    reference instead of the bare replay alone (the replay plus a bare solve...)."""
     from streamlit.testing.v1 import AppTest
 
     from ui.session import TEST_TOKEN_KEY
@@ -217,19 +224,44 @@ def page_run(db: ReviewDatabase, actor: Actor, page: str, repeat: int) -> tuple[
     at.run()
     at.switch_page(page).run()
     assert not at.exception, [e.message for e in at.exception]
-    with Recorder(db.engine) as recorder:
+    if prepare is not None:
+        prepare(at)
+
+    def rerun() -> None:
+        if act is not None:
+            act(at)
         at.run()
+    with Recorder(db.engine) as recorder:
+        rerun()
     assert not at.exception, [e.message for e in at.exception]
     bare = BareReplay(db.path, recorder.statements)
     try:
-        return (*side_by_side(repeat, at.run, bare), len(recorder.statements))
+        reference = bare if baseline is None else baseline(at, bare)
+        return (*side_by_side(repeat, rerun, reference), len(recorder.statements))
     finally:
         bare.close()
 
 
+def proposal_run(db: ReviewDatabase, repeat: int) -> tuple[Timings, Timings, int]:
+    """The « Sélection » page's run when the lead clicks « Proposer » (bench/deliberation.py),
+    against the bare replay of its SELECTs plus the bare milp of the programme it solved."""
+    from bench.selection import bare_milp
+
+    def baseline(at, replay: BareReplay) -> Callable[[], object]:
+        stored = deliberation.proposal_of(db, at)
+        solve, groups = bare_milp(stored["candidates"], stored["slots"], list(stored["result"].limits))
+        assert groups == deliberation.GROUPS, groups  # every limit the form asked reached the solver
+        return lambda: (replay(), solve())
+
+    return page_run(db, db.lead, deliberation.SELECTION_PAGE, repeat, act=deliberation.ask, baseline=baseline,
+                    prepare=lambda at: deliberation.fill_limits(db, at))
+
+
 def measure(directory: Path, candidacies: int, repeat: int) -> dict[str, object]:
-    """For the board's core, the board page and the form page: their timings and their bare
-    replay's ({key: Timings, key_bare: Timings}), and each page's number of statements."""
+    """For the board's core, the board page and the form page, then (once the lead decided,
+    bench/deliberation.py) the board page, the « Sélection » page and its proposal: their
+    timings and their bare replay's ({key: Timings, key_bare: Timings}), and each page's
+    number of statements ({key_statements: n})."""
     db = ReviewDatabase(directory, candidacies)
     db_engine.set_engine(db.engine)
     try:
@@ -247,10 +279,14 @@ def measure(directory: Path, candidacies: int, repeat: int) -> dict[str, object]
         finally:
             bare.close()
         with compiled_once():
-            figures["board"], figures["board_bare"], figures["board_statements"] = page_run(
-                db, db.lead, BOARD_PAGE, repeat)
-            figures["form"], figures["form_bare"], figures["form_statements"] = page_run(
-                db, db.reviewer, FORM_PAGE, repeat)
+            pages = {"board": (db.lead, BOARD_PAGE), "form": (db.reviewer, FORM_PAGE)}
+            for key, (actor, page) in pages.items():
+                figures[key], figures[f"{key}_bare"], figures[f"{key}_statements"] = page_run(db, actor, page, repeat)
+            figures["decided"] = deliberation.decide(db)
+            pages = {"board_decided": BOARD_PAGE, "selection": deliberation.SELECTION_PAGE}
+            for key, page in pages.items():
+                figures[key], figures[f"{key}_bare"], figures[f"{key}_statements"] = page_run(db, db.lead, page, repeat)
+            figures["proposal"], figures["proposal_bare"], figures["proposal_statements"] = proposal_run(db, repeat)
         return figures
     finally:
         db_engine.reset_engine()
@@ -267,7 +303,10 @@ def table(figures: dict, candidacies: int, seconds, ratio, thousands, ok: str, b
     rows, details = [], []
     for label, key in (("Tableau des évaluations : calcul (core)", "core"),
                        ("Tableau des évaluations : page entière (AppTest)", "board"),
-                       ("Formulaire d'évaluation : page entière (AppTest)", "form")):
+                       ("Formulaire d'évaluation : page entière (AppTest)", "form"),
+                       ("Tableau des évaluations avec décisions : page entière", "board_decided"),
+                       ("Sélection : page entière (équilibre, liste d'attente)", "selection"),
+                       ("Sélection : « Proposer » cliqué, page entière (*)", "proposal")):
         runs, bares = figures[key], figures[f"{key}_bare"]
         value, bare = statistics.median(runs.wall), statistics.median(bares.wall)
         good = value / bare <= 3 and (key == "core" or value < 1)
@@ -291,6 +330,14 @@ def table(figures: dict, candidacies: int, seconds, ratio, thousands, ok: str, b
     lines.append("")
     lines.extend(details)
     lines.append("")
-    lines.append(f"Requêtes SQL par exécution : tableau {figures['board_statements']}, "
-                 f"formulaire {figures['form_statements']} (les mêmes pour 3 ou 5 000 candidatures).")
+    decided = figures["decided"]
+    lines.append(f"Décisions de la cheffe de projet avant les trois dernières mesures : {decided['selected']} retenues "
+                 f"({decided['selected']} places), {decided['waitlisted']} en liste d'attente, "
+                 f"{decided['not_selected']} non retenues. (*) Référence : SQL nu + milp nu du même programme "
+                 "(au plus 2 par réseau, au moins 2 structures du handicap, au plus 3 par département, "
+                 f"un retenu au moins dans chacun des 4 secteurs : {deliberation.GROUPS} contraintes).")
+    lines.append(f"Requêtes SQL par exécution : tableau {figures['board_statements']} "
+                 f"(avec décisions {figures['board_decided_statements']}), formulaire {figures['form_statements']}, "
+                 f"sélection {figures['selection_statements']} (proposition demandée "
+                 f"{figures['proposal_statements']}).")
     return lines
