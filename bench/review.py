@@ -1,4 +1,4 @@
-"""`python -m bench --only review`: the review board and the review form at scale.
+"""`python -m bench --only review`: the review board, the review form and the deliberation pages at scale.
 
 Seeds a fresh, migrated SQLite file: one call with 4 weighted criteria, N submitted
 candidacies (5,000 by default) from 8 networks, 3 reviewers who each submitted a review of
@@ -9,7 +9,10 @@ every candidacy. Then prints, each beside a baseline measured in the same run:
    very statements that page run sent, replayed bare through sqlite3 (execute + fetchall);
 2. the review form page's whole run (AppTest, signed in as a reviewer, on the candidacy
    she would be offered), against the bare replay of its own statements;
-3. the SQL statements of each page run.
+3. once the lead decided (bench/deliberation.py), the board page again, the « Sélection »
+   page, and that page's run when she clicks « Proposer » (against its replay plus the bare
+   milp of the programme it solved);
+4. the SQL statements of each page run.
 
 Each run is followed by its bare replay, so that a busy moment of the machine weighs on both;
 the verdict is on the medians, the best and the spread are printed too. The scripts are
