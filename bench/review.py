@@ -245,19 +245,30 @@ def page_run(db: ReviewDatabase, actor: Actor, page: str, repeat: int, *,
         bare.close()
 
 
-def proposal_run(db: ReviewDatabase, repeat: int) -> tuple[Timings, Timings, int]:
+def proposal_run(db: ReviewDatabase, repeat: int, figures: dict) -> None:
     """The « Sélection » page's run when the lead clicks « Proposer » (bench/deliberation.py),
-    against the bare replay of its SELECTs plus the bare milp of the programme it solved."""
+    against the bare replay of its SELECTs plus the bare milp of the programme it solved
+    (figures « proposal »); then `propose` alone on that programme against the bare milp
+    (« optimiser »): the issue's optimiser target on the page's own data."""
     from bench.selection import bare_milp
+    from core.selection.proposal import propose
+
+    programme = {}
 
     def baseline(at, replay: BareReplay) -> Callable[[], object]:
         stored = deliberation.proposal_of(db, at)
-        solve, groups = bare_milp(stored["candidates"], stored["slots"], list(stored["result"].limits))
+        programme.update(candidates=stored["candidates"], slots=stored["slots"], limits=list(stored["result"].limits))
+        solve, groups = bare_milp(programme["candidates"], programme["slots"], programme["limits"])
         assert groups == deliberation.GROUPS, groups  # every limit the form asked reached the solver
+        programme["solve"] = solve
         return lambda: (replay(), solve())
 
-    return page_run(db, db.lead, deliberation.SELECTION_PAGE, repeat, act=deliberation.ask, baseline=baseline,
-                    prepare=lambda at: deliberation.fill_limits(db, at))
+    figures["proposal"], figures["proposal_bare"], figures["proposal_statements"] = page_run(
+        db, db.lead, deliberation.SELECTION_PAGE, repeat, act=deliberation.ask, baseline=baseline,
+        prepare=lambda at: deliberation.fill_limits(db, at))
+    figures["optimiser"], figures["optimiser_bare"] = side_by_side(
+        repeat, lambda: propose(programme["candidates"], slots=programme["slots"], limits=programme["limits"]),
+        programme["solve"])
 
 
 def measure(directory: Path, candidacies: int, repeat: int) -> dict[str, object]:
@@ -289,7 +300,7 @@ def measure(directory: Path, candidacies: int, repeat: int) -> dict[str, object]
             pages = {"board_decided": BOARD_PAGE, "selection": deliberation.SELECTION_PAGE}
             for key, page in pages.items():
                 figures[key], figures[f"{key}_bare"], figures[f"{key}_statements"] = page_run(db, db.lead, page, repeat)
-            figures["proposal"], figures["proposal_bare"], figures["proposal_statements"] = proposal_run(db, repeat)
+            proposal_run(db, repeat, figures)
         return figures
     finally:
         db_engine.reset_engine()
@@ -309,11 +320,12 @@ def table(figures: dict, candidacies: int, seconds, ratio, thousands, ok: str, b
                        ("Formulaire d'évaluation : page entière (AppTest)", "form"),
                        ("Tableau des évaluations avec décisions : page entière", "board_decided"),
                        ("Sélection : page entière (équilibre, liste d'attente)", "selection"),
-                       ("Sélection : « Proposer » cliqué, page entière (*)", "proposal")):
+                       ("Sélection : « Proposer » cliqué, page entière (*)", "proposal"),
+                       ("Sélection : propose seul, même programme (**)", "optimiser")):
         runs, bares = figures[key], figures[f"{key}_bare"]
         value, bare = statistics.median(runs.wall), statistics.median(bares.wall)
-        good = value / bare <= 3 and (key == "core" or value < 1)
-        target = "≤ 3×" if key == "core" else "≤ 3× et < 1 s"
+        good = value / bare <= 3 and (key == "core" or value < (2 if key == "optimiser" else 1))
+        target = {"core": "≤ 3×", "optimiser": "≤ 3× et < 2 s"}.get(key, "≤ 3× et < 1 s")
         rows.append((label, seconds(value), seconds(bare), ratio(value / bare), target, ok if good else below))
         cpu, bare_cpu = statistics.median(runs.cpu), statistics.median(bares.cpu)
         details.append(f"  {label} : meilleur {seconds(min(runs.wall))} (SQL nu {seconds(min(bares.wall))}, "
@@ -338,7 +350,8 @@ def table(figures: dict, candidacies: int, seconds, ratio, thousands, ok: str, b
                  f"({decided['selected']} places), {decided['waitlisted']} en liste d'attente, "
                  f"{decided['not_selected']} non retenues. (*) Référence : SQL nu + milp nu du même programme "
                  "(au plus 2 par réseau, au moins 2 structures du handicap, au plus 3 par département, "
-                 f"un retenu au moins dans chacun des 4 secteurs : {deliberation.GROUPS} contraintes).")
+                 f"un retenu au moins dans chacun des 4 secteurs : {deliberation.GROUPS} contraintes). "
+                 "(**) Référence : milp nu de ce programme (le score seul, sans départage ni liste d'attente).")
     lines.append(f"Requêtes SQL par exécution : tableau {figures['board_statements']} "
                  f"(avec décisions {figures['board_decided_statements']}), formulaire {figures['form_statements']}, "
                  f"sélection {figures['selection_statements']} (proposition demandée "
