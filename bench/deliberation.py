@@ -33,7 +33,7 @@ def decide(db) -> dict[str, int]:
     versions = frame.sort_index().sort_values("weighted", ascending=False, kind="stable")["version"]
     groups = {Deliberation.SELECTED: versions.iloc[:SLOTS],
               Deliberation.WAITLISTED: versions.iloc[SLOTS:SLOTS + WAITING],
-              Deliberation.NOT_SELECTED: versions.iloc[-NOT_RETAINED:]}
+              Deliberation.NOT_SELECTED: versions.iloc[SLOTS + WAITING:].iloc[-NOT_RETAINED:]}
     for decision, chosen in groups.items():
         with db_engine.unit_of_work() as session:
             decisions.decide_many(session, actor=db.lead, call_id=db.call_id, decision=decision,

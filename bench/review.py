@@ -328,9 +328,10 @@ def table(figures: dict, candidacies: int, seconds, ratio, thousands, ok: str, b
         target = {"core": "≤ 3×", "optimiser": "≤ 3× et < 2 s"}.get(key, "≤ 3× et < 1 s")
         rows.append((label, seconds(value), seconds(bare), ratio(value / bare), target, ok if good else below))
         cpu, bare_cpu = statistics.median(runs.cpu), statistics.median(bares.cpu)
-        details.append(f"  {label} : meilleur {seconds(min(runs.wall))} (SQL nu {seconds(min(bares.wall))}, "
+        reference = {"proposal": "SQL + milp nus", "optimiser": "milp nu"}.get(key, "SQL nu")
+        details.append(f"  {label} : meilleur {seconds(min(runs.wall))} ({reference} {seconds(min(bares.wall))}, "
                        f"{ratio(min(runs.wall) / min(bares.wall))}) ; étendue {spread(runs.wall, seconds)} "
-                       f"(SQL nu {spread(bares.wall, seconds)}) ; temps processeur (médianes) {seconds(cpu)} "
+                       f"({reference} {spread(bares.wall, seconds)}) ; temps processeur (médianes) {seconds(cpu)} "
                        f"contre {seconds(bare_cpu)}, {ratio(cpu / bare_cpu)}.")
     headers = ("Mesure", "Médiane", "SQL nu", "Rapport", "Objectif", "Verdict")
     widths = [max(len(str(line[i])) for line in (headers, *rows)) for i in range(len(headers))]
