@@ -1,5 +1,6 @@
-"""`make bench` / `python -m bench [--rows N] [--only import|review]`: throughput of the
-spreadsheet import, then the review board and form (bench/review.py).
+"""`make bench` / `python -m bench [--rows N] [--only import|review|selection]`: throughput of
+the spreadsheet import, then the review and deliberation pages (bench/review.py), then the
+proposed selection (bench/selection.py).
 
 Seeds a fresh, migrated SQLite database in a temporary directory (a network, an open
 call, a referent), generates N valid synthetic rows and prints, each beside a baseline
@@ -37,6 +38,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from stdnum import luhn
 
+from bench.output import BELOW, OK, ratio, seconds, thousands
 from core.accounts.sessions import actor_of
 from core.candidacies import rules
 from core.candidacies.form import CANDIDACY_FIELDS, STRUCTURE_FIELDS, validate
@@ -67,8 +69,6 @@ PLACES = (
 FIRST_NAMES = ("Samia", "Jean", "Awa", "Karim", "Lucie", "Mehdi", "Chloé", "Ousmane", "Inès", "Théo")
 LAST_NAMES = ("Benali", "Martin", "Diallo", "Haddad", "Lefèvre", "Nguyen", "Moreau", "Traoré", "Petit", "Roux")
 NOW = datetime(2027, 1, 15, 10, 0, tzinfo=UTC)
-
-OK, BELOW = "atteint", "manqué"
 
 
 # ---------------------------------------------------------------- data
@@ -348,30 +348,21 @@ def measure_overall(rows: list[dict[str, str]], content: bytes, directory: Path,
 # ---------------------------------------------------------------- output
 
 
-def seconds(value: float) -> str:
-    return f"{value:.3f} s".replace(".", ",")
-
-
-def ratio(value: float) -> str:
-    return f"{value:.2f}×".replace(".", ",")
-
-
-def thousands(value: float) -> str:
-    return f"{value:,.0f}".replace(",", "\u202f")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=10_000, help="nombre de lignes synthétiques (10 000)")
     parser.add_argument("--repeat", type=int, default=3, help="répétitions des mesures de validation (3)")
-    parser.add_argument("--only", choices=("import", "review"), help="une seule partie du banc (les deux sinon)")
+    parser.add_argument("--only", choices=("import", "review", "selection"),
+                        help="une seule partie du banc (toutes sinon)")
     parser.add_argument("--candidacies", type=int, default=5000,
-                        help="candidatures évaluées du banc d'évaluation (5 000)")
+                        help="candidatures des bancs d'évaluation et de proposition (5 000)")
     args = parser.parse_args(argv)
     if not 1 <= args.rows <= reader.MAX_ROWS:
         parser.error(f"--rows doit être entre 1 et {reader.MAX_ROWS}")
     if args.only == "review":
         return review_bench(args)
+    if args.only == "selection":
+        return selection_bench(args)
 
     began = time.perf_counter()
     rows = synthetic_rows(args.rows)
@@ -443,6 +434,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.only is None:
         print()
         review_bench(args)
+        print()
+        selection_bench(args)
     return 0
 
 
@@ -456,6 +449,17 @@ def review_bench(args) -> int:
     for line in review.table(figures, args.candidacies, seconds, ratio, thousands, OK, BELOW):
         print(line)
     print(f"Durée du banc d'évaluation : {seconds(time.perf_counter() - began)}.")
+    return 0
+
+
+def selection_bench(args) -> int:
+    """The proposed selection (bench/selection.py)."""
+    from bench import selection
+
+    began = time.perf_counter()
+    for line in selection.table(selection.measure(args.candidacies, max(args.repeat, 9))):
+        print(line)
+    print(f"Durée du banc de proposition : {seconds(time.perf_counter() - began)}.")
     return 0
 
 

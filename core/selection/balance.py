@@ -6,6 +6,7 @@ retained shows). Pure: it reads a candidates frame (see `frames`), current or pr
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import pandas as pd
@@ -53,7 +54,8 @@ def balance(frame: pd.DataFrame, *, outcome: str = "deliberation") -> Balance:
     """
     decided = frame[frame[outcome].isin(list(OUTCOMES))]
     networks = sorted(frame["network"].dropna().unique(), key=french_key)
-    kinds = [k for k in STRUCTURE_KINDS if k in set(frame["kind"].dropna())]
+    kinds_present = set(frame["kind"].dropna().unique())
+    kinds = [k for k in STRUCTURE_KINDS if k in kinds_present]
     departements = sorted(frame["departement"].dropna().unique())
     sectors_present = {s for row in frame["sectors"] for s in row}
     sectors = [s for s in SECTORS if s in sectors_present] + sorted(sectors_present - set(SECTORS), key=french_key)
@@ -73,14 +75,14 @@ def balance(frame: pd.DataFrame, *, outcome: str = "deliberation") -> Balance:
 def _counts(values: pd.Series, outcomes: pd.Series, groups: list[str], labels: dict[str, str]) -> pd.DataFrame:
     """Long counts: every group × outcome (zeros included), then the groups no value matched."""
     known = values.fillna(_NONE)
-    table = pd.crosstab(known, outcomes) if len(known) else pd.DataFrame()
+    # A Counter, not pd.crosstab: the decided are a handful, and crosstab's fixed cost was most of the panel's.
+    table = Counter(zip(known.tolist(), outcomes.tolist(), strict=True))
     order = list(groups) + ([_NONE] if (known == _NONE).any() else [])
     records = []
     for code, label in OUTCOMES.items():
-        column = table[code] if code in table.columns else pd.Series(dtype="int64")
-        total = int(column.sum())
+        total = sum(count for (_, outcome), count in table.items() if outcome == code)
         for group in order:
-            count = int(column.get(group, 0))
+            count = table.get((group, code), 0)
             records.append({"group": labels.get(group, group), "outcome": label, "count": count,
                             "share": count / total if total else 0.0})
     return pd.DataFrame.from_records(records, columns=list(_COUNT_DTYPES)).astype(_COUNT_DTYPES)
