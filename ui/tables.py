@@ -9,6 +9,7 @@ from the same typed DataFrame, generated only when the user clicks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -20,14 +21,18 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MISSING = "—"  # shown for missing values, instead of Streamlit's « None »
 
 
-def download_buttons(frame: pd.DataFrame, file_stem: str) -> None:
-    """« Excel » and « CSV » buttons for `frame`, side by side; each file is built on click
-    (a large table costs nothing until then) and the page does not rerun."""
+def download_buttons(frame: pd.DataFrame | Callable[[], pd.DataFrame], file_stem: str) -> None:
+    """« Excel » and « CSV » buttons for `frame` (or the function that builds it), side by
+    side; each file is built on click (a large table costs nothing until then) and the page
+    does not rerun."""
+    def table() -> pd.DataFrame:
+        return frame() if callable(frame) else frame
+
     with st.container(horizontal=True):
-        st.download_button("Télécharger (Excel)", lambda: exports.to_xlsx(frame), f"{file_stem}.xlsx",
+        st.download_button("Télécharger (Excel)", lambda: exports.to_xlsx(table()), f"{file_stem}.xlsx",
                            mime=XLSX_MIME, on_click="ignore", icon=":material/download:",
                            key=f"export-xlsx-{file_stem}")
-        st.download_button("Télécharger (CSV)", lambda: exports.to_csv(frame), f"{file_stem}.csv",
+        st.download_button("Télécharger (CSV)", lambda: exports.to_csv(table()), f"{file_stem}.csv",
                            mime="text/csv", on_click="ignore", icon=":material/download:",
                            key=f"export-csv-{file_stem}")
 

@@ -115,10 +115,15 @@ def round_score(value: float | None, digits: int = 2) -> float | None:
     if value is None or value != value:  # NaN
         return None
     exact = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-    return float(exact)
+    return float(exact) + 0.0  # never « -0.00 »
 
 
 def rounded(values: pd.Series, digits: int = 2) -> pd.Series:
-    """Figures as shown and exported: `round_score` of each, NaN kept (numbers, never text)."""
-    return pd.Series([round_score(v, digits) for v in values.astype("float64")], index=values.index,
-                     dtype="float64")
+    """Figures as shown and exported, as `round_score` rounds each (halves away from zero, NaN
+    kept), in whole arrays: a board has some 50,000 figures, one Decimal each cost ~0.2 s.
+    Rounding the scaled value to 6 decimals first drops the binary noise (1.005 × 100 =
+    100.4999…) that `repr` drops in `round_score`."""
+    scale = 10.0 ** digits
+    x = values.astype("float64").to_numpy()
+    halves_up = np.floor(np.round(np.abs(x) * scale, 6) + 0.5)
+    return pd.Series(np.sign(x) * halves_up / scale + 0.0, index=values.index, dtype="float64")  # + 0.0: no -0.0

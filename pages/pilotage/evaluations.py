@@ -102,7 +102,8 @@ if len(ticked) > 1:
         bulk_bar(actor=actor, call_id=call_id, versions={int(i): int(v) for i, v in ticked["version"].items()})
 if not result.reviews.empty:
     st.caption("Toutes les notes, une ligne par évaluation :")
-    download_buttons(reviews_view(result.reviews, frame["structure"], result.criteria), f"notes-appel-{call_id}")
+    download_buttons(lambda: reviews_view(result.reviews, frame["structure"], result.criteria),
+                     f"notes-appel-{call_id}")
 if len(ticked) == 1:
     candidacy_id = int(ticked.index[0])
     with read_only() as session:

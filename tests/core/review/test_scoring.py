@@ -5,8 +5,11 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.review import scoring
+from core.review.scoring import round_score, rounded
 
 WEIGHTS = pd.Series({10: 3.0, 11: 1.0})
 
@@ -114,3 +117,13 @@ def test_rounded_figures_round_half_up_and_keep_missing_ones():
     figures = rounded(pd.Series([4.625, 2.875, np.nan], index=[7, 8, 9]))
     assert list(figures.index) == [7, 8, 9] and figures.dtype == "float64"
     assert figures.iloc[:2].tolist() == [4.63, 2.88] and np.isnan(figures.iloc[2])
+
+
+@settings(max_examples=300)
+@given(st.lists(st.integers(-50_000, 50_000), min_size=1, max_size=30), st.integers(1, 3))
+def test_rounded_arrays_round_as_round_score_does_each_figure(thousandths, digits):
+    # The vectorised rounding of the board must agree with the scalar rule, halves and signs included.
+    values = pd.Series([t / 1000 for t in thousandths] + [t / 8 for t in thousandths[:5]], dtype="float64")
+    expected = [round_score(v, digits) for v in values]
+    assert list(rounded(values, digits)) == expected
+    assert not any(str(v) == "-0.0" for v in rounded(values, digits))
