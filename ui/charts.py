@@ -3,6 +3,8 @@ numbers written on them: a bar's length alone is not a figure the reader can quo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -36,7 +38,18 @@ def horizontal_bars(frame: pd.DataFrame, *, category: str, value: str, value_tit
     return alt.layer(bars, labels).properties(height=alt.Step(BAR_HEIGHT))
 
 
+def show_chart(build: Callable[[], alt.TopLevelMixin], *, description: str) -> None:
+    """Show the chart `build` makes across its column; `description` names it for screen readers.
+
+    Altair checks every piece against the Vega-Lite schema as it is made (some ten times a
+    chart, ~30 ms each on the balance panel); our charts have a fixed shape, so the pieces are
+    made unchecked and the whole chart is still checked once, when Streamlit converts it.
+    (The switch is Altair's global: another session drawing meanwhile may skip a check too.)"""
+    with alt.utils.schemapi.debug_mode(False):
+        chart = build()
+    st.altair_chart(chart, width="stretch", alt=description)
+
+
 def show_bars(frame: pd.DataFrame, *, description: str, **encoding) -> None:
-    """Show `horizontal_bars(frame, **encoding)` across its column; `description` names it
-    for screen readers."""
-    st.altair_chart(horizontal_bars(frame, **encoding), width="stretch", alt=description)
+    """Show `horizontal_bars(frame, **encoding)` across its column."""
+    show_chart(lambda: horizontal_bars(frame, **encoding), description=description)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import altair as alt
 import pandas as pd
@@ -18,6 +19,7 @@ from core.selection.frames import DISABILITY, FAMILY_LABELS, IAE
 from core.selection.limits import Limit, LimitInput, parse_limits
 from core.selection.proposal import Proposal
 from db.models import Deliberation
+from ui.charts import show_chart
 
 STEP = 20  # px per bar (Vega-Lite steps the offset band): a group holds two, retained and waiting list
 _OUTCOME_ORDER = list(OUTCOMES.values())
@@ -74,9 +76,8 @@ def show_balance(figures: Balance, *, what: str, totals: bool = True) -> None:
         cols = st.columns(2)
         for col, (title, frame) in zip(cols, charts[start:start + 2], strict=False):
             with col:
-                st.altair_chart(balance_chart(frame, title, with_share=title == DIMENSIONS["family"]),
-                                width="stretch", alt=f"{what} : candidatures retenues et en liste d'attente "
-                                                      f"par {title.lower()}")
+                show_chart(partial(balance_chart, frame, title, with_share=title == DIMENSIONS["family"]),
+                           description=f"{what} : candidatures retenues et en liste d'attente par {title.lower()}")
 
 
 def proposed_outcomes(candidates: pd.DataFrame, proposal: Proposal) -> pd.DataFrame:
