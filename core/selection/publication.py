@@ -24,6 +24,7 @@ from core.errors import NotFound, StaleEdit, ValidationFailed
 from core.permissions import Action, Actor, require
 from core.selection import notifications, state
 from core.selection.errors import CallStillOpen, UndecidedCandidacies
+from core.validation import FieldError, clean_text
 from db.models import Call, CallState, Deliberation, Publication, Submission
 
 REASON_LIMIT = 1000
@@ -212,12 +213,15 @@ def _still_open(call: Call, now: datetime) -> bool:
 
 
 def _reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
-    if not reason:
+    """The reason as the journal keeps it: line breaks as LF, invisible characters (zero-width,
+    bidi controls) dropped, so that a reason of nothing visible is no reason."""
+    try:
+        cleaned = clean_text(reason, label="Raison", required=False, max_length=REASON_LIMIT, multiline=True)
+    except FieldError as error:
+        raise ValidationFailed({"reason": error.message}) from None
+    if cleaned is None:
         raise ValidationFailed({"reason": "Indiquez la raison de la révision : elle est gardée au journal."})
-    if len(reason) > REASON_LIMIT:
-        raise ValidationFailed({"reason": f"{REASON_LIMIT} caractères au maximum (actuellement {len(reason)})."})
-    return reason
+    return cleaned
 
 
 def _counts(deliberations) -> dict[Deliberation, int]:

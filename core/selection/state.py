@@ -12,6 +12,7 @@ commit, the number retained and the ranks read here stay true while it decides.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -206,18 +207,25 @@ def parse_decision(raw: Deliberation | str | None) -> Deliberation:
                                             "ou en attente de décision."}) from None
 
 
+_HUGE_NUMBER = re.compile(r"\s*[+-]?[0-9]+\s*")
+
+
 def parse_rank(raw: int | str | None, *, largest: int, field: str = "rank", required: bool = False) -> int | None:
     """A rank typed or chosen by the lead: a whole number from 1 to `largest`, or None if left empty."""
     if isinstance(raw, bool):
         raw = "?"
+    within = "égal à 1" if largest == 1 else f"compris entre 1 et {largest}"
     try:
         rank = clean_int(None if raw is None else str(raw), min_value=None, max_value=None, required=required)
     except FieldError as error:
-        whole = "Le rang est un nombre entier (1 : tête de la liste d'attente)."
-        message = error.message if raw in (None, "") else whole
+        if raw in (None, ""):
+            message = error.message
+        elif _HUGE_NUMBER.fullmatch(str(raw)):  # a whole number, only too long to read: its range helps more
+            message = f"Le rang doit être {within}."
+        else:
+            message = "Le rang est un nombre entier (1 : tête de la liste d'attente)."
         raise ValidationFailed({field: message}) from None
     if rank is not None and not 1 <= rank <= largest:
-        within = "égal à 1" if largest == 1 else f"compris entre 1 et {largest}"
         raise ValidationFailed({field: f"Le rang doit être {within}."})
     return rank
 

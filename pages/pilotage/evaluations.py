@@ -83,13 +83,17 @@ st.caption(f"{len(shown)} candidature(s) sur {len(frame)} — cochez une ligne p
 st.caption("Cochez-en plusieurs pour leur donner la même décision. Les autres colonnes (médiane, moyennes par "
            "critère, type, département, secteurs, SIRET…) s'affichent par l'icône en forme d'œil au-dessus du tableau.")
 # Streamlit keeps a ticked row by its position: once the rows change (a filter, the sort, a
-# review landing), that position would be another candidacy. Forget the ticks then.
+# review landing), that position would be another candidacy. Forget the ticks then, in the
+# browser too: only a grid under a new key is drawn without them (the old grid's ticks would
+# come back with the next click, on rows the lead never ticked). Streamlit drops the old key's state.
 order = tuple(int(i) for i in shown.index)
-if st.session_state.get(f"board-order-{call_id}") != order:
-    st.session_state.pop(f"board-{call_id}", None)
-st.session_state[f"board-order-{call_id}"] = order
+generation = st.session_state.get(f"board-generation-{call_id}", 0)
+if st.session_state.get(f"board-order-{call_id}", order) != order:
+    generation += 1
+st.session_state[f"board-order-{call_id}"], st.session_state[f"board-generation-{call_id}"] = order, generation
 picked = show_table(board_view(shown, result.criteria), file_stem=f"evaluations-appel-{call_id}",
-                    column_config=board_columns(result.criteria), column_order=BOARD_SHOWN, key=f"board-{call_id}",
+                    column_config=board_columns(result.criteria), column_order=BOARD_SHOWN,
+                    key=f"board-{call_id}" + (f"-{generation}" if generation else ""),
                     on_select="rerun",
                     selection_mode="multi-row", empty="Aucune candidature ne correspond à ces filtres.")
 rows = list(picked.selection.rows) if picked is not None else []

@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from core.selection import decisions
+from core.selection import decisions, publication
 from db.engine import read_only, unit_of_work
-from db.models import Call, OutboxMessage, Role
+from db.models import Call, Candidacy, OutboxMessage, Role
 from tests.core.selection.builders import Spec, make_candidacies, version
 from tests.e2e.test_candidacy_form import screenshots, sign_in
 from tests.e2e.test_sign_in_flow import settled
@@ -128,5 +128,46 @@ def test_the_lead_publishes_through_the_confirmation_and_the_network_reads_its_o
         header = rows[0]
         ranks = {r[header.index("Structure")]: r[header.index("Rang en liste d'attente")] for r in rows[1:]}
         assert ranks == {"Alpha Propreté": "", "Bravo Jardins": "1", "Charlie Services": "2", "Delta Nettoyage": ""}
+    finally:
+        context.close()
+
+
+def test_a_double_click_on_promote_promotes_one_and_says_so(browser, server, decided_call):
+    """The second click of a double click acts on the page it was drawn on: it must neither
+    promote the next one nor replace the first click's success by « rien n'a été enregistré »."""
+    from playwright.sync_api import expect
+
+    ids, lead, theme = decided_call["ids"], decided_call["lead"], "Promotion en double clic"
+    with unit_of_work() as session:
+        session.get(Call, decided_call["call"]).theme_title = theme
+    with unit_of_work() as session:
+        fingerprint = publication.preview(session, actor=lead, call_id=decided_call["call"]).fingerprint
+        publication.publish(session, actor=lead, call_id=decided_call["call"], fingerprint=fingerprint,
+                            undecided_as_not_selected=True)
+    context, page = sign_in(browser, server, lead, "Tableau de bord")
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    shoot = screenshots(page, "promotion")
+    try:
+        page.goto(f"{server.base_url}/publication")
+        settled(page, "Publication des décisions")
+        box = page.get_by_label("Appel", exact=True)
+        box.click()
+        box.press_sequentially(theme[:12])
+        page.get_by_role("option").filter(has_text=theme).first.click()
+        settled(page, "Promouvoir la liste d'attente")
+        page.get_by_label("Raison de la promotion", exact=True).fill("Place libre")
+        page.get_by_label("Raison de la promotion", exact=True).press("Enter")
+        settled(page, "Promouvoir la liste d'attente")
+        # Two clicks sent back to back, before the page is drawn again (a double click on a slow line).
+        page.get_by_role("button", name="Promouvoir la première de la liste d'attente").evaluate(
+            "button => { button.click(); button.click(); }")
+        expect(page.get_by_text("Bravo Jardins est désormais retenue", exact=False)).to_be_visible()
+        settled(page, "Promouvoir la liste d'attente")
+        shoot("double-clic")
+        expect(page.get_by_text("rien n'a été enregistré", exact=False)).to_have_count(0)
+        expect(page.get_by_text("Bravo Jardins est désormais retenue", exact=False)).to_be_visible()
+        with read_only() as session:
+            outcomes = {name: session.get(Candidacy, i).deliberation.value for name, i in ids.items()}
+        assert outcomes["Bravo Jardins"] == "selected" and outcomes["Charlie Services"] == "waitlisted"
     finally:
         context.close()

@@ -241,6 +241,7 @@ def test_a_revision_to_a_rank_moves_the_list_and_tells_only_the_revised(pilote, 
 
 @pytest.mark.parametrize(("changes", "field"), [
     ({"reason": "  "}, "reason"), ({"reason": "x" * 1001}, "reason"),
+    ({"reason": "\u200b\u200b"}, "reason"), ({"reason": " \u2066\u2069\ufeff "}, "reason"),
     ({"decision": PENDING}, "decision"), ({"decision": WAITLISTED, "rank": 0}, "rank"),
 ])
 def test_a_revision_needs_a_reason_and_a_published_outcome(pilote, decided, changes, field):
@@ -251,6 +252,23 @@ def test_a_revision_needs_a_reason_and_a_published_outcome(pilote, decided, chan
         revise(pilote, a, **{"decision": NOT_SELECTED, **changes})
     assert field in caught.value.errors
     assert rows(call_id) == before and len(outbox()) == 5
+
+
+def test_a_revision_reason_is_kept_as_read_line_breaks_as_lf_invisible_characters_dropped(pilote, decided):
+    call_id, (a, *_) = decided
+    publish(pilote, call_id)
+    revise(pilote, a, NOT_SELECTED, reason=" Désistement\r\n\u200bsigné\u202e ")
+    with read_only() as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "decision_revised")).one()
+    assert entry.detail == "Désistement\nsigné"
+
+
+def test_a_huge_rank_is_told_its_range_not_that_it_is_no_whole_number(pilote, decided):
+    call_id, (a, *_) = decided
+    publish(pilote, call_id)
+    with pytest.raises(ValidationFailed) as caught:
+        revise(pilote, a, WAITLISTED, rank="9" * 30)
+    assert caught.value.errors["rank"].startswith("Le rang doit être compris entre 1 et")
 
 
 def test_a_candidacy_submitted_after_publication_is_decided_by_revision_and_published(pilote, decided):
