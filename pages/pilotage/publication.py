@@ -19,7 +19,7 @@ from db.models import Deliberation
 from ui.choices import sticky_selectbox
 from ui.forms import escape_md
 from ui.publication import DECISION_COLUMNS, OUTCOMES, REVISED_TO, decisions_view, plural, show_counts
-from ui.session import require_actor
+from ui.session import actor_at_click, require_actor
 from ui.tables import download_buttons, show_table
 
 actor = require_actor()
@@ -44,16 +44,26 @@ state = st.session_state
 
 def say(where: str, kind: str, text: str) -> None:
     """A message for the next run, shown at `where`: « field:… » in red under its field,
-    otherwise with st.error / st.success / st.info."""
-    state.setdefault(MESSAGES, {})[where] = (kind, text)
+    otherwise with st.error / st.success / st.info. Messages add up until shown: after a
+    double click, the first act's success stays beside the second one's refusal."""
+    state.setdefault(MESSAGES, {}).setdefault(where, []).append((kind, text))
 
 
 def show_message(where: str) -> None:
-    kind, text = state.get(MESSAGES, {}).pop(where, (None, None))
-    if kind == "field":
-        st.markdown(f":red[{escape_md(text)}]")
-    elif kind is not None:
-        getattr(st, kind)(escape_md(text))
+    for kind, text in state.get(MESSAGES, {}).pop(where, []):
+        if kind == "field":
+            st.markdown(f":red[{escape_md(text)}]")
+        else:
+            getattr(st, kind)(escape_md(text))
+
+
+def session_ended(where: str) -> bool:
+    """Whether the session ended since the page was drawn (a callback runs before the top of
+    the script checks it): then the act is not done."""
+    if actor_at_click(actor) is not None:
+        return False
+    say(where, "error", "Votre session a pris fin : reconnectez-vous. Rien n'a été enregistré.")
+    return True
 
 
 def refused(error: DomainError, fields: dict[str, str], section: str) -> None:
@@ -72,6 +82,8 @@ def refused(error: DomainError, fields: dict[str, str], section: str) -> None:
 
 
 def confirm_publication(fingerprint: str) -> None:
+    if session_ended("publish"):
+        return
     try:
         with unit_of_work() as session:
             result = publication.publish(session, actor=actor, call_id=call_id, fingerprint=fingerprint,
@@ -91,6 +103,8 @@ def confirm_publication(fingerprint: str) -> None:
 
 
 def revise(candidacy_id: int | None, shown_version: int | None) -> None:
+    if session_ended("revise"):
+        return
     if candidacy_id is None:
         say("revise", "error", "Choisissez la candidature à réviser.")
         return
@@ -112,6 +126,8 @@ def revise(candidacy_id: int | None, shown_version: int | None) -> None:
 
 
 def promote(head_id: int, head_version: int, head_name: str) -> None:
+    if session_ended("promote"):
+        return
     try:
         with unit_of_work() as session:
             publication.promote_first(session, actor=actor, call_id=call_id, reason=state.get(f"{PROMOTE}-reason", ""),

@@ -247,3 +247,24 @@ def test_a_revision_on_a_decision_changed_meanwhile_is_refused(scene):
     no_exception(at)
     assert any(e.startswith(escape_md("Cette décision a été modifiée entre-temps")) for e in texts(at.error))
     assert stored(alpha)[0] == Deliberation.WAITLISTED
+
+
+def test_no_act_once_the_session_is_revoked_in_another_tab(scene):
+    # The acts are button callbacks, which run before the top of the script checks the session.
+    from core.accounts import sessions
+    from ui.session import TEST_TOKEN_KEY
+
+    at = open_confirmation(open_app(scene["lead"], PAGE))
+    by_label(at.checkbox, "Marquer les candidatures sans décision comme non retenues").check().run()
+    with unit_of_work() as session:  # signed out in another tab (or the account disabled)
+        sessions.sign_out(session, at.session_state[TEST_TOKEN_KEY])
+    confirm(at)
+    no_exception(at)
+    assert outbox() == [] and stored(scene["ids"]["Alpha"])[2] == Publication.UNPUBLISHED
+    at = published_page(scene)
+    by_label(at.text_input, "Raison de la promotion").input("Place restante").run()
+    with unit_of_work() as session:
+        sessions.sign_out(session, at.session_state[TEST_TOKEN_KEY])
+    by_label(at.button, "Promouvoir la première de la liste d'attente").click().run()
+    no_exception(at)
+    assert stored(scene["ids"]["Charlie"])[0] == Deliberation.WAITLISTED
