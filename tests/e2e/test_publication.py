@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -18,19 +19,22 @@ from db.engine import read_only, unit_of_work
 from db.models import Call, Candidacy, OutboxMessage, Role
 from tests.core.selection.builders import Spec, make_candidacies, version
 from tests.e2e.test_candidacy_form import screenshots, sign_in
-from tests.e2e.test_sign_in_flow import settled
+from tests.e2e.test_sign_in_flow import TIMEOUT_MS, settled
 from tests.factories import make_call, make_edition, make_network, make_user
 
 pytestmark = pytest.mark.e2e
 
 THEME = "Propreté urbaine et espaces verts"
 NETWORK = "Réseau des jardins d'insertion"
+_USES = itertools.count(1)  # the tests of the module share one server database
 
 
 @pytest.fixture
 def decided_call(server_db):
     """A closed call (2 places): Alpha retained, Bravo and Charlie waiting, Delta undecided."""
-    network = make_network(NETWORK)
+    use = next(_USES)
+    network_name = NETWORK if use == 1 else f"{NETWORK} {use}"
+    network = make_network(network_name)
     now = datetime.now(UTC)
     call_id = make_call(make_edition(), networks=(network,), opens_at=now - timedelta(days=30),
                         closes_at=now - timedelta(days=1))
@@ -38,13 +42,13 @@ def decided_call(server_db):
         call = session.get(Call, call_id)
         call.theme_title, call.pitch_slots = THEME, 2
     names = ("Alpha Propreté", "Bravo Jardins", "Charlie Services", "Delta Nettoyage")
-    ids = dict(zip(names, make_candidacies(call_id, [Spec(name=n, network=NETWORK) for n in names]), strict=True))
-    lead = make_user(Role.PILOTE, email="pilote.publication@exemple.fr")
+    ids = dict(zip(names, make_candidacies(call_id, [Spec(name=n, network=network_name) for n in names]), strict=True))
+    lead = make_user(Role.PILOTE, email=f"pilote.publication{use}@exemple.fr")
     for name, decision in zip(names[:3], ("selected", "waitlisted", "waitlisted"), strict=False):
         with unit_of_work() as session:
             decisions.decide(session, actor=lead, candidacy_id=ids[name], expected_version=version(ids[name]),
                              decision=decision)
-    referent = make_user(Role.RESEAU, network_id=network, email="referent.jardins@exemple.fr")
+    referent = make_user(Role.RESEAU, network_id=network, email=f"referent.jardins{use}@exemple.fr")
     return {"call": call_id, "ids": ids, "lead": lead, "referent": referent}
 
 
@@ -161,7 +165,7 @@ def test_a_double_click_on_promote_promotes_one_and_says_so(browser, server, dec
         # Two clicks sent back to back, before the page is drawn again (a double click on a slow line).
         page.get_by_role("button", name="Promouvoir la première de la liste d'attente").evaluate(
             "button => { button.click(); button.click(); }")
-        expect(page.get_by_text("Bravo Jardins est désormais retenue", exact=False)).to_be_visible()
+        expect(page.get_by_text("Bravo Jardins est désormais retenue", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
         settled(page, "Promouvoir la liste d'attente")
         shoot("double-clic")
         expect(page.get_by_text("rien n'a été enregistré", exact=False)).to_have_count(0)
