@@ -27,6 +27,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -161,6 +162,8 @@ class MailStatus(str, enum.Enum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    # Replaced before it went out (the decision it told changed) or dropped by the lead.
+    DISCARDED = "discarded"
 
 
 class ItemKind(str, enum.Enum):
@@ -375,6 +378,8 @@ class Call(Base):
     pitch_slots: Mapped[int] = mapped_column(Integer, default=5)
     pitch_minutes: Mapped[int] = mapped_column(Integer, default=5)
     decisions_published_at: Mapped[datetime | None]
+    # Until when the retained structures may confirm (set at publication, the lead may move it).
+    confirm_by: Mapped[datetime | None]
     # Reviewers per candidacy once the lead has distributed the candidacies (core.review.assignment);
     # NULL: every reviewer of the call may review every candidacy.
     assigned_reviews: Mapped[int | None] = mapped_column(Integer)
@@ -611,13 +616,24 @@ class ProgrammeVersion(Base):
 
 
 class MailTemplate(Base):
+    """The lead's text for one kind of message, for one edition (NULL: every edition)."""
+
     __tablename__ = "mail_templates"
+    __table_args__ = (
+        UniqueConstraint("key", "edition_id", name="uq_mail_templates_key_edition"),
+        # NULLs are distinct in a unique constraint: one app-wide text per key needs its own index.
+        Index("uq_mail_templates_key_everywhere", "key", unique=True,
+              sqlite_where=text("edition_id IS NULL"), postgresql_where=text("edition_id IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(60), unique=True)
+    key: Mapped[str] = mapped_column(String(60))
+    edition_id: Mapped[int | None] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"), index=True)
     label: Mapped[str] = mapped_column(String(200))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    # The submitting network's referents in copy of the messages about its candidacies.
+    copy_networks: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -630,6 +646,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         CheckConstraint("attempts >= 0", name="attempts_positive"),
         Index("ix_outbox_messages_status", "status"),
+        Index("ix_outbox_messages_due", "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -639,13 +656,27 @@ class OutboxMessage(Base):
     cc_addresses: Mapped[str | None] = mapped_column(Text)
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    # The personal link (invitation, reset, confirmation) the body carries: removed from the
+    # body once the message is sent, so that the outbox never keeps a usable link in clear.
+    personal_link: Mapped[str | None] = mapped_column(Text)
+    # RFC 5322 Message-ID, fixed at the first attempt so that a retry is the same message.
+    message_id: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[MailStatus] = enum_column(MailStatus, "mail_status", default=MailStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None]
+    # When a sender claimed the row (status sending): a row left sending by a crash is not
+    # sent again on its own, since the server may have accepted it.
+    claimed_at: Mapped[datetime | None]
+    # Why the row is discarded (replaced by a newer message, dropped by the lead).
+    status_note: Mapped[str | None] = mapped_column(Text)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    candidacy_id: Mapped[int | None] = mapped_column(ForeignKey("candidacies.id", ondelete="SET NULL"))
+    candidacy_id: Mapped[int | None] = mapped_column(ForeignKey("candidacies.id", ondelete="SET NULL"), index=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
 
 class AuditEntry(Base):
