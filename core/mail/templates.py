@@ -1,8 +1,4 @@
-"""E-mails: rendered from Jinja2 templates into the outbox, once per idempotency key.
-
-Sending is a separate step (a later capability); a queued row is the promise that
-the message exists and will go out exactly once.
-"""
+"""The messages' texts: French defaults, the lead's stored versions, sandboxed Jinja2 rendering."""
 
 from __future__ import annotations
 
@@ -14,8 +10,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.clock import utcnow
-from db.models import MailStatus, MailTemplate, OutboxMessage
+from db.models import MailTemplate
 
 
 @dataclass(frozen=True)
@@ -93,36 +88,3 @@ def renderer(session: Session, template_key: str) -> Callable[[dict], tuple[str,
 def render(session: Session, template_key: str, context: dict) -> tuple[str, str]:
     """(subject, body) of one message; see `renderer`."""
     return renderer(session, template_key)(context)
-
-
-def queue(
-    session: Session,
-    *,
-    idempotency_key: str,
-    template_key: str,
-    to_address: str,
-    context: dict,
-    cc_addresses: list[str] | None = None,
-    user_id: int | None = None,
-    candidacy_id: int | None = None,
-) -> OutboxMessage:
-    """Queue one rendered message; if the key was already queued, return that one instead."""
-    existing = session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == idempotency_key))
-    if existing is not None:
-        return existing
-    subject, body = render(session, template_key, context)
-    message = OutboxMessage(
-        idempotency_key=idempotency_key,
-        template_key=template_key,
-        to_address=to_address,
-        cc_addresses=", ".join(cc_addresses) if cc_addresses else None,
-        subject=subject,
-        body_text=body,
-        status=MailStatus.QUEUED,
-        user_id=user_id,
-        candidacy_id=candidacy_id,
-        created_at=utcnow(),
-    )
-    session.add(message)
-    session.flush()
-    return message
