@@ -20,8 +20,14 @@ def queue(
     cc_addresses: list[str] | None = None,
     user_id: int | None = None,
     candidacy_id: int | None = None,
+    call_id: int | None = None,
+    personal_link: str | None = None,
 ) -> OutboxMessage:
-    """Queue one rendered message; if the key was already queued, return that one instead."""
+    """Queue one rendered message; if the key was already queued, return that one instead.
+
+    `personal_link` is the single-use link the body carries: the sender removes it from the
+    stored message once sent.
+    """
     existing = session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == idempotency_key))
     if existing is not None:
         return existing
@@ -36,6 +42,8 @@ def queue(
         status=MailStatus.QUEUED,
         user_id=user_id,
         candidacy_id=candidacy_id,
+        call_id=call_id,
+        personal_link=personal_link,
         created_at=utcnow(),
     )
     session.add(message)
