@@ -9,6 +9,7 @@ import pytest
 from db.engine import unit_of_work
 from db.models import Call, Role
 from tests.core.review.builders import make_candidacy
+from tests.e2e.support import choose_call
 from tests.e2e.test_candidacy_form import screenshots, sign_in
 from tests.e2e.test_sign_in_flow import settled
 from tests.factories import make_call, make_edition, make_network, make_user
@@ -48,11 +49,7 @@ def test_a_filter_clears_the_grid_s_ticks_so_the_next_tick_is_the_one_clicked(br
     try:
         page.goto(f"{server.base_url}/evaluations")
         settled(page, "Évaluations")
-        box = page.get_by_label("Appel", exact=True)
-        box.click()
-        box.press_sequentially(THEME[:12])
-        page.get_by_role("option").filter(has_text=THEME).first.click()
-        settled(page, "4 candidature(s) sur 4 — cochez une ligne pour voir son détail.")
+        choose_call(page, THEME, "4 candidature(s) sur 4 — cochez une ligne pour voir son détail.")
         for row in (0, 1, 2):  # Alpha, Bravo, Charlie
             tick(page, row)
         expect(page.get_by_text("3 candidatures sélectionnées", exact=False)).to_be_visible()

@@ -18,6 +18,7 @@ from core.selection import decisions, publication
 from db.engine import read_only, unit_of_work
 from db.models import Call, Candidacy, OutboxMessage, Role
 from tests.core.selection.builders import Spec, make_candidacies, version
+from tests.e2e.support import choose_call
 from tests.e2e.test_candidacy_form import screenshots, sign_in
 from tests.e2e.test_sign_in_flow import TIMEOUT_MS, settled
 from tests.factories import make_call, make_edition, make_network, make_user
@@ -58,14 +59,6 @@ def messages_of(candidacy_ids) -> Counter:
                                        .where(OutboxMessage.candidacy_id.in_(list(candidacy_ids)))))
 
 
-def choose_call(page) -> None:
-    box = page.get_by_label("Appel", exact=True)  # other tests of the session add calls
-    box.click()
-    box.press_sequentially(THEME[:12])
-    page.get_by_role("option").filter(has_text=THEME).first.click()
-    settled(page, "Décisions de l'appel")
-
-
 def test_the_lead_publishes_through_the_confirmation_and_the_network_reads_its_outcome(
         browser, server, decided_call):
     from playwright.sync_api import expect
@@ -77,7 +70,7 @@ def test_the_lead_publishes_through_the_confirmation_and_the_network_reads_its_o
     try:
         page.goto(f"{server.base_url}/publication")
         settled(page, "Publication des décisions")
-        choose_call(page)
+        choose_call(page, THEME, "Décisions de l'appel")
         shoot("decisions")
         page.get_by_role("button", name="Publier les décisions…").click()
         settled(page, "Confirmer la publication de ces décisions")

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from db.engine import read_only, unit_of_work
 from db.models import Call, Review, Role
 from tests.core.review.builders import make_candidacy, make_criteria, name_reviewers
+from tests.e2e.support import choose_call
 from tests.e2e.test_candidacy_form import screenshots, sign_in
 from tests.e2e.test_sign_in_flow import settled
 from tests.factories import make_call, make_edition, make_network, make_user
@@ -69,11 +70,7 @@ def rate_and_submit(page, values: tuple[int, ...]) -> None:
 def board_csv(page, server) -> list[list[str]]:
     page.goto(f"{server.base_url}/evaluations")
     settled(page, "Évaluations")
-    box = page.get_by_label("Appel", exact=True)  # other tests of the session add calls
-    box.click()
-    box.press_sequentially(THEME[:12])
-    page.get_by_role("option").filter(has_text=THEME).first.click()
-    settled(page, "2 candidature(s) sur 2 — cochez une ligne pour voir son détail.")
+    choose_call(page, THEME, "2 candidature(s) sur 2 — cochez une ligne pour voir son détail.")
     with page.expect_download() as download:
         page.get_by_role("button", name="Télécharger (CSV)").first.click()
     with open(download.value.path(), "rb") as file:

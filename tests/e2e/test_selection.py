@@ -11,6 +11,7 @@ from db.models import Call, Deliberation, Role
 from tests.core.review.builders import make_candidacy, make_criteria, name_reviewers, score
 from tests.core.selection.builders import rows, version
 from tests.core.selection.builders import waitlist as listed
+from tests.e2e.support import choose_call
 from tests.e2e.test_candidacy_form import screenshots, sign_in
 from tests.e2e.test_sign_in_flow import settled
 from tests.factories import make_call, make_edition, make_network, make_user
@@ -54,11 +55,7 @@ def test_lead_applies_a_proposal_with_at_most_one_per_network(browser, server, s
     try:
         page.goto(f"{server.base_url}/selection")
         settled(page, "Sélection")
-        box = page.get_by_label("Appel", exact=True)  # other tests of the session add calls
-        box.click()
-        box.press_sequentially(THEME[:12])
-        page.get_by_role("option").filter(has_text=THEME).first.click()
-        settled(page, "Équilibre des décisions actuelles")
+        choose_call(page, THEME, "Équilibre des décisions actuelles")
         shoot("page")
         page.get_by_label("Au plus … candidatures par réseau").fill("1")
         page.get_by_role("button", name="Proposer").click()
