@@ -1,13 +1,15 @@
-"""Operator commands: python manage.py migrate | create-admin | seed-demo | check."""
+"""Operator commands: python manage.py migrate | create-admin | seed-demo | check | backup | restore."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
 import sys
+from pathlib import Path
 
 from core.errors import ValidationFailed
 from core.startup import StartupError, _redacted
+from db.backup import BackupFailed
 from db.engine import database_url, get_engine, unit_of_work
 
 
@@ -52,6 +54,33 @@ def cmd_check(_args) -> int:
     return 0
 
 
+def cmd_backup(args) -> int:
+    from datetime import UTC, datetime
+
+    from db.backup import backup
+    from db.engine import PROJECT_ROOT
+
+    url = database_url()
+    suffix = "sqlite3" if url.startswith("sqlite") else "dump"
+    target = Path(args.output) if args.output else (
+        PROJECT_ROOT / "data" / "backups" / f"openmap-{datetime.now(UTC):%Y%m%d-%H%M%SZ}.{suffix}")
+    backup(url, target)
+    print(f"Sauvegarde écrite : {target}")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from db.backup import restore
+
+    if not args.yes:
+        print("La restauration remplace toute la base par la sauvegarde : arrêtez l'application, "
+              "puis relancez avec --oui.", file=sys.stderr)
+        return 1
+    restore(database_url(), Path(args.source))
+    print(f"Base restaurée depuis {args.source} ({_redacted(database_url())}).")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="manage.py", description="Commandes d'exploitation d'OpenMap candidatures.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -65,10 +94,17 @@ def main(argv: list[str] | None = None) -> int:
     seed.add_argument("--if-empty", action="store_true", help="seulement si la base est vide")
     seed.set_defaults(run=cmd_seed_demo)
     commands.add_parser("check", help="vérifier que la base répond").set_defaults(run=cmd_check)
+    saved = commands.add_parser("backup", help="sauvegarder la base (SQLite : copie en ligne ; PostgreSQL : pg_dump)")
+    saved.add_argument("--output", help="fichier à écrire (par défaut data/backups/openmap-<date>.*)")
+    saved.set_defaults(run=cmd_backup)
+    restored = commands.add_parser("restore", help="remplacer la base par une sauvegarde")
+    restored.add_argument("source", help="fichier écrit par backup")
+    restored.add_argument("--oui", dest="yes", action="store_true", help="confirmer le remplacement de la base")
+    restored.set_defaults(run=cmd_restore)
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except StartupError as error:
+    except (StartupError, BackupFailed) as error:
         print(error, file=sys.stderr)
     except ValidationFailed as error:
         print("; ".join(error.errors.values()), file=sys.stderr)
