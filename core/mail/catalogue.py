@@ -28,6 +28,8 @@ class DefaultTemplate:
     audience: str = ""  # who receives it, in French, for the editor
     # Placeholders the text must keep (a reset without its link is no reset).
     required: tuple[str, ...] = field(default=())
+    # About one candidacy (previewed on a real one; its network may be in copy), not an account or a network.
+    about_candidacy: bool = True
 
 
 # ---------------------------------------------------------------- shared pieces
@@ -93,7 +95,7 @@ CATALOGUE: dict[str, DefaultTemplate] = {t.key: t for t in (
          "link": "Lien personnel pour choisir le mot de passe", "expires": "Fin de validité du lien"},
         {"full_name": "Camille Martin", "inviter": "Sophie Durand", "role": "Réseau", "network": "Urtie",
          "link": "https://candidatures.openmap.exemple.fr/lien/exemple", "expires": "8 mars 2027 à 09 h 00"},
-        copy_networks=False, audience="La personne invitée.", required=("link",),
+        copy_networks=False, audience="La personne invitée.", required=("link",), about_candidacy=False,
     ),
     _template(
         "password_reset", "Réinitialisation du mot de passe", "Réinitialisation de votre mot de passe OpenMap",
@@ -107,7 +109,7 @@ CATALOGUE: dict[str, DefaultTemplate] = {t.key: t for t in (
          "expires": "Fin de validité du lien"},
         {"full_name": "Camille Martin", "link": "https://candidatures.openmap.exemple.fr/lien/exemple",
          "expires": "8 mars 2027 à 09 h 00"},
-        copy_networks=False, audience="Le titulaire du compte.", required=("link",),
+        copy_networks=False, audience="Le titulaire du compte.", required=("link",), about_candidacy=False,
     ),
     _template(
         "submission_ack", "Accusé de réception d'une candidature", "Candidature reçue : {{ structure }} — {{ theme }}",
@@ -153,6 +155,7 @@ CATALOGUE: dict[str, DefaultTemplate] = {t.key: t for t in (
          "event_date": "18 mars 2027", "closes_at": "28 février 2027 à 18 h 00",
          "link": "https://candidatures.openmap.exemple.fr"},
         copy_networks=False, audience="L'adresse de contact de chaque réseau invité.", required=("link",),
+        about_candidacy=False,
     ),
     _template(
         "call_closing_reminder", "Rappel avant la clôture d'un appel",
@@ -172,7 +175,8 @@ CATALOGUE: dict[str, DefaultTemplate] = {t.key: t for t in (
         {"network": "Urtie", "theme": "Services liés aux chantiers et aux grands travaux",
          "edition": "OpenMap n° 7 — Chantiers du Grand Paris", "closes_at": "28 février 2027 à 18 h 00",
          "drafts": 2, "link": "https://candidatures.openmap.exemple.fr"},
-        copy_networks=False, audience="Les réseaux invités qui ont des brouillons ou rien déposé.", required=("link",),
+        copy_networks=False, audience="Les réseaux invités qui ont des brouillons ou rien déposé.",
+        required=("link",), about_candidacy=False,
     ),
     _template(
         "decision_selected", "Décision : candidature retenue", "Candidature retenue : {{ structure }} — {{ theme }}",

@@ -49,6 +49,7 @@ class EditableTemplate:
     placeholders: dict[str, str]
     origin: str  # "edition", "all" or "default"
     version: int
+    about_candidacy: bool  # else no network is in copy: the switch means nothing
 
     @property
     def origin_label(self) -> str:
@@ -63,7 +64,7 @@ def template_for_editing(session: Session, *, actor: Actor, key: str, edition_id
     origin = "default" if not text.stored else ("edition" if text.edition_id is not None else "all")
     own = text.stored and text.edition_id == edition_id
     return EditableTemplate(key, default.label, default.audience, text.subject, text.body, text.copy_networks,
-                            dict(default.placeholders), origin, text.version if own else 0)
+                            dict(default.placeholders), origin, text.version if own else 0, default.about_candidacy)
 
 
 def template_errors(key: str, subject: str, body: str) -> dict[str, str]:

@@ -62,7 +62,7 @@ def preview_message(session: Session, *, actor: Actor, key: str, subject: str, b
     require(actor, Action.MANAGE_CALLS)
     default = CATALOGUE[key]
     context, on = dict(default.sample), "l'exemple du modèle (valeurs fictives)"
-    if candidacy_id is not None and session.get(Candidacy, candidacy_id) is not None:
+    if default.about_candidacy and candidacy_id is not None and session.get(Candidacy, candidacy_id) is not None:
         real = candidacy_values(session, candidacy_id, now=now or utcnow())
         for name in default.placeholders:
             value = real.get(name)

@@ -82,7 +82,10 @@ class CallFacts:
 
     @property
     def full_address(self) -> str:
-        return ", ".join(part for part in (self.address, self.city) if part)
+        """The address with the city, unless the address names it already (« 91000 Évry »)."""
+        if self.city and self.city.casefold() not in (self.address or "").casefold():
+            return ", ".join(part for part in (self.address, self.city) if part)
+        return self.address or ""
 
 
 def queue(session: Session, *, call_id: int, candidacy_ids: Collection[int], revised: bool = False,

@@ -78,10 +78,12 @@ with editor:
     st.text_area("Texte", key=BODY, height=420,
                  help="Une valeur s'écrit {{ nom }} ; une partie conditionnelle {% if nom %}…{% endif %}.")
     forms.field_error(FORM, "body")
-    st.checkbox("Mettre le réseau qui a proposé la candidature en copie", key=COPY)
-    buttons = st.columns(3)
+    if shown.about_candidacy:
+        st.checkbox("Mettre le réseau qui a proposé la candidature en copie", key=COPY)
+    buttons = st.columns([1, 1, 2])
     save = buttons[0].button("Enregistrer", type="primary", width="stretch")
-    reload = buttons[1].button("Recharger le texte enregistré", width="stretch")
+    reload = buttons[1].button("Recharger", width="stretch",
+                               help="Reprendre le texte enregistré, sans vos modifications.")
     own = shown.origin == ("all" if edition_id is None else "edition")
     reset = buttons[2].button("Revenir au texte par défaut" if edition_id is None else "Revenir au texte commun",
                               disabled=not own, width="stretch",
@@ -120,8 +122,10 @@ if reset:
 st.subheader("Aperçu")
 options = [c.id for c in candidacies] + [ALL]
 on_labels = {ALL: "Exemple (valeurs fictives)", **{c.id: c.label for c in candidacies}}
-on = sticky_selectbox("Aperçu sur", options, key=f"modeles-on:{chosen}", labels=on_labels,
-                      help="Une candidature déposée de la rencontre, telle que son message la dirait.")
+on = ALL
+if shown.about_candidacy:
+    on = sticky_selectbox("Aperçu sur", options, key=f"modeles-on:{chosen}", labels=on_labels,
+                          help="Une candidature déposée de la rencontre, telle que son message la dirait.")
 with read_only() as session:
     shown_preview = preview.preview_message(session, actor=actor, key=key, subject=state[SUBJECT], body=state[BODY],
                                             candidacy_id=None if on == ALL else on)

@@ -106,7 +106,7 @@ def test_a_stale_save_is_refused_and_keeps_what_was_typed(scene):
     assert by_label(at.text_area, "Texte").value == "Le mien {{ rank }}"
     by_label(at.button, "Enregistrer").click().run()  # still refused: the colleague's text was never seen
     assert [row[3] for row in stored()] == ["Du collègue {{ rank }}"]
-    by_label(at.button, "Recharger le texte enregistré").click().run()
+    by_label(at.button, "Recharger").click().run()
     assert by_label(at.text_area, "Texte").value == "Du collègue {{ rank }}"
 
 

@@ -253,3 +253,14 @@ def test_queueing_runs_as_many_statements_for_ten_candidacies_as_for_a_hundred(d
                                  lambda: notifications.queue(session, call_id=call_id, candidacy_ids=ids, now=NOW))
 
     assert statements(4) == statements(49)
+
+
+@pytest.mark.parametrize(("address", "city", "shown"), [
+    ("Place de l'Agora, 91000 Évry-Courcouronnes", "Évry-Courcouronnes", "Place de l'Agora, 91000 Évry-Courcouronnes"),
+    ("12 boulevard Léon-Feix", "Argenteuil", "12 boulevard Léon-Feix, Argenteuil"),
+    (None, "Argenteuil", "Argenteuil"),
+    (None, None, ""),
+])
+def test_the_address_names_the_city_once(address, city, shown):
+    facts = notifications.CallFacts(1, 1, "Thème", 5, None, "Rencontre", NOW.date(), time(9), "Salle", address, city)
+    assert facts.full_address == shown
