@@ -159,3 +159,18 @@ def test_a_submission_acknowledgement_uses_the_editions_text_and_has_an_html_par
         message = session.scalar(select(OutboxMessage).where(OutboxMessage.candidacy_id == candidacy_id))
     assert (message.subject, message.body_text) == ("Reçu : Bâti'Insert 95", "Merci pour Bâti'Insert 95 <3")
     assert "<p>Merci pour Bâti&#x27;Insert 95 &lt;3</p>" in message.body_html and message.call_id == call_id
+
+
+def test_recipients_copy_the_network_only_when_the_template_says_so_and_nobody_twice():
+    assert mail.recipients("a@x.fr", ["b@x.fr"], ["R@x.fr", "A@x.fr", None]) == ("a@x.fr", "b@x.fr, R@x.fr")
+    assert mail.recipients("a@x.fr", ["b@x.fr"], ["r@x.fr"], copy_networks=False) == ("a@x.fr", "b@x.fr")
+    assert mail.recipients("a@x.fr", [], []) == ("a@x.fr", None)
+
+
+@pytest.mark.parametrize("address", ["a@x.fr\r\nBcc: victime@x.fr", "a@x.fr\n", "a@x.fr\x00"])
+def test_an_address_holding_a_line_break_is_never_queued(db, address):
+    with pytest.raises(ValueError):
+        mail.recipients(address)
+    with pytest.raises(ValueError):
+        queue(key="k", cc_addresses=[address])
+    assert outbox_count() == 0
