@@ -7,6 +7,7 @@ from ui.session import check_actor
 
 st.set_page_config(page_title="OpenMap candidatures", page_icon="🤝", layout="wide")
 actor = check_actor()
-page = st.navigation(pages_for(actor))  # before the sidebar: its sign-out button switches page
+# expanded: past twelve pages Streamlit would fold the menu behind an English « View 3 more ».
+page = st.navigation(pages_for(actor), expanded=True)  # before the sidebar: its sign-out button switches page
 sidebar(actor)
 page.run()

@@ -50,6 +50,8 @@ ACTION_LABELS = {
     "call_closed": "Clôture d'un appel",
     "edition_created": "Création d'une rencontre",
     "edition_updated": "Modification d'une rencontre",
+    "mail_template_saved": "Modification d'un modèle de courriel",
+    "mail_template_reset": "Retour au texte par défaut d'un modèle de courriel",
     "network_created": "Création d'un réseau",
     "network_updated": "Modification d'un réseau",
     "account_invited": "Invitation d'un compte",

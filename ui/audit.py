@@ -20,7 +20,8 @@ from core.reference import kind_label
 from db.models import CallState, Confirmation, Deliberation, Publication, ReviewState, Submission
 
 OBJECT_LABELS = {"user": "compte", "network": "réseau", "candidacy": "candidature", "call": "appel",
-                 "edition": "rencontre", "review": "évaluation", "reviewer_conflict": "lien d'intérêt"}
+                 "edition": "rencontre", "review": "évaluation", "reviewer_conflict": "lien d'intérêt",
+                 "mail_template": "modèle de courriel"}
 
 # A candidacy's fields, as the form and the spreadsheet name them.
 CANDIDACY_LABELS = {field: header.lower() if field != "siret" else header for field, header in HEADER_OF.items()}
@@ -48,6 +49,9 @@ FIELD_LABELS = {
     "per_candidacy": "évaluateurs par candidature", "assignments": "attributions", "loads": "charge par évaluateur",
     "short": "candidatures avec moins d'évaluateurs que prévu", "reason": "nature du lien",
     "assignments_dropped": "attributions retirées (candidatures n°)",
+    # mail templates (core.mail.editing)
+    "key": "modèle", "edition_id": "rencontre (n°)", "subject": "objet", "body": "texte",
+    "copy_networks": "réseau en copie",
 }
 
 # Stored value → French, per field; "kind" is the structure's type (its code and name).

@@ -198,7 +198,7 @@ class SaveRecords:
 
     def _acknowledgement(self, key: str, change: Change, candidacy_id: int, siret: str) -> dict:
         if self._render is None:  # once: an import acknowledges thousands of candidacies
-            self._render = mail.renderer(self.session, ACKNOWLEDGEMENT_TEMPLATE)
+            self._render = mail.renderer(self.session, ACKNOWLEDGEMENT_TEMPLATE, self.call.edition_id)
             self._to_address = self.network.contact_email or self.actor.email
             self._context = {
                 "network": self.network.name, "theme": self.call.theme_title, "edition": self.call.edition.title,
@@ -207,14 +207,15 @@ class SaveRecords:
         submitted_at = change.columns["submitted_at"]
         if submitted_at not in self._dates:  # an import's rows share one moment
             self._dates[submitted_at] = format_datetime(submitted_at)
-        subject, body = self._render({**self._context, "structure": change.columns["name"], "siret": siret,
-                                      "submitted_at": self._dates[submitted_at]})
+        rendered = self._render({**self._context, "structure": change.columns["name"], "siret": siret,
+                                 "submitted_at": self._dates[submitted_at]})
         # user_id, last_error and sent_at stay NULL: no column given, nothing to process per row.
         return {
             "idempotency_key": key, "template_key": ACKNOWLEDGEMENT_TEMPLATE, "to_address": self._to_address,
             "cc_addresses": self.actor.email if self.actor.email != self._to_address else None,
-            "subject": subject, "body_text": body, "status": MailStatus.QUEUED, "attempts": 0,
-            "candidacy_id": candidacy_id, "created_at": self.at,
+            "subject": rendered.subject, "body_text": rendered.text, "body_html": rendered.html,
+            "status": MailStatus.QUEUED, "attempts": 0, "candidacy_id": candidacy_id, "call_id": self.call.id,
+            "created_at": self.at,
         }
 
     def write(self) -> None:

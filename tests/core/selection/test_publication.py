@@ -18,6 +18,7 @@ from db.models import (
     Candidacy,
     Confirmation,
     Deliberation,
+    MailStatus,
     MailTemplate,
     OutboxMessage,
     Publication,
@@ -223,9 +224,10 @@ def test_decisions_change_only_by_revision_once_published(pilote, decided):
     assert entry.before["deliberation"] == "selected" and entry.after["deliberation"] == "not_selected"
     corrected = [m for m in outbox() if m.candidacy_id == a]
     assert [m.idempotency_key for m in corrected] == [f"decision:{call_id}:{a}:1", f"decision:{call_id}:{a}:2"]
+    # The first message had not gone out: it is discarded, the structure only hears the new outcome.
+    assert [m.status for m in corrected] == [MailStatus.DISCARDED, MailStatus.QUEUED]
     assert corrected[1].template_key == "decision_not_selected"
-    assert corrected[1].subject.startswith("Mise à jour : Candidature non retenue")
-    assert "a changé depuis notre précédent message" in corrected[1].body_text
+    assert corrected[1].subject.startswith("Candidature non retenue")
     with read_only() as session:
         assert session.get(Candidacy, a).publication == Publication.PUBLISHED  # the network sees the new outcome
 

@@ -1,12 +1,16 @@
-"""Mail: templates render strictly in a sandbox, and the outbox holds each key once."""
+"""Mail: templates render strictly in a sandbox, and the outbox holds each key once, with its HTML part."""
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from jinja2.exceptions import SecurityError, UndefinedError
 from sqlalchemy import func, select
 
 from core import mail
+from core.candidacies import saving
 from db.engine import read_only, unit_of_work
-from db.models import MailStatus, MailTemplate, OutboxMessage
+from db.models import Call, MailStatus, MailTemplate, OutboxMessage, Role
+from tests.factories import complete_form, make_call, make_network, make_user
 
 INVITATION_CONTEXT = {
     "full_name": "Camille Martin",
@@ -137,3 +141,36 @@ def test_render_does_not_escape_plain_text_mail(db):
     with read_only() as session:
         _, body = mail.render(session, "invitation", dict(INVITATION_CONTEXT, full_name="Léa & <Co>"))
     assert "Léa & <Co>" in body
+
+
+def test_a_submission_acknowledgement_uses_the_editions_text_and_has_an_html_part(db):
+    closes = datetime(2027, 2, 1, 17, tzinfo=UTC)
+    network = make_network("Urtie")
+    call_id = make_call(networks=(network,), opens_at=closes - timedelta(days=30), closes_at=closes)
+    with read_only() as session:
+        edition_id = session.get(Call, call_id).edition_id
+    with unit_of_work() as session:
+        session.add(MailTemplate(key="submission_ack", edition_id=edition_id, label="x",
+                                 subject="Reçu : {{ structure }}", body="Merci pour {{ structure }} <3"))
+    with unit_of_work() as session:
+        candidacy_id = saving.save(session, actor=make_user(Role.RESEAU, network_id=network), call_id=call_id,
+                                   form=complete_form(), submit=True, now=closes - timedelta(days=1))
+    with read_only() as session:
+        message = session.scalar(select(OutboxMessage).where(OutboxMessage.candidacy_id == candidacy_id))
+    assert (message.subject, message.body_text) == ("Reçu : Bâti'Insert 95", "Merci pour Bâti'Insert 95 <3")
+    assert "<p>Merci pour Bâti&#x27;Insert 95 &lt;3</p>" in message.body_html and message.call_id == call_id
+
+
+def test_recipients_copy_the_network_only_when_the_template_says_so_and_nobody_twice():
+    assert mail.recipients("a@x.fr", ["b@x.fr"], ["R@x.fr", "A@x.fr", None]) == ("a@x.fr", "b@x.fr, R@x.fr")
+    assert mail.recipients("a@x.fr", ["b@x.fr"], ["r@x.fr"], copy_networks=False) == ("a@x.fr", "b@x.fr")
+    assert mail.recipients("a@x.fr", [], []) == ("a@x.fr", None)
+
+
+@pytest.mark.parametrize("address", ["a@x.fr\r\nBcc: victime@x.fr", "a@x.fr\n", "a@x.fr\x00"])
+def test_an_address_holding_a_line_break_is_never_queued(db, address):
+    with pytest.raises(ValueError):
+        mail.recipients(address)
+    with pytest.raises(ValueError):
+        queue(key="k", cc_addresses=[address])
+    assert outbox_count() == 0
