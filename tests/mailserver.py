@@ -15,6 +15,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from email import message_from_bytes
+from email.parser import BytesParser
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -58,13 +59,13 @@ class Recorder:
         self.received: list[Received] = []
         self.lock = threading.Lock()
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 — aiosmtpd hook
         if self.behaviour.refuse_rcpt:
             return self.behaviour.refuse_rcpt
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 — aiosmtpd hook
         b = self.behaviour
         if b.drop_after is not None and b.accepted >= b.drop_after:
             b.drop_after = None  # once: the next connection works again
@@ -76,7 +77,7 @@ class Recorder:
         with self.lock:
             b.accepted += 1
             if not b.count_only:
-                message_id = message_from_bytes(envelope.content, headersonly=True)["Message-ID"] or ""
+                message_id = BytesParser().parsebytes(envelope.content, headersonly=True)["Message-ID"] or ""
                 self.received.append(Received(message_id.strip(), envelope.mail_from, tuple(envelope.rcpt_tos),
                                               envelope.content, tuple(session.peer or ())))
         return "250 Message accepté"
