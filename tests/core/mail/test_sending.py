@@ -162,3 +162,19 @@ def test_send_queued_header_injection_fails_for_good_and_sends_nothing(db, tmp_p
     assert report.failed == 1 and stored.status == MailStatus.FAILED and stored.next_attempt_at is None
     assert "caractère interdit" in stored.last_error
     assert not list(tmp_path.glob("*.eml"))
+
+
+def test_sent_invitation_keeps_no_usable_link_and_the_link_still_works(db, tmp_path):
+    from db.models import Role
+    from tests.core.accounts.support import invite, outbox, use_link
+    from tests.factories import make_user
+
+    issued = invite(make_user(Role.ADMIN), "camille@inclusion-idf.fr", role=Role.PILOTE, full_name="Camille")
+    [queued] = outbox()
+    assert queued.personal_link == issued.url
+    send_queued(unit_of_work, settings=file_settings(tmp_path))
+    [sent] = outbox()
+    assert sent.status == MailStatus.SENT and sent.personal_link is None
+    assert issued.url not in sent.body_text and LINK_REMOVED in sent.body_text
+    assert issued.url in eml(tmp_path, sent.message_id).get_content()  # the recipient got it
+    use_link(issued.url)  # the token itself stays valid: only its clear copy in the outbox is gone
