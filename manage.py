@@ -1,4 +1,4 @@
-"""Operator commands: python manage.py migrate | create-admin | seed-demo | check."""
+"""Operator commands: python manage.py migrate | create-admin | seed-demo | check | send-mail."""
 
 from __future__ import annotations
 
@@ -52,6 +52,29 @@ def cmd_check(_args) -> int:
     return 0
 
 
+def cmd_send_mail(_args) -> int:
+    """Queue the reminders due, then send what is due (queued, and failed rows whose next
+    attempt has come). Meant for cron or a systemd timer: exits non-zero only when the mail
+    configuration is wrong; a server down or refusing is reported and retried next run."""
+    from core.clock import utcnow
+    from core.mail.due import queue_due_messages
+    from core.mail.sending import send_queued
+    from core.settings import MailSettingsError, mail_settings
+
+    try:
+        settings = mail_settings()
+    except MailSettingsError as error:
+        print(f"Configuration du courriel incorrecte : {error}", file=sys.stderr)
+        return 2
+    with unit_of_work() as session:
+        reminders = queue_due_messages(session, now=utcnow())
+    if reminders:
+        print(f"Rappels mis en file : {reminders}.")
+    report = send_queued(unit_of_work, settings=settings)
+    print(report.summary())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="manage.py", description="Commandes d'exploitation d'OpenMap candidatures.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -65,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     seed.add_argument("--if-empty", action="store_true", help="seulement si la base est vide")
     seed.set_defaults(run=cmd_seed_demo)
     commands.add_parser("check", help="vérifier que la base répond").set_defaults(run=cmd_check)
+    send = commands.add_parser("send-mail", help="mettre en file les rappels dus et envoyer les courriels en attente")
+    send.set_defaults(run=cmd_send_mail)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

@@ -178,3 +178,41 @@ def test_sent_invitation_keeps_no_usable_link_and_the_link_still_works(db, tmp_p
     assert issued.url not in sent.body_text and LINK_REMOVED in sent.body_text
     assert issued.url in eml(tmp_path, sent.message_id).get_content()  # the recipient got it
     use_link(issued.url)  # the token itself stays valid: only its clear copy in the outbox is gone
+
+
+def test_send_mail_command_queues_due_reminders_then_sends_and_summarises(db, tmp_path, monkeypatch, capsys):
+    import manage
+    from core.mail import due
+
+    monkeypatch.setenv("OPENMAP_MAIL_DIR", str(tmp_path))
+    monkeypatch.delenv("OPENMAP_MAIL_TRANSPORT", raising=False)
+    reminders = []
+    monkeypatch.setattr(due, "queue_due_messages", lambda session, *, now: reminders.append(now) or 0)
+    add_messages(2)
+    assert manage.main(["send-mail"]) == 0
+    assert len(reminders) == 1
+    assert "Courriels : 2 envoyés." in capsys.readouterr().out
+    assert len(list(tmp_path.glob("*.eml"))) == 2
+
+
+def test_send_mail_command_with_server_down_exits_zero_and_says_why(db, monkeypatch, capsys):
+    import manage
+    from tests.mailserver import free_port
+
+    for name, value in {"OPENMAP_MAIL_TRANSPORT": "smtp", "OPENMAP_SMTP_HOST": "127.0.0.1",
+                        "OPENMAP_SMTP_PORT": str(free_port()), "OPENMAP_SMTP_SECURITY": "none"}.items():
+        monkeypatch.setenv(name, value)
+    add_messages(1)
+    assert manage.main(["send-mail"]) == 0
+    out = capsys.readouterr().out
+    assert "1 en échec" in out and "Serveur de courriel injoignable" in out
+
+
+def test_send_mail_command_with_bad_configuration_exits_non_zero(db, monkeypatch, capsys):
+    import manage
+
+    monkeypatch.setenv("OPENMAP_MAIL_TRANSPORT", "pigeon")
+    add_messages(1)
+    assert manage.main(["send-mail"]) == 2
+    assert "OPENMAP_MAIL_TRANSPORT" in capsys.readouterr().err
+    assert rows()[0].status == MailStatus.QUEUED

@@ -78,3 +78,42 @@ def test_smtp_transport_partial_refusal_returns_the_refused_recipients(smtp_serv
         refused = transport.send(message(1), ("s1@inclusion-idf.fr", "inconnu@inclusion-idf.fr"))
     assert list(refused) == ["inconnu@inclusion-idf.fr"]
     assert smtp_server.received[0].recipients == ("s1@inclusion-idf.fr",)
+
+
+@pytest.mark.parametrize(("env", "named"), [
+    ({"OPENMAP_MAIL_TRANSPORT": "pigeon"}, "OPENMAP_MAIL_TRANSPORT"),
+    ({"OPENMAP_SMTP_SECURITY": "ssl3"}, "OPENMAP_SMTP_SECURITY"),
+    ({"OPENMAP_SMTP_PORT": "vingt-cinq"}, "OPENMAP_SMTP_PORT"),
+    ({"OPENMAP_SMTP_PORT": "70000"}, "OPENMAP_SMTP_PORT"),
+    ({"OPENMAP_MAIL_TRANSPORT": "smtp"}, "OPENMAP_SMTP_HOST"),
+    ({"OPENMAP_SMTP_USER": "openmap"}, "OPENMAP_SMTP_PASSWORD"),
+    ({"OPENMAP_MAIL_FROM": "pas une adresse"}, "OPENMAP_MAIL_FROM"),
+    ({"OPENMAP_MAIL_REPLY_TO": "a@b@c"}, "OPENMAP_MAIL_REPLY_TO"),
+])
+def test_mail_settings_bad_value_stops_startup_naming_the_variable(monkeypatch, env, named):
+    from core.startup import StartupError, check_mail_settings
+
+    for name in ("OPENMAP_MAIL_TRANSPORT", "OPENMAP_SMTP_HOST", "OPENMAP_SMTP_PORT", "OPENMAP_SMTP_SECURITY",
+                 "OPENMAP_SMTP_USER", "OPENMAP_SMTP_PASSWORD", "OPENMAP_MAIL_FROM", "OPENMAP_MAIL_REPLY_TO"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(StartupError) as refused:
+        check_mail_settings()
+    assert str(refused.value).startswith(named + " :")
+
+
+def test_mail_settings_defaults_and_smtp_values(monkeypatch):
+    from core.settings import PROJECT_ROOT, mail_settings
+
+    for name in ("OPENMAP_MAIL_TRANSPORT", "OPENMAP_MAIL_DIR", "OPENMAP_SMTP_PORT", "OPENMAP_SMTP_SECURITY",
+                 "OPENMAP_SMTP_USER", "OPENMAP_MAIL_FROM", "OPENMAP_MAIL_REPLY_TO"):
+        monkeypatch.delenv(name, raising=False)
+    default = mail_settings()
+    assert (default.transport, default.mail_dir) == ("file", PROJECT_ROOT / "data" / "mail")
+    monkeypatch.setenv("OPENMAP_MAIL_TRANSPORT", "SMTP")
+    monkeypatch.setenv("OPENMAP_SMTP_HOST", "smtp.mission-clauses.fr")
+    monkeypatch.setenv("OPENMAP_SMTP_SECURITY", "tls")
+    monkeypatch.setenv("OPENMAP_MAIL_REPLY_TO", "Mission <contact@mission-clauses.fr>")
+    smtp = mail_settings()
+    assert (smtp.transport, smtp.smtp_port, smtp.reply_to) == ("smtp", 465, "Mission <contact@mission-clauses.fr>")
