@@ -258,3 +258,15 @@ def _rows_in(session: Session, ids: Collection[int], allowed: frozenset[str], no
         raise DomainError(f"{len(wrong)} courriel(s) sélectionné(s) ne peuvent pas être {verb} "
                           f"({', '.join(states)}) : rien n'a été changé.")
     return rows
+
+
+def filter_choices(session: Session, *, actor: Actor) -> tuple[dict[str, str], dict[int, str]]:
+    """The templates and the calls that the outbox holds messages of, with their labels."""
+    require(actor, Action.SEND_MAIL)
+    labels = template_labels(session)
+    keys = session.scalars(select(OutboxMessage.template_key).distinct()).all()
+    calls = session.execute(select(Call.id, Call.theme_title)
+                            .where(Call.id.in_(select(OutboxMessage.call_id).distinct()))
+                            .order_by(Call.id)).all()
+    templates = {key: labels.get(key, key) for key in sorted(keys, key=lambda k: labels.get(k, k))}
+    return templates, dict(calls)
