@@ -112,7 +112,8 @@ def sending_progress(actor) -> None:
 
 
 def show_summary() -> None:
-    done = st.session_state.pop(SUMMARY_KEY, None)
+    """The last sending's outcome, kept in view until the next one starts."""
+    done = st.session_state.get(SUMMARY_KEY)
     if done:
         ok, text = done
         first, *details = text.splitlines()

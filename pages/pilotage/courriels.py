@@ -54,6 +54,7 @@ def send(ids: list[int] | None) -> None:
         return
     job = jobs.start_sending(unit_of_work, actor=actor, ids=ids, settings=settings)
     state[ui_mail.PROGRESS_KEY] = job.id
+    state.pop(ui_mail.SUMMARY_KEY, None)
 
 
 def act(action, ids: list[int], done: str, **options) -> None:
@@ -105,7 +106,7 @@ st.button(f"Envoyer tout ce qui est en file ({counts['queued']})", type="primary
 
 with st.container(horizontal=True):
     chosen_states = st.multiselect("État", list(STATES), format_func=STATES.get, key="courriels-states",
-                                   placeholder="Tous")
+                                   placeholder="Tous", select_all=False)
     template_key = st.selectbox("Modèle", [None, *templates], format_func=lambda k: templates.get(k, "Tous"),
                                 key="courriels-template")
     call_id = st.selectbox("Appel", [None, *calls], format_func=lambda c: calls.get(c, "Tous"), key="courriels-call")
