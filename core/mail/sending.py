@@ -201,12 +201,12 @@ def _send_one(transport, outgoing: Outgoing, settings: MailSettings, now: dateti
             report.not_sent += 1
             return _Outcome(outgoing, MailStatus.DISCARDED, note=note, at=now)
     try:
-        message = build(outgoing, sender=settings.mail_from, reply_to=settings.reply_to, date=now)
+        raw = build(outgoing, sender=settings.mail_from, reply_to=settings.reply_to, date=now)
     except ValueError:
         return _failed(outgoing, report, SendFailure(
             "Message invalide : un en-tête (adresse ou objet) contient un caractère interdit.", permanent=True), now)
     try:
-        refused = transport.send(message, recipients)
+        refused = transport.send(outgoing.message_id, raw, recipients)
     except SendFailure as failure:
         return _failed(outgoing, report, failure, now)
     if refused:

@@ -1,9 +1,9 @@
 """Where messages go: an SMTP server (one connection per batch) or .eml files.
 
 A transport is a context manager: `with open_transport(settings) as transport:` then
-`transport.send(message, recipients)` per message. A failure raises `SendFailure`, whose
-French `reason` is stored as the row's last error, and which says whether a later
-attempt may succeed (`permanent`: a 5xx refusal, a malformed message).
+`transport.send(message_id, raw, recipients)` per message (raw: core.mail.mime.build's
+bytes). A failure raises `SendFailure`, whose French `reason` is stored as the row's last
+error, and which says whether a later attempt may succeed (`permanent`: a 5xx refusal, a malformed message).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import smtplib
 import socket
 import ssl
 import tempfile
-from email.message import EmailMessage
+from email.utils import parseaddr
 from pathlib import Path
 
 from core.settings import MailSettings
@@ -65,12 +65,12 @@ class FileTransport:
     def __exit__(self, *_exc) -> None:
         return None
 
-    def send(self, message: EmailMessage, recipients: tuple[str, ...]) -> dict[str, tuple[int, bytes]]:
-        target = self.directory / eml_name(message["Message-ID"])
+    def send(self, message_id: str, raw: bytes, recipients: tuple[str, ...]) -> dict[str, tuple[int, bytes]]:
+        target = self.directory / eml_name(message_id)
         try:
             handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
             with os.fdopen(handle, "wb") as file:
-                file.write(message.as_bytes())
+                file.write(raw)
             os.replace(temporary, target)
         except OSError as error:
             raise SendFailure(f"Écriture du courriel impossible ({target}) : {error.strerror}") from error
@@ -94,6 +94,7 @@ class SmtpTransport:
         self.settings = settings
         self.connection: smtplib.SMTP | None = None
         self.unreachable: SendFailure | None = None
+        self.envelope_sender = parseaddr(settings.mail_from)[1]
 
     def __enter__(self) -> SmtpTransport:
         return self
@@ -101,12 +102,11 @@ class SmtpTransport:
     def __exit__(self, *_exc) -> None:
         self._close(quit_first=True)
 
-    def send(self, message: EmailMessage, recipients: tuple[str, ...]) -> dict[str, tuple[int, bytes]]:
+    def send(self, message_id: str, raw: bytes, recipients: tuple[str, ...]) -> dict[str, tuple[int, bytes]]:
         """Hand the message over; return the recipients the server refused while accepting others."""
         connection = self._connected()
-        sender = self._envelope_sender()
         try:
-            refused = connection.send_message(message, from_addr=sender, to_addrs=list(recipients))
+            refused = connection.sendmail(self.envelope_sender, list(recipients), raw)
         except smtplib.SMTPRecipientsRefused as error:
             self._reset()
             raise _refusal(list(error.recipients.values()), "les destinataires") from error
@@ -121,11 +121,6 @@ class SmtpTransport:
             raise SendFailure("La connexion au serveur de courriel a été interrompue pendant l'envoi : "
                               "nouvel essai automatique.") from error
         return refused
-
-    def _envelope_sender(self) -> str:
-        from email.utils import parseaddr
-
-        return parseaddr(self.settings.mail_from)[1]
 
     def _connected(self) -> smtplib.SMTP:
         if self.unreachable is not None:

@@ -18,7 +18,7 @@ def message(n: int):
     outgoing = Outgoing(id=n, message_id=f"<m{n}.x@openmap.exemple.fr>", to_address=f"s{n}@inclusion-idf.fr",
                         cc_addresses=(), subject=f"Objet n° {n} — été", body_text="Texte accentué : é à ç\n",
                         body_html=None, personal_link=None)
-    return build(outgoing, sender=SENDER, date=WHEN)
+    return outgoing.message_id, build(outgoing, sender=SENDER, date=WHEN)
 
 
 def test_eml_name_is_the_message_id_made_safe():
@@ -28,8 +28,8 @@ def test_eml_name_is_the_message_id_made_safe():
 
 def test_file_transport_writes_the_whole_message_and_no_temporary_file(tmp_path):
     with FileTransport(tmp_path / "courriels") as transport:
-        transport.send(message(1), ("s1@inclusion-idf.fr",))
-        transport.send(message(1), ("s1@inclusion-idf.fr",))  # a retry replaces its file
+        transport.send(*message(1), ("s1@inclusion-idf.fr",))
+        transport.send(*message(1), ("s1@inclusion-idf.fr",))  # a retry replaces its file
     [written] = (tmp_path / "courriels").iterdir()
     assert written.name == "m1.x@openmap.exemple.fr.eml"
     parsed = BytesParser(policy=policy.default).parsebytes(written.read_bytes())
@@ -40,7 +40,7 @@ def test_file_transport_writes_the_whole_message_and_no_temporary_file(tmp_path)
 def test_smtp_transport_reuses_one_connection_for_the_batch(smtp_server):  # noqa: F811
     with SmtpTransport(smtp_settings(smtp_server.port)) as transport:
         for n in range(5):
-            assert transport.send(message(n), (f"s{n}@inclusion-idf.fr",)) == {}
+            assert transport.send(*message(n), (f"s{n}@inclusion-idf.fr",)) == {}
     assert len(smtp_server.received) == 5 and smtp_server.connections() == 1
     first = smtp_server.received[0]
     assert first.mail_from == "openmap@openmap.exemple.fr" and first.recipients == ("s0@inclusion-idf.fr",)
@@ -50,9 +50,9 @@ def test_smtp_transport_unreachable_fails_every_message_without_waiting_again():
     server = MailServer()  # nothing listens
     with SmtpTransport(smtp_settings(server.port)) as transport:
         with pytest.raises(SendFailure) as first:
-            transport.send(message(1), ("s1@inclusion-idf.fr",))
+            transport.send(*message(1), ("s1@inclusion-idf.fr",))
         with pytest.raises(SendFailure) as second:
-            transport.send(message(2), ("s2@inclusion-idf.fr",))
+            transport.send(*message(2), ("s2@inclusion-idf.fr",))
     assert first.value is second.value and not first.value.permanent
     assert "injoignable" in first.value.reason and "connexion refusée" in first.value.reason
 
@@ -60,7 +60,7 @@ def test_smtp_transport_unreachable_fails_every_message_without_waiting_again():
 def test_smtp_transport_starttls_refused_by_a_plain_server_says_so(smtp_server):  # noqa: F811
     settings = smtp_settings(smtp_server.port, smtp_security="starttls")
     with SmtpTransport(settings) as transport, pytest.raises(SendFailure) as failure:
-        transport.send(message(1), ("s1@inclusion-idf.fr",))
+        transport.send(*message(1), ("s1@inclusion-idf.fr",))
     assert "STARTTLS" in failure.value.reason and "OPENMAP_SMTP_SECURITY" in failure.value.reason
     assert smtp_server.received == []
 
@@ -75,7 +75,7 @@ def test_smtp_transport_partial_refusal_returns_the_refused_recipients(smtp_serv
 
     smtp_server.handler.handle_RCPT = refuse_one
     with SmtpTransport(smtp_settings(smtp_server.port)) as transport:
-        refused = transport.send(message(1), ("s1@inclusion-idf.fr", "inconnu@inclusion-idf.fr"))
+        refused = transport.send(*message(1), ("s1@inclusion-idf.fr", "inconnu@inclusion-idf.fr"))
     assert list(refused) == ["inconnu@inclusion-idf.fr"]
     assert smtp_server.received[0].recipients == ("s1@inclusion-idf.fr",)
 
