@@ -13,20 +13,20 @@ from core.mail.outbox_admin import MessageView
 from ui.forms import escape_md
 from ui.session import still_signed_in
 
-OUTBOX_COLUMNS = {
-    "id": st.column_config.NumberColumn("N°", format="%d", width=60),
-    "state_label": st.column_config.TextColumn("État", width=170),
-    "template": st.column_config.TextColumn("Modèle", width=200),
-    "call": st.column_config.TextColumn("Appel", width=160),
+OUTBOX_COLUMNS = {  # who, what and where first: the first five fit beside the sidebar
+    "id": st.column_config.NumberColumn("N°", format="%d", width=50),
+    "state_label": st.column_config.TextColumn("État", width=150),
     "to": st.column_config.TextColumn("Destinataire", width=220),
-    "cc": st.column_config.TextColumn("Copie", width=180),
     "subject": st.column_config.TextColumn("Objet", width=280),
+    "template": st.column_config.TextColumn("Modèle", width=180),
+    "call": st.column_config.TextColumn("Appel", width=160),
     "attempts": st.column_config.NumberColumn("Essais", format="%d", width=60),
     "last_error": st.column_config.TextColumn("Dernière erreur", width=300),
-    "status_note": st.column_config.TextColumn("Note", width=240),
+    "next_attempt_at": st.column_config.DatetimeColumn("Prochain essai", format="DD/MM/YYYY HH:mm", width=130),
     "created_at": st.column_config.DatetimeColumn("Créé le", format="DD/MM/YYYY HH:mm", width=130),
     "sent_at": st.column_config.DatetimeColumn("Envoyé le", format="DD/MM/YYYY HH:mm", width=130),
-    "next_attempt_at": st.column_config.DatetimeColumn("Prochain essai", format="DD/MM/YYYY HH:mm", width=130),
+    "cc": st.column_config.TextColumn("Copie", width=180),
+    "status_note": st.column_config.TextColumn("Note", width=240),
 }
 OUTBOX_ORDER = list(OUTBOX_COLUMNS)
 
