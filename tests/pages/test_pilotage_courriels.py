@@ -149,3 +149,19 @@ def test_courriels_edit_a_draft(as_role):
     no_exception(at)
     assert row(draft).subject == "Objet corrigé"
     assert [s.value for s in at.success] == [escape_md("Brouillon enregistré.")]
+
+
+def test_courriels_statement_count_does_not_grow_with_the_rows(as_role, sqlite_db):
+    from tests.querycount import counting
+
+    lead = as_role(Role.PILOTE)
+    add_messages(2)
+    at = open_app(lead, PAGE)
+    with counting(sqlite_db) as few:
+        at.run()
+    add_messages(60, template_key="autre")
+    with counting(sqlite_db) as many:
+        at.run()
+    no_exception(at)
+    assert len(at.dataframe[0].value) == 62
+    assert len(many) == len(few)
