@@ -1,4 +1,4 @@
-"""Operator commands: python manage.py migrate | create-admin | seed-demo | check | backup | restore."""
+"""Operator commands: python manage.py migrate | create-admin | seed-demo | check | send-mail | backup | restore."""
 
 from __future__ import annotations
 
@@ -54,6 +54,29 @@ def cmd_check(_args) -> int:
     return 0
 
 
+def cmd_send_mail(_args) -> int:
+    """Queue the reminders due, then send what is due (queued, and failed rows whose next
+    attempt has come). Meant for cron or a systemd timer: exits non-zero only when the mail
+    configuration is wrong; a server down or refusing is reported and retried next run."""
+    from core.clock import utcnow
+    from core.mail.due import queue_due_messages
+    from core.mail.sending import send_queued
+    from core.settings import MailSettingsError, mail_settings
+
+    try:
+        settings = mail_settings()
+    except MailSettingsError as error:
+        print(f"Configuration du courriel incorrecte : {error}", file=sys.stderr)
+        return 2
+    with unit_of_work() as session:
+        reminders = queue_due_messages(session, now=utcnow())
+    if reminders:
+        print(f"Rappels mis en file : {reminders}.")
+    report = send_queued(unit_of_work, settings=settings)
+    print(report.summary())
+    return 0
+
+
 def cmd_backup(args) -> int:
     from datetime import UTC, datetime
 
@@ -94,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     seed.add_argument("--if-empty", action="store_true", help="seulement si la base est vide")
     seed.set_defaults(run=cmd_seed_demo)
     commands.add_parser("check", help="vérifier que la base répond").set_defaults(run=cmd_check)
+    send = commands.add_parser("send-mail", help="mettre en file les rappels dus et envoyer les courriels en attente")
+    send.set_defaults(run=cmd_send_mail)
     saved = commands.add_parser("backup", help="sauvegarder la base (SQLite : copie en ligne ; PostgreSQL : pg_dump)")
     saved.add_argument("--output", help="fichier à écrire (par défaut data/backups/openmap-<date>.*)")
     saved.set_defaults(run=cmd_backup)

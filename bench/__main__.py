@@ -1,6 +1,6 @@
-"""`make bench` / `python -m bench [--rows N] [--only import|review|selection]`: throughput of
+"""`make bench` / `python -m bench [--rows N] [--only import|review|selection|mail]`: throughput of
 the spreadsheet import, then the review and deliberation pages (bench/review.py), then the
-proposed selection (bench/selection.py).
+proposed selection (bench/selection.py), then mail sending (bench/mail.py).
 
 Seeds a fresh, migrated SQLite database in a temporary directory (a network, an open
 call, a referent), generates N valid synthetic rows and prints, each beside a baseline
@@ -352,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=10_000, help="nombre de lignes synthétiques (10 000)")
     parser.add_argument("--repeat", type=int, default=3, help="répétitions des mesures de validation (3)")
-    parser.add_argument("--only", choices=("import", "review", "selection"),
+    parser.add_argument("--only", choices=("import", "review", "selection", "mail"),
                         help="une seule partie du banc (toutes sinon)")
     parser.add_argument("--candidacies", type=int, default=5000,
                         help="candidatures des bancs d'évaluation et de proposition (5 000)")
@@ -363,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
         return review_bench(args)
     if args.only == "selection":
         return selection_bench(args)
+    if args.only == "mail":
+        return mail_bench(args)
 
     began = time.perf_counter()
     rows = synthetic_rows(args.rows)
@@ -436,6 +438,8 @@ def main(argv: list[str] | None = None) -> int:
         review_bench(args)
         print()
         selection_bench(args)
+        print()
+        mail_bench(args)
     return 0
 
 
@@ -460,6 +464,17 @@ def selection_bench(args) -> int:
     for line in selection.table(selection.measure(args.candidacies, max(args.repeat, 9))):
         print(line)
     print(f"Durée du banc de proposition : {seconds(time.perf_counter() - began)}.")
+    return 0
+
+
+def mail_bench(args) -> int:
+    """Mail throughput (bench/mail.py)."""
+    from bench import mail
+
+    began = time.perf_counter()
+    for line in mail.run(count=1000, repeat=max(args.repeat, 3)):
+        print(line)
+    print(f"Durée du banc des courriels : {seconds(time.perf_counter() - began)}.")
     return 0
 
 

@@ -66,6 +66,9 @@ ACTION_LABELS = {
     "sign_out": "Déconnexion",
     "csrf_rejected": "Requête refusée (jeton CSRF)",
     "link_rejected": "Lien refusé",
+    "mail_edited": "Modification d'un courriel (brouillon)",
+    "mail_discarded": "Courriel écarté",
+    "mail_requeued": "Courriel remis en file d'attente",
 }
 
 

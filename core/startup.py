@@ -8,6 +8,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.accounts import administration
+from core.settings import MailSettingsError, mail_settings
 from db.engine import database_url, get_engine, unit_of_work
 
 
@@ -54,6 +55,15 @@ def bootstrap_admin_from_env() -> bool:
         return administration.ensure_admin(session, email=email, password=password)
 
 
+def check_mail_settings() -> None:
+    """Raise StartupError if a mail variable is wrong (before anyone queues a message)."""
+    try:
+        mail_settings()
+    except MailSettingsError as error:
+        raise StartupError(str(error)) from None
+
+
 def prepare() -> None:
+    check_mail_settings()
     check_database()
     bootstrap_admin_from_env()

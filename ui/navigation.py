@@ -25,6 +25,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "publication": ("pages/pilotage/publication.py", "Publication des décisions", ":material/send:"),
     "modeles": ("pages/pilotage/modeles.py", "Modèles de courriels", ":material/mail:"),
     "evaluateurs": ("pages/pilotage/evaluateurs.py", "Évaluateurs", ":material/groups:"),
+    "courriels": ("pages/pilotage/courriels.py", "Courriels", ":material/mail:"),
     "evaluation": ("pages/evaluateur/accueil.py", "Accueil", ":material/home:"),
     "evaluer": ("pages/evaluateur/evaluer.py", "Évaluer", ":material/rate_review:"),
     "liens-interet": ("pages/evaluateur/liens.py", "Mes liens d'intérêt", ":material/link_off:"),
@@ -37,8 +38,8 @@ PAGES: dict[str, tuple[str, str, str]] = {
 MENUS: dict[Role | None, dict[str, tuple[str, ...]]] = {
     None: {"": ("accueil",)},
     Role.ADMIN: {"Administration": ("administration", "comptes", "reseaux", "journal"), "Compte": ("mon-compte",)},
-    Role.PILOTE: {"Pilotage": ("pilotage", "appels", "evaluations", "selection", "publication", "evaluateurs",
-                               "annuaire", "modeles", "comptes", "journal"),
+    Role.PILOTE: {"Pilotage": ("pilotage", "appels", "evaluations", "selection", "publication", "courriels",
+                               "modeles", "evaluateurs", "annuaire", "comptes", "journal"),
                   "Mes évaluations": ("evaluer", "liens-interet"), "Compte": ("mon-compte",)},
     Role.EVALUATEUR: {"Évaluation": ("evaluation", "evaluer", "liens-interet"), "Compte": ("mon-compte",)},
     Role.RESEAU: {"Réseau": ("reseau", "candidature", "import"), "Compte": ("mon-compte",)},

@@ -128,6 +128,7 @@ def _send_invitation(session: Session, *, user: User, network: Network | None, a
         template_key="invitation",
         to_address=user.email,
         user_id=user.id,
+        personal_link=url,  # removed from the stored message once sent
         context={
             "full_name": user.full_name,
             "inviter": actor.full_name,

@@ -95,6 +95,7 @@ def _queue_reset(session: Session, *, user: User, created_by: Actor | None, now:
         template_key="password_reset",
         to_address=user.email,
         user_id=user.id,
+        personal_link=url,  # removed from the stored message once sent
         context={"full_name": user.full_name, "link": url, "expires": format_datetime(expires_at)},
     )
     return IssuedLink(user_id=user.id, email=user.email, url=url, expires_at=expires_at, outbox_id=message.id)

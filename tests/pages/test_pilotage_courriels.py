@@ -1,0 +1,167 @@
+"""The lead's « Courriels » page (AppTest): counts and the outbox table, a message's
+preview, the background sending with its progress and summary, requeue, discard, editing a
+draft, the .eml files in file mode, and the page refused to anyone but the lead."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import update
+from streamlit.util import calc_hash
+
+from core.mail import jobs
+from db.engine import unit_of_work
+from db.models import MailStatus, OutboxMessage, Role
+from tests.core.mail.outbox_rows import add_messages, row, rows
+from tests.pages.conftest import by_label, no_exception, open_app, texts
+from ui.forms import escape_md
+
+PAGE = "pages/pilotage/courriels.py"
+
+
+@pytest.fixture(autouse=True)
+def file_mode(tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENMAP_MAIL_TRANSPORT", raising=False)
+    monkeypatch.setenv("OPENMAP_MAIL_DIR", str(tmp_path / "mail"))
+    return tmp_path / "mail"
+
+
+def select_rows(at, *positions: int):
+    at.session_state["courriels-table"] = {"selection": {"rows": list(positions), "columns": [], "cells": []}}
+    return at.run()
+
+
+def button(at, label: str):
+    return next(b for b in at.button if b.label.startswith(label))
+
+
+def wait_for_sending(at):
+    """The background thread's end (it may have ended already), then a run that reports it."""
+    deadline = time.monotonic() + 30
+    while jobs.running():
+        assert time.monotonic() < deadline, "the sending never finished"
+        time.sleep(0.02)
+    return at.run()
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_courriels_lead_sees_counts_and_the_outbox(as_role):
+    lead = as_role(Role.PILOTE)
+    add_messages(3)
+    [failed] = add_messages(1, template_key="b")
+    with unit_of_work() as session:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == failed).values(
+            status=MailStatus.FAILED, last_error="Serveur de courriel injoignable"))
+    at = open_app(lead, PAGE)
+    no_exception(at)
+    assert texts(at.title) == ["Courriels"]
+    assert metrics(at)["En file d'attente"] == "3" and metrics(at)["Échec"] == "1"
+    table = at.dataframe[0].value
+    assert len(table) == 4 and table["state_label"].iloc[0] == "Échec"
+    assert "Mode fichier" in at.caption[0].value
+
+
+@pytest.mark.parametrize("role", [Role.EVALUATEUR, Role.RESEAU, Role.ADMIN])
+def test_courriels_refused_to_others(as_role, role):
+    at = open_app(as_role(role))
+    at._page_hash = calc_hash("courriels")  # what a browser asks for on /courriels
+    at.run()
+    no_exception(at)
+    assert texts(at.title) == ["Page non disponible"]
+    assert texts(at.info) == ["Cette page n'est pas accessible avec votre compte."]
+
+
+def test_courriels_preview_shows_headers_text_and_html(as_role):
+    lead = as_role(Role.PILOTE)
+    add_messages(1, subject="Décision « Élan »", body_text="Bonjour,\nvous êtes retenus.",
+                 body_html="<p>Bonjour,</p><script>alert(1)</script>")
+    at = select_rows(open_app(lead, PAGE), 0)
+    no_exception(at)
+    assert any(m.value.startswith("**Décision « Élan »**") for m in at.markdown)
+    assert "vous êtes retenus." in at.text[0].value
+    assert len(at.tabs) == 2
+
+
+def test_courriels_send_all_runs_in_the_background_and_reports(as_role, file_mode):
+    lead = as_role(Role.PILOTE)
+    ids = add_messages(3)
+    at = open_app(lead, PAGE)
+    button(at, "Envoyer tout ce qui est en file").click().run()
+    no_exception(at)
+    at = wait_for_sending(at)
+    no_exception(at)
+    assert [s.value for s in at.success] == [escape_md("Courriels : 3 envoyés.")]
+    assert [r.status for r in rows(ids)] == [MailStatus.SENT] * 3
+    assert len(list(file_mode.glob("*.eml"))) == 3
+    eml_table = at.dataframe[1].value
+    assert len(eml_table) == 3
+    at.session_state["courriels-eml"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    no_exception(at)
+    assert any("voici le message" in t.value for t in at.text)
+
+
+def test_courriels_send_selection_sends_only_it(as_role):
+    lead = as_role(Role.PILOTE)
+    ids = add_messages(3)
+    at = select_rows(open_app(lead, PAGE), 0)  # newest first: the last one added
+    button(at, "Envoyer la sélection").click().run()
+    wait_for_sending(at)
+    assert [r.status for r in rows(ids)] == [MailStatus.QUEUED, MailStatus.QUEUED, MailStatus.SENT]
+
+
+def test_courriels_requeue_a_failed_message(as_role):
+    lead = as_role(Role.PILOTE)
+    [failed] = add_messages(1)
+    with unit_of_work() as session:
+        session.execute(update(OutboxMessage).values(status=MailStatus.FAILED, last_error="refusé (550)"))
+    at = select_rows(open_app(lead, PAGE), 0)
+    button(at, "Remettre en file").click().run()
+    no_exception(at)
+    assert row(failed).status == MailStatus.QUEUED
+    assert [s.value for s in at.success] == [escape_md("1 courriel(s) remis en file d'attente.")]
+
+
+def test_courriels_discard_needs_a_reason(as_role):
+    lead = as_role(Role.PILOTE)
+    [queued] = add_messages(1)
+    at = select_rows(open_app(lead, PAGE), 0)
+    button(at, "Écarter la sélection").click().run()
+    assert [e.value for e in at.error] == [escape_md("Indiquez pourquoi ces courriels sont écartés.")]
+    assert row(queued).status == MailStatus.QUEUED
+    at = select_rows(at, 0)
+    by_label(at.text_input, "Raison (obligatoire pour écarter)").input("Doublon")
+    button(at, "Écarter la sélection").click().run()
+    no_exception(at)
+    assert row(queued).status == MailStatus.DISCARDED
+
+
+def test_courriels_edit_a_draft(as_role):
+    lead = as_role(Role.PILOTE)
+    [draft] = add_messages(1, status=MailStatus.DRAFT)
+    at = select_rows(open_app(lead, PAGE), 0)
+    by_label(at.text_input, "Objet").input("Objet corrigé")
+    button(at, "Enregistrer le brouillon").click().run()
+    no_exception(at)
+    assert row(draft).subject == "Objet corrigé"
+    assert [s.value for s in at.success] == [escape_md("Brouillon enregistré.")]
+
+
+def test_courriels_statement_count_does_not_grow_with_the_rows(as_role, sqlite_db):
+    from tests.querycount import counting
+
+    lead = as_role(Role.PILOTE)
+    add_messages(2)
+    at = open_app(lead, PAGE)
+    with counting(sqlite_db) as few:
+        at.run()
+    add_messages(60, template_key="autre")
+    with counting(sqlite_db) as many:
+        at.run()
+    no_exception(at)
+    assert len(at.dataframe[0].value) == 62
+    assert len(many) == len(few)
