@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from core import mail
 from core.clock import format_date, format_datetime
 from core.departements import departement_label
+from core.reference import kind_label
 from core.settings import settings
 from db.models import (
     Call,
@@ -117,7 +118,8 @@ def _context(session, call: Call, edition: Edition, referent: Referent, *, draft
         "theme": call.theme_title, "description": call.theme_description or "",
         "edition": edition.title, "event_date": format_date(edition.event_date),
         "opens_at": format_datetime(call.opens_at), "closes_at": format_datetime(call.closes_at),
-        "kinds": ", ".join(sorted(kind.value for kind in kinds)) or "toutes les structures inclusives",
+        "eligibility": ", ".join(sorted(kind_label(kind.value) for kind in kinds))
+        or "toutes les structures inclusives",
         "departements": ", ".join(departement_label(code) for code in departements) or "toute l'Île-de-France",
         "drafts": drafts, "submitted": submitted, "link": settings().base_url,
     }

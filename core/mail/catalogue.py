@@ -154,7 +154,7 @@ CATALOGUE: dict[str, DefaultTemplate] = {t.key: t for t in (
          "departements": "95 Val-d'Oise, 93 Seine-Saint-Denis", "edition": "OpenMap n° 7 — Chantiers du Grand Paris",
          "event_date": "18 mars 2027", "closes_at": "28 février 2027 à 18 h 00",
          "link": "https://candidatures.openmap.exemple.fr"},
-        copy_networks=False, audience="L'adresse de contact de chaque réseau invité.", required=("link",),
+        copy_networks=False, audience="Chaque référent actif des réseaux invités.", required=("link",),
         about_candidacy=False,
     ),
     _template(
@@ -175,7 +175,7 @@ CATALOGUE: dict[str, DefaultTemplate] = {t.key: t for t in (
         {"network": "Urtie", "theme": "Services liés aux chantiers et aux grands travaux",
          "edition": "OpenMap n° 7 — Chantiers du Grand Paris", "closes_at": "28 février 2027 à 18 h 00",
          "drafts": 2, "link": "https://candidatures.openmap.exemple.fr"},
-        copy_networks=False, audience="Les réseaux invités qui ont des brouillons ou rien déposé.",
+        copy_networks=False, audience="Les référents actifs des réseaux invités qui ont des brouillons ou rien déposé.",
         required=("link",), about_candidacy=False,
     ),
     _template(

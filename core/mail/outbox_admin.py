@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.clock import PARIS, utcnow
 from core.errors import DomainError, NotFound, StaleEdit, ValidationFailed
+from core.mail.html import text_to_html
 from core.mail.mime import split_addresses
 from core.mail.sending import redact
 from core.mail.templates import DEFAULT_TEMPLATES
@@ -192,7 +193,9 @@ def edit_draft(session: Session, *, actor: Actor, message_id: int, version: int,
     if errors:
         raise ValidationFailed(errors)
     before = audit.snapshot(row, ["subject", "body_text"])
-    row.subject, row.body_text, row.body_html = subject, body_text + "\n", None
+    # The HTML part is made from the text again, as for every message, so both parts agree.
+    row.subject, row.body_text = subject, body_text + "\n"
+    row.body_html = text_to_html(row.body_text)
     row.version += 1
     audit.record(session, actor=actor, action="mail_edited", object_type="outbox_message", object_id=row.id,
                  before=before, after=audit.snapshot(row, ["subject", "body_text"]))

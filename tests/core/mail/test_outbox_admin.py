@@ -90,7 +90,8 @@ def test_edit_draft_changes_text_and_refuses_stale_or_empty(db):
         outbox_admin.edit_draft(session, actor=lead, message_id=draft, version=version, subject="Nouvel objet",
                                 body_text="Nouveau texte")
     edited = row(draft)
-    assert (edited.subject, edited.body_text, edited.body_html) == ("Nouvel objet", "Nouveau texte\n", None)
+    assert (edited.subject, edited.body_text) == ("Nouvel objet", "Nouveau texte\n")
+    assert "<p>Nouveau texte</p>" in edited.body_html and "ancien" not in edited.body_html
     with pytest.raises(StaleEdit), unit_of_work() as session:
         outbox_admin.edit_draft(session, actor=lead, message_id=draft, version=version, subject="x", body_text="y")
     with pytest.raises(ValidationFailed) as refused, unit_of_work() as session:

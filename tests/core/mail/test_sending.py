@@ -176,7 +176,9 @@ def test_sent_invitation_keeps_no_usable_link_and_the_link_still_works(db, tmp_p
     [sent] = outbox()
     assert sent.status == MailStatus.SENT and sent.personal_link is None
     assert issued.url not in sent.body_text and LINK_REMOVED in sent.body_text
-    assert issued.url in eml(tmp_path, sent.message_id).get_content()  # the recipient got it
+    received = eml(tmp_path, sent.message_id)  # the recipient got it, in both parts
+    assert issued.url in received.get_body(("plain",)).get_content()
+    assert issued.url in received.get_body(("html",)).get_content()
     use_link(issued.url)  # the token itself stays valid: only its clear copy in the outbox is gone
 
 
