@@ -59,6 +59,18 @@ DEFAULT_TEMPLATES: dict[str, DefaultTemplate] = {
             "Les décisions vous seront communiquées après l'examen des candidatures." + SIGNATURE
         ),
     ),
+    # Minimal text until the notifications' catalogue brings the real one (same key, same placeholders).
+    "confirmation_reminder": DefaultTemplate(
+        label="Rappel : confirmer la présentation",
+        subject="Rappel : confirmez la présentation de {{ structure }} — {{ theme }}",
+        body=(
+            "Bonjour,\n\n"
+            "{{ structure }} est retenue pour une présentation express à l'appel « {{ theme }} » "
+            "({{ edition }}, le {{ event_date }}), et nous n'avons pas encore sa réponse.\n\n"
+            "Merci de confirmer ou de décliner avant le {{ confirm_by }} par ce lien personnel :\n"
+            "{{ confirm_link }}" + SIGNATURE
+        ),
+    ),
 }
 
 _SUBJECT_END = "\x1e"
