@@ -197,6 +197,7 @@ class Overview:
     free_slots: int
     head: Head | None
     declined: list[str]  # the structures that declined, by answer time
+    edition_day: date  # the deadline is at most the start of this day
 
     @property
     def proposal(self) -> Head | None:
@@ -232,7 +233,9 @@ def overview(session: Session, *, actor: Actor, call_id: int) -> Overview:
     head = Head(waiting[0][6], waiting[0][7], waiting[0][0] or "", waiting[0][1]) if waiting else None
     declined = [r[0] or "" for r in sorted((r for r in retained if r[2] == Confirmation.DECLINED),
                                            key=lambda r: r[3] or datetime.min.replace(tzinfo=PARIS))]
-    return Overview(_frame(retained), counts, call.confirm_by, max(call.pitch_slots - taken, 0), head, declined)
+    edition_day = session.scalar(select(Edition.event_date).where(Edition.id == call.edition_id))
+    return Overview(_frame(retained), counts, call.confirm_by, max(call.pitch_slots - taken, 0), head, declined,
+                    edition_day)
 
 
 def _frame(rows) -> pd.DataFrame:
