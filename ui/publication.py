@@ -29,11 +29,11 @@ DECISION_COLUMNS = {
 
 
 CONFIRMATION_COLUMNS = {
-    "Structure": st.column_config.TextColumn(width=260),
-    "Réseau": st.column_config.TextColumn(width=200),
-    "Statut de confirmation": st.column_config.TextColumn(width=190),
-    "Répondu le": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm", width=150),
-    "Motif du refus": st.column_config.TextColumn(width=300),
+    "Structure": st.column_config.TextColumn(width=230),
+    "Réseau": st.column_config.TextColumn(width=180),
+    "Statut de confirmation": st.column_config.TextColumn(width=180),
+    "Répondu le": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm", width=130),
+    "Motif du refus": st.column_config.TextColumn(width=220),
 }
 #: The answers in the order the page counts them.
 ANSWERS = {Confirmation.CONFIRMED: "Confirmées", Confirmation.PENDING: "Sans réponse",

@@ -159,7 +159,8 @@ def _check(link: OneTimeToken, candidacy: Candidacy, call: Call, now: datetime) 
 
 def _pitch(session: Session, candidacy: Candidacy, call: Call, edition: Edition, link: OneTimeToken) -> Pitch:
     network = session.scalar(select(Network.name).where(Network.id == candidacy.network_id)) or ""
-    venue = ", ".join(part for part in (edition.venue, edition.address, edition.city) if part) or None
+    city = edition.city if edition.city and edition.city not in (edition.address or "") else None
+    venue = ", ".join(part for part in (edition.venue, edition.address, city) if part) or None
     return Pitch(candidacy.id, candidacy.name or "", network, call.theme_title, edition.title, edition.event_date,
                  edition.start_time, venue, _starts_at(session, edition, candidacy.id), call.pitch_minutes,
                  call.confirm_by or link.expires_at, candidacy.confirmation)

@@ -13,7 +13,7 @@ from core.clock import paris_to_utc, to_paris
 from core.selection import answers, confirmation
 from db.engine import read_only, unit_of_work
 from db.models import AuditEntry, Call, Candidacy, Deliberation
-from tests.pages.conftest import by_label, no_exception, red, texts
+from tests.pages.conftest import ROOM_AT_1400, by_label, no_exception, red, shown_widths, texts
 from tests.pages.test_pilotage_publication import PAGE, published_page, scene  # noqa: F401 — the fixture
 from ui.forms import escape_md
 
@@ -63,6 +63,8 @@ def test_the_lead_sees_who_has_confirmed_with_counts_and_the_deadline(scene, ans
     assert str(table["Répondu le"].dtype) == "datetime64[ns, Europe/Paris]" and table["Répondu le"].notna().all()
     shown = metrics(answered)
     assert (shown["Confirmées"], shown["Sans réponse"], shown["Déclinées"]) == ("1", "0", "1")
+    [shown_table] = [d for d in answered.dataframe if "Statut de confirmation" in d.value.columns]
+    assert sum(shown_widths(shown_table).values()) <= ROOM_AT_1400  # the reason column is in view at 1,400 px
     caption = next(c for c in texts(answered.caption) if c.startswith("Les structures retenues confirment"))
     assert "reçoivent un rappel 3 jours avant" in caption and str(to_paris(deadline(scene["call"])).year) in caption
 
