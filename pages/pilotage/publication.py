@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from core.clock import format_date, format_datetime, paris_to_utc, to_paris
+from core.clock import format_date, format_datetime, paris_to_utc, to_paris, utcnow
 from core.errors import DomainError, ValidationFailed
 from core.review import board
 from core.selection import answers, confirmation, frames, publication
@@ -187,7 +187,9 @@ download_buttons(frames.decisions_export(frame).drop(columns="Score"), f"decisio
 if shown.published_at is None:
     st.subheader("Publier")
     st.caption("La publication rend les décisions visibles des réseaux, clôt les évaluations et met en file "
-               "d'envoi un message par candidature. Ensuite, une décision ne change plus que par révision.")
+               "d'envoi un message par candidature. Ensuite, une décision ne change plus que par révision. Les "
+               f"structures retenues ont {confirmation.CONFIRMATION_DAYS} jours pour confirmer (au plus tard la veille "
+               "de la rencontre) ; vous pourrez changer cette date limite une fois les décisions publiées.")
     show_message("publish")
     if shown.still_open:
         st.info("L'appel reçoit encore des candidatures : ses décisions se publient après sa clôture.")
@@ -256,6 +258,9 @@ elif answered.proposal is None:
                       "qu'une révision libérera une place."))
 else:
     head = answered.proposal
+    if answered.confirm_by is not None and answered.confirm_by <= utcnow():
+        st.warning("La date limite de confirmation est passée : reportez-la d'abord, sinon le lien envoyé à la "
+                   "structure promue ne fonctionnera pas.")
     why = f" : {escape_md(answered.declined[-1])} a décliné sa présentation" if answered.declined else ""
     default_reason = (f"Place libérée : {answered.declined[-1]} a décliné sa présentation" if answered.declined
                       else "Place de présentation libre")

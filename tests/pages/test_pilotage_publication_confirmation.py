@@ -118,3 +118,12 @@ def test_the_lead_moves_the_deadline_refused_next_to_the_field_when_past_or_afte
         texts(at.success))
     assert not [m for m in texts(at.markdown) if m.startswith(":red[")]
     assert red  # the helper stays imported for the page tests' style
+
+
+def test_a_promotion_past_the_deadline_warns_that_the_link_would_not_work(scene):  # noqa: F811
+    at = published_page(scene)
+    with unit_of_work() as session:
+        session.get(Call, scene["call"]).confirm_by = datetime.now(UTC) - timedelta(minutes=1)
+    at.run()
+    no_exception(at)
+    assert any(w.startswith("La date limite de confirmation est passée") for w in texts(at.warning))

@@ -490,3 +490,15 @@ def test_an_unpublished_call_gets_no_reminder(pilote):
         confirmation.set_confirm_by(session, actor=pilote, call_id=call_id, confirm_by=NOW + timedelta(days=2),
                                     now=NOW)
     assert reminders(NOW) == 0
+
+
+def test_two_answers_at_once_record_one(published):
+    from tests.concurrency import race
+
+    _, (a, *_) = published
+    token = link(a)
+    moment = NOW + timedelta(days=1)
+    outcome = race(lambda session: answers.confirm(session, token=token, ip_address=None, now=moment),
+                   lambda session: answers.decline(session, token=token, reason="Non", ip_address=None, now=moment))
+    assert outcome == "LinkRefused"
+    assert candidacy(a).confirmation == Confirmation.CONFIRMED and entries("pitch_declined") == []
