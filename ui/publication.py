@@ -7,7 +7,7 @@ from collections.abc import Collection
 import pandas as pd
 import streamlit as st
 
-from db.models import Deliberation
+from db.models import Confirmation, Deliberation
 
 #: The outcomes in the order the page names them, with the confirmation's wording.
 OUTCOMES = {
@@ -26,6 +26,24 @@ DECISION_COLUMNS = {
     "Rang en liste d'attente": st.column_config.NumberColumn(format="%d", width=170),
     "Publiée": st.column_config.CheckboxColumn(width=80),
 }
+
+
+CONFIRMATION_COLUMNS = {
+    "Structure": st.column_config.TextColumn(width=230),
+    "Réseau": st.column_config.TextColumn(width=180),
+    "Statut de confirmation": st.column_config.TextColumn(width=180),
+    "Répondu le": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm", width=130),
+    "Motif du refus": st.column_config.TextColumn(width=220),
+}
+#: The answers in the order the page counts them.
+ANSWERS = {Confirmation.CONFIRMED: "Confirmées", Confirmation.PENDING: "Sans réponse",
+           Confirmation.DECLINED: "Déclinées"}
+
+
+def show_answers(counts: dict[Confirmation, int]) -> None:
+    """The number of retained candidacies of each answer, side by side."""
+    for column, (answer, label) in zip(st.columns(len(ANSWERS)), ANSWERS.items(), strict=True):
+        column.metric(label, counts.get(answer, 0))
 
 
 def decisions_view(frame: pd.DataFrame, published: Collection[int]) -> pd.DataFrame:

@@ -22,10 +22,10 @@ from core import audit
 from core.clock import utcnow
 from core.errors import NotFound, StaleEdit, ValidationFailed
 from core.permissions import Action, Actor, require
-from core.selection import notifications, state
+from core.selection import confirmation, notifications, state
 from core.selection.errors import CallStillOpen, UndecidedCandidacies
 from core.validation import FieldError, clean_text
-from db.models import Call, CallState, Deliberation, Publication, Submission
+from db.models import Call, CallState, Confirmation, Deliberation, Edition, Publication, Submission
 
 REASON_LIMIT = 1000
 _HEAD_MOVED = ("La liste d'attente a changé depuis l'affichage de la page : vérifiez qui est en tête, puis "
@@ -92,7 +92,8 @@ def publish(
     click). Refuses: NotAllowed, CallStillOpen, StaleEdit (the decisions changed since
     the preview), UndecidedCandidacies, ValidationFailed (no submitted candidacy).
     Side effects: the marked candidacies' decisions (« decision_set »), publication state,
-    the call's decisions_published_at and version, one outbox row per decided submitted
+    the call's decisions_published_at and version, its confirmation deadline (the lead's if
+    still ahead, else `confirmation.default_confirm_by`), one outbox row per decided submitted
     candidacy (`notifications`), one « decisions_published » audit row with the counts.
     """
     now = now or utcnow()
@@ -125,10 +126,14 @@ def publish(
                         .values(publication=Publication.PUBLISHED, updated_at=state.TABLE.c.updated_at))
     counts = _counts(decisions.outcome[i] for i in ids)
     call.decisions_published_at, call.version = now, call.version + 1
+    # Before the messages: the retained ones carry a link valid until this deadline.
+    call.confirm_by = confirmation.deadline_at_publication(
+        call, session.scalar(select(Edition.event_date).where(Edition.id == call.edition_id)), now)
     queued = notifications.queue(session, call_id=call_id, candidacy_ids=ids, revised=False, now=now)
     audit.record(session, actor=actor, action="decisions_published", object_type="call", object_id=call_id,
                  before={"decisions_published_at": None},
-                 after={"decisions_published_at": now, **{d.value: n for d, n in counts.items()}, "queued": queued})
+                 after={"decisions_published_at": now, **{d.value: n for d, n in counts.items()}, "queued": queued,
+                        "confirm_by": call.confirm_by})
     return PublicationResult(counts, queued, False)
 
 
@@ -201,8 +206,10 @@ def _revise(session, decisions, *, actor, candidacy_id, decision, position, reas
     versions = state.write(session, decisions, actor=actor, action="decision_revised", detail=reason, now=now)
     if candidacy_id in versions:
         # A candidacy submitted after publication (the call extended) is published by its first decision.
-        session.execute(update(state.TABLE).where(state.TABLE.c.id == candidacy_id)
-                        .values(publication=Publication.PUBLISHED, updated_at=state.TABLE.c.updated_at))
+        values = {"publication": Publication.PUBLISHED, "updated_at": state.TABLE.c.updated_at}
+        if decision == Deliberation.SELECTED:  # newly retained: its answer is still to come (a fresh link asks it)
+            values.update(confirmation=Confirmation.PENDING, confirmation_answered_at=None, decline_reason=None)
+        session.execute(update(state.TABLE).where(state.TABLE.c.id == candidacy_id).values(**values))
         notifications.queue(session, call_id=decisions.call.id, candidacy_ids=[candidacy_id], revised=True, now=now)
     return versions
 

@@ -1,5 +1,7 @@
 """Publication of a call's decisions: the decisions table and its exports, the publication in
-one confirmed act, then revisions and the promotion of the waiting list's head.
+one confirmed act, then the retained structures' answers (who has confirmed, the deadline,
+the head of the waiting list proposed when a decline frees a place), revisions and the
+promotion of the waiting list's head.
 
 Every act runs in a callback with what the page showed (the preview's fingerprint, the
 candidacy and its version, the head of the waiting list), never re-read at click time:
@@ -7,18 +9,29 @@ core refuses it if the decisions moved meanwhile. Its outcome is kept for the ne
 shown beside the field or the button concerned.
 """
 
+from datetime import timedelta
+
 import streamlit as st
 
-from core.clock import format_datetime
+from core.clock import format_date, format_datetime, paris_to_utc, to_paris, utcnow
 from core.errors import DomainError, ValidationFailed
 from core.review import board
-from core.selection import frames, publication
+from core.selection import answers, confirmation, frames, publication
 from core.selection.errors import UndecidedCandidacies
 from db.engine import read_only, unit_of_work
 from db.models import Deliberation
 from ui.choices import sticky_selectbox
 from ui.forms import escape_md
-from ui.publication import DECISION_COLUMNS, OUTCOMES, REVISED_TO, decisions_view, plural, show_counts
+from ui.publication import (
+    CONFIRMATION_COLUMNS,
+    DECISION_COLUMNS,
+    OUTCOMES,
+    REVISED_TO,
+    decisions_view,
+    plural,
+    show_answers,
+    show_counts,
+)
 from ui.session import actor_at_click, require_actor
 from ui.tables import download_buttons, show_table
 
@@ -35,10 +48,11 @@ with read_only() as session:
     shown = publication.preview(session, actor=actor, call_id=call_id)
     frame = frames.decisions_frame(session, actor=actor, call_id=call_id)
     public = publication.published_ids(session, actor=actor, call_id=call_id)
+    answered = answers.overview(session, actor=actor, call_id=call_id) if shown.published_at else None
 
 KEY = f"publication-{call_id}"
 MESSAGES, CONFIRMING, MARK = f"{KEY}-messages", f"{KEY}-confirming", f"{KEY}-mark"
-REVISE, PROMOTE = f"{KEY}-revise", f"{KEY}-promote"
+REVISE, PROMOTE, DEADLINE = f"{KEY}-revise", f"{KEY}-promote", f"{KEY}-deadline"
 state = st.session_state
 
 
@@ -125,18 +139,38 @@ def revise(candidacy_id: int | None, shown_version: int | None) -> None:
     say("revise", "success", "Décision révisée : le réseau la voit, et un message corrigé est en file d'envoi.")
 
 
-def promote(head_id: int, head_version: int, head_name: str) -> None:
+def promote(head_id: int, head_version: int, head_name: str, default_reason: str) -> None:
+    """Promote the head the page showed, for the reason typed, or the one the page proposed."""
     if session_ended("promote"):
         return
+    typed = str(state.get(f"{PROMOTE}-reason") or "")
     try:
         with unit_of_work() as session:
-            publication.promote_first(session, actor=actor, call_id=call_id, reason=state.get(f"{PROMOTE}-reason", ""),
+            publication.promote_first(session, actor=actor, call_id=call_id,
+                                      reason=typed if typed.strip() else default_reason,
                                       expected_head=(head_id, head_version))
     except DomainError as error:
         refused(error, {"reason": "promote-reason"}, "promote")
         return
     state[f"{PROMOTE}-reason"] = ""
     say("promote", "success", f"{head_name} est désormais retenue : un message est en file d'envoi.")
+
+
+def save_deadline() -> None:
+    if session_ended("deadline"):
+        return
+    day, at = state.get(f"{DEADLINE}-day"), state.get(f"{DEADLINE}-time")
+    if day is None or at is None:
+        say("field:deadline", "field", "Indiquez la date et l'heure limites de confirmation.")
+        return
+    try:
+        with unit_of_work() as session:
+            saved = confirmation.set_confirm_by(session, actor=actor, call_id=call_id, confirm_by=paris_to_utc(day, at))
+    except DomainError as error:
+        refused(error, {"confirm_by": "deadline"}, "deadline")
+        return
+    say("deadline", "success", f"Date limite de confirmation enregistrée : le {format_datetime(saved)}. Les liens "
+                               "déjà envoyés restent valables jusque-là.")
 
 
 # ---------------------------------------------------------------- the decisions
@@ -153,7 +187,9 @@ download_buttons(frames.decisions_export(frame).drop(columns="Score"), f"decisio
 if shown.published_at is None:
     st.subheader("Publier")
     st.caption("La publication rend les décisions visibles des réseaux, clôt les évaluations et met en file "
-               "d'envoi un message par candidature. Ensuite, une décision ne change plus que par révision.")
+               "d'envoi un message par candidature. Ensuite, une décision ne change plus que par révision. Les "
+               f"structures retenues ont {confirmation.CONFIRMATION_DAYS} jours pour confirmer (au plus tard la veille "
+               "de la rencontre) ; vous pourrez changer cette date limite une fois les décisions publiées.")
     show_message("publish")
     if shown.still_open:
         st.info("L'appel reçoit encore des candidatures : ses décisions se publient après sa clôture.")
@@ -186,6 +222,59 @@ st.success(f"Décisions publiées le {format_datetime(shown.published_at)} : les
 show_message("published")
 show_counts({outcome: shown.counts[outcome] for outcome in OUTCOMES})
 
+# ---------------------------------------------------------------- the retained structures' answers
+
+st.subheader("Confirmation des structures retenues")
+if answered.confirm_by is not None:
+    st.caption(f"Les structures retenues confirment ou déclinent par leur lien personnel jusqu'au "
+               f"{format_datetime(answered.confirm_by)}. Celles qui n'ont pas répondu reçoivent un rappel "
+               f"{confirmation.REMINDER_DAYS_BEFORE} jours avant.")
+show_answers(answered.counts)
+show_table(answered.frame, file_stem=None, column_config=CONFIRMATION_COLUMNS, empty="Aucune candidature retenue.")
+if answered.confirm_by is not None:
+    local = to_paris(answered.confirm_by)
+    state.setdefault(f"{DEADLINE}-day", local.date())
+    state.setdefault(f"{DEADLINE}-time", local.time().replace(second=0, microsecond=0))
+with st.form(f"{DEADLINE}-form", border=False):
+    cols = st.columns(2)
+    cols[0].date_input("Date limite de confirmation", key=f"{DEADLINE}-day", format="DD/MM/YYYY")
+    cols[1].time_input("Heure limite", key=f"{DEADLINE}-time", step=timedelta(minutes=15))
+    show_message("field:deadline")
+    edition_day = format_date(answered.edition_day, weekday=True)
+    st.caption(f"Au plus tard la veille de la rencontre du {escape_md(edition_day)} ; les liens déjà envoyés suivent "
+               "la nouvelle date.")
+    st.form_submit_button("Enregistrer la date limite", icon=":material/event:", on_click=save_deadline)
+show_message("deadline")
+
+# ---------------------------------------------------------------- promotion
+
+st.subheader("Promouvoir la liste d'attente")
+show_message("promote")
+if answered.head is None:
+    st.info("Personne en liste d'attente.")
+elif answered.proposal is None:
+    st.info(escape_md(f"En tête de la liste d'attente : {answered.head.name} ({answered.head.network}). Toutes les "
+                      "places sont prises : elle vous sera proposée ici dès qu'une structure retenue déclinera, ou "
+                      "qu'une révision libérera une place."))
+else:
+    head = answered.proposal
+    if answered.confirm_by is not None and answered.confirm_by <= utcnow():
+        st.warning("La date limite de confirmation est passée : reportez-la d'abord, sinon le lien envoyé à la "
+                   "structure promue ne fonctionnera pas.")
+    why = f" : {escape_md(answered.declined[-1])} a décliné sa présentation" if answered.declined else ""
+    default_reason = (f"Place libérée : {answered.declined[-1]} a décliné sa présentation" if answered.declined
+                      else "Place de présentation libre")
+    with st.container(border=True):
+        st.markdown(f"**Une place de présentation est libre**{why}. En tête de la liste d'attente : "
+                    f"**{escape_md(head.name)}** ({escape_md(head.network)}) : la retenir lui envoie le message "
+                    "« retenue » avec son lien de confirmation.")
+        st.text_input("Raison de la promotion", key=f"{PROMOTE}-reason", max_chars=publication.REASON_LIMIT,
+                      placeholder=f"vide : « {default_reason} »")
+        show_message("field:promote-reason")
+        st.button(f"Promouvoir {escape_md(head.name)}", type="primary", icon=":material/arrow_upward:",
+                  key=f"{PROMOTE}-go", on_click=promote,
+                  args=(head.candidacy_id, head.version, head.name, default_reason))
+
 st.subheader("Réviser une décision")
 st.caption("Le réseau voit aussitôt la nouvelle décision, et un message corrigé lui est envoyé ; la raison est "
            "gardée au journal.")
@@ -214,18 +303,3 @@ show_message("field:revise-reason")
 st.button("Réviser la décision", icon=":material/edit:", key=f"{REVISE}-go", on_click=revise,
           args=(chosen, versions.get(chosen)))
 show_message("revise")
-
-st.subheader("Promouvoir la liste d'attente")
-listed = frame[frame["waitlist_rank"].notna()].sort_values("waitlist_rank")
-if listed.empty:
-    st.info("Personne en liste d'attente.")
-    st.stop()
-head = listed.iloc[0]
-st.markdown(f"En tête de la liste d'attente : **{escape_md(head['name'])}** ({escape_md(head['network'])}). "
-            "Une place doit être libre : enregistrez d'abord le désistement ou la révision qui la libère.")
-st.text_input("Raison de la promotion", key=f"{PROMOTE}-reason", max_chars=publication.REASON_LIMIT,
-              placeholder="ex. désistement d'une structure retenue")
-show_message("field:promote-reason")
-st.button("Promouvoir la première de la liste d'attente", icon=":material/arrow_upward:", key=f"{PROMOTE}-go",
-          on_click=promote, args=(int(head["candidacy_id"]), int(head["version"]), str(head["name"])))
-show_message("promote")

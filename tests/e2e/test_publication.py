@@ -156,7 +156,7 @@ def test_a_double_click_on_promote_promotes_one_and_says_so(browser, server, dec
         page.get_by_label("Raison de la promotion", exact=True).press("Enter")
         settled(page, "Promouvoir la liste d'attente")
         # Two clicks sent back to back, before the page is drawn again (a double click on a slow line).
-        page.get_by_role("button", name="Promouvoir la première de la liste d'attente").evaluate(
+        page.get_by_role("button", name="Promouvoir Bravo Jardins").evaluate(
             "button => { button.click(); button.click(); }")
         expect(page.get_by_text("Bravo Jardins est désormais retenue", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
         settled(page, "Promouvoir la liste d'attente")

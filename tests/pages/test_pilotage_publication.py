@@ -167,21 +167,35 @@ def test_a_revision_needs_a_reason_then_changes_the_decision_with_a_corrected_me
 def test_promotion_retains_the_head_once_a_place_is_free(scene):
     at = published_page(scene)
     ids = scene["ids"]
-    # 2 retained for 3 places: one is free
-    by_label(at.button, "Promouvoir la première de la liste d'attente").click().run()
-    assert red("Indiquez la raison de la révision : elle est gardée au journal.") in texts(at.markdown)
-    assert stored(ids["Charlie"])[0] == Deliberation.WAITLISTED
+    # 2 retained for 3 places: one is free, the head of the list is proposed
     by_label(at.text_input, "Raison de la promotion").input("Place restante").run()
-    by_label(at.button, "Promouvoir la première de la liste d'attente").click().run()
+    by_label(at.button, "Promouvoir Charlie").click().run()
     no_exception(at)
     assert escape_md("Charlie est désormais retenue : un message est en file d'envoi.") in texts(at.success)
     assert stored(ids["Charlie"]) == (Deliberation.SELECTED, None, Publication.PUBLISHED)
     assert stored(ids["Delta"])[1] == 1 and outbox()[-1] == ids["Charlie"]
-    # the three places are taken now: Delta, at the head, waits for one to free
-    by_label(at.text_input, "Raison de la promotion").input("Encore une").run()
-    by_label(at.button, "Promouvoir la première de la liste d'attente").click().run()
-    assert any(e.startswith(escape_md("Le nombre de places de présentation est atteint")) for e in texts(at.error))
+    with read_only() as session:
+        from db.models import AuditEntry
+
+        assert session.scalars(select(AuditEntry.detail).where(AuditEntry.action == "decision_revised")).one() == \
+            "Place restante"
+    # the three places are taken now: Delta, at the head, waits for one to free, and no button offers it
+    assert not [b for b in at.button if b.label.startswith("Promouvoir")]
+    assert any(i.startswith(escape_md("En tête de la liste d'attente : Delta")) and "Toutes les places sont prises"
+               in i for i in texts(at.info))
     assert stored(ids["Delta"])[0] == Deliberation.WAITLISTED
+
+
+def test_promotion_without_a_typed_reason_keeps_the_page_s_own(scene):
+    at = published_page(scene)
+    by_label(at.button, "Promouvoir Charlie").click().run()
+    no_exception(at)
+    assert stored(scene["ids"]["Charlie"])[0] == Deliberation.SELECTED
+    with read_only() as session:
+        from db.models import AuditEntry
+
+        assert session.scalars(select(AuditEntry.detail).where(AuditEntry.action == "decision_revised")).one() == \
+            "Place de présentation libre"
 
 
 @pytest.mark.parametrize("role", [Role.EVALUATEUR, Role.RESEAU, Role.ADMIN])
@@ -265,6 +279,6 @@ def test_no_act_once_the_session_is_revoked_in_another_tab(scene):
     by_label(at.text_input, "Raison de la promotion").input("Place restante").run()
     with unit_of_work() as session:
         sessions.sign_out(session, at.session_state[TEST_TOKEN_KEY])
-    by_label(at.button, "Promouvoir la première de la liste d'attente").click().run()
+    by_label(at.button, "Promouvoir Charlie").click().run()
     no_exception(at)
     assert stored(scene["ids"]["Charlie"])[0] == Deliberation.WAITLISTED
