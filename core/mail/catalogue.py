@@ -211,7 +211,7 @@ CATALOGUE: dict[str, DefaultTemplate] = {t.key: t for t in (
     ),
     _template(
         "confirmation_reminder", "Rappel de confirmation",
-        "Rappel : merci de confirmer votre présentation — {{ edition }}",
+        "Rappel : merci de confirmer la présentation de {{ structure }} — {{ edition }}",
         "Bonjour,\n\n"
         "Votre structure, {{ structure }}, est retenue pour une présentation express sur le thème « {{ theme }} » "
         "lors de la rencontre {{ edition }}, le {{ event_date }}, et nous n'avons pas encore reçu votre réponse.\n\n"

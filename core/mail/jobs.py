@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from core.clock import utcnow
+from core.mail.due import queue_due_messages
 from core.mail.sending import SendReport, SessionFactory, send_queued
 from core.permissions import Action, Actor, require
 from core.settings import MailSettings
@@ -58,6 +59,9 @@ def start_sending(session_factory: SessionFactory, *, actor: Actor, ids: Collect
 
     def run() -> None:
         try:
+            if ids is None:  # « everything »: what `manage.py send-mail` would send, reminders due included
+                with session_factory() as session:
+                    queue_due_messages(session, now=utcnow())
             job.report = send_queued(session_factory, ids=ids, progress=job.progress, settings=settings)
         except Exception:  # the page shows a French sentence; the log has the traceback
             log.exception("background sending failed")

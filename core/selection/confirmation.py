@@ -166,7 +166,7 @@ def queue_confirmation_reminders(session: Session, *, now: datetime,
                                        keep_earlier=True)
         copy = row.network_email or row.creator_email
         mail.queue(session, idempotency_key=key, template_key=REMINDER_TEMPLATE, to_address=to_address,
-                   cc_addresses=[copy] if copy and copy != to_address else None, candidacy_id=row.candidacy_id,
+                   network_copy=[copy] if copy and copy != to_address else None, candidacy_id=row.candidacy_id,
                    call_id=row.call_id, personal_link=link,
                    context={"structure": row.structure, "theme": row.theme, "edition": row.edition,
                             "event_date": format_date(row.event_date), "confirm_link": link,

@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 import routes.confirmation
+from core.accounts.tokens import hash_token
 from core.selection import confirmation, decisions, publication
 from db.engine import read_only, unit_of_work
 from db.models import AuditEntry, Call, Candidacy, Confirmation, OneTimeToken, Role
@@ -107,8 +108,8 @@ def test_the_link_shows_the_pitch_without_sign_in_and_uses_nothing(client, retai
     assert client.get(path).status_code == 200  # peeking again: still usable
     assert answer(retained["alpha"]) == (Confirmation.PENDING, None)
     with read_only() as session:
-        assert session.scalar(select(OneTimeToken.used_at).where(OneTimeToken.candidacy_id == retained["alpha"])) \
-            is None
+        assert session.scalar(select(OneTimeToken.used_at)
+                              .where(OneTimeToken.token_hash == hash_token(retained["token"]))) is None
 
 
 def test_confirming_records_the_answer_and_the_link_then_stops_working(client, retained):

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
+from core.accounts.tokens import hash_token
 from core.clock import paris_to_utc
 from core.errors import CapacityReached, NotAllowed, StaleEdit, ValidationFailed
 from core.selection import answers, confirmation, decisions, publication
@@ -210,7 +211,7 @@ def test_peeking_shows_the_pitch_and_uses_nothing(published):
     assert shown.confirm_by == DEFAULT_DEADLINE and shown.starts_at is None
     assert peek(token).candidacy_id == a  # twice: still usable
     with read_only() as session:
-        assert session.scalar(select(OneTimeToken.used_at)) is None
+        assert session.scalar(select(OneTimeToken.used_at).where(OneTimeToken.token_hash == hash_token(token))) is None
     assert candidacy(a).confirmation == Confirmation.PENDING
 
 
@@ -226,7 +227,8 @@ def test_confirming_records_the_answer_uses_the_link_and_is_audited_without_acto
         Confirmation.CONFIRMED, answered_at, None)
     assert stored.deliberation == SELECTED and stored.version == before + 1
     with read_only() as session:
-        assert session.scalar(select(OneTimeToken.used_at)) == answered_at
+        assert session.scalar(select(OneTimeToken.used_at)
+                              .where(OneTimeToken.token_hash == hash_token(token))) == answered_at
     [entry] = entries("pitch_confirmed")
     assert (entry.actor_id, entry.object_type, entry.object_id, entry.ip_address) == (None, "candidacy", a,
                                                                                      "192.0.2.7")
@@ -312,7 +314,8 @@ def test_a_link_of_a_candidacy_no_longer_retained_is_refused(pilote, published):
                            decision="not_selected", reason="Erreur de saisie", now=NOW)
     with pytest.raises(LinkRefused) as refused:
         peek(token)
-    assert refused.value.reason == "candidature plus retenue"
+    # The corrected message's queueing used up the links of the outcome it replaces.
+    assert refused.value.reason == "lien déjà utilisé ou remplacé"
 
 
 def test_a_refused_attempt_is_audited_with_its_reason(published):
