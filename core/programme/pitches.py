@@ -2,7 +2,7 @@
 the waiting list or a withdrawal changes the session with nothing else to do.
 
 A pitch is a candidacy that is selected, still submitted (not withdrawn) and not
-declined; the lead's order (PitchPosition) comes first, newcomers after, by name.
+declined; the lead's order (PitchPosition) comes first, newcomers after, in French alphabetical order.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.collation import french_key
 from db.models import Candidacy, Confirmation, Deliberation, PitchPosition, StructureKind, Submission
 
 
@@ -49,7 +50,7 @@ def retained_pitches(session: Session, call_ids: Iterable[int]) -> dict[int, lis
                Candidacy.submission == Submission.SUBMITTED, Candidacy.confirmation != Confirmation.DECLINED)
     )
     rows = sorted(session.execute(query), key=lambda r: (r.position is None, r.position or 0,
-                                                        (r.name or "").casefold(), r.id))
+                                                        french_key(r.name or ""), r.id))
     for row in rows:
         found[row.call_id].append(Pitch(
             candidacy_id=row.id, call_id=row.call_id, structure=row.name or "", presenter=row.presenter_name,
