@@ -14,8 +14,9 @@ from streamlit.runtime.pages_manager import PagesManager
 from core.errors import ValidationFailed
 from core.logs import InvalidLogLevel, configure_logging
 from core.startup import StartupError, prepare
-from routes.auth import ROUTES
+from routes.auth import ROUTES as AUTH_ROUTES
 from routes.pages import UnknownPageMiddleware
+from routes.programme import ROUTES as PROGRAMME_ROUTES
 from routes.web import ClientAddressMiddleware, NoFramingMiddleware
 
 # uvicorn (which `streamlit run` runs too) trusts X-Forwarded-For from any loopback peer by
@@ -51,6 +52,7 @@ def show_french_error(_error: Exception) -> bool:
     return True
 
 
+ROUTES = [*AUTH_ROUTES, *PROGRAMME_ROUTES]
 ROUTE_PATHS = frozenset(route.path.strip("/").split("/")[0] for route in ROUTES)
 app = st.App("streamlit_app.py", routes=ROUTES,
              middleware=[Middleware(ClientAddressMiddleware), Middleware(NoFramingMiddleware),
