@@ -63,7 +63,13 @@ def _pitch(raw: dict) -> PublishedPitch:
 
 def read_version(version: ProgrammeVersion) -> PublishedProgramme:
     """A stored version as typed values (instants in UTC)."""
-    content, edition = version.content, version.content["edition"]
+    return read_content(version.content, number=version.number, note=version.note,
+                        published_at=version.published_at)
+
+
+def read_content(content: dict, *, number: int, note: str | None, published_at: datetime) -> PublishedProgramme:
+    """A version's content (core.programme.snapshot) as typed values (instants in UTC)."""
+    edition = content["edition"]
     items = tuple(
         PublishedItem(id=raw["id"], kind=ItemKind(raw["kind"]), title=raw["title"], description=raw.get("description"),
                       speakers=raw.get("speakers"), room=raw.get("room"), starts_at=read_instant(raw["start"]),
@@ -73,7 +79,7 @@ def read_version(version: ProgrammeVersion) -> PublishedProgramme:
         edition_number=edition["number"], title=edition["title"], event_date=date.fromisoformat(edition["date"]),
         start_time=time.fromisoformat(edition["start_time"]), end_time=time.fromisoformat(edition["end_time"]),
         venue=edition.get("venue"), address=edition.get("address"), city=edition.get("city"),
-        version=version.number, note=version.note, published_at=version.published_at, items=items)
+        version=number, note=note, published_at=published_at, items=items)
 
 
 def _latest_versions():

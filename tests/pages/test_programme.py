@@ -1,0 +1,140 @@
+"""The programme editor (AppTest) and the public programme page: template, add with bad
+input refused next to its field, pitch session from the selection, warnings, publication;
+the public page without sign-in, showing the published version only, without contacts."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from streamlit.util import calc_hash
+
+from core.clock import to_paris, utcnow
+from core.programme.editing import apply_template
+from core.programme.publishing import publish_programme
+from db.engine import read_only, unit_of_work
+from db.models import Confirmation, ItemKind, ProgrammeItem, ProgrammeVersion, Role
+from tests.core.programme.builders import add, item, make_edition_with_call, retained, set_status
+from tests.factories import make_user
+from tests.pages.conftest import by_label, no_exception, open_app, red, texts
+from ui.forms import escape_md
+
+EDITOR = "pages/pilotage/programme.py"
+PUBLIC = "pages/public/programme.py"
+
+
+@pytest.fixture
+def lead(sqlite_db):
+    return make_user(Role.PILOTE)
+
+
+@pytest.fixture
+def edition(lead):
+    """An upcoming edition whose call retained three structures (one not yet confirmed)."""
+    day = to_paris(utcnow()).date() + timedelta(days=60)
+    edition_id, call_id = make_edition_with_call(day=day)
+    ids = retained(call_id, 3)
+    set_status(ids[2], confirmation=Confirmation.PENDING)
+    return edition_id, call_id, ids
+
+
+def count(model) -> int:
+    with read_only() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def test_editor_proposes_a_morning_then_shows_its_timeline_and_pitches(lead, edition):
+    at = open_app(lead, EDITOR)
+    no_exception(at)
+    by_label(at.button, "Proposer une matinée type").click().run()
+    no_exception(at)
+    assert count(ProgrammeItem) == 7
+    assert "Matinée type ajoutée : adaptez-la à votre rencontre." in texts(at.success)
+    assert len(at.get("vega_lite_chart")) == 1  # the timeline
+    pitches = at.dataframe[1].value
+    assert list(pitches["Structure"]) == ["Bâti'Insert 95", "Élan Propreté", "Œuvre Verte"]
+    assert list(pitches["Confirmation"])[2] == "En attente de confirmation"
+    assert any("Œuvre Verte n'a pas encore confirmé" in w for w in texts(at.warning))
+
+
+def test_editor_refuses_bad_input_beside_each_field_and_writes_nothing(lead, edition):
+    at = open_app(lead, EDITOR)
+    by_label(at.text_input, "Début * (HH:MM)").input("25:00")
+    by_label(at.text_input, "Fin * (HH:MM)").input("10:00")
+    by_label(at.button, "Ajouter l'élément").click().run()
+    no_exception(at)
+    assert count(ProgrammeItem) == 0
+    markdowns = texts(at.markdown)
+    assert red("Le champ « Titre » est obligatoire.") in markdowns
+    assert red("L'heure doit être comprise entre 0 et 23.") in markdowns
+
+
+def test_editor_adds_an_item_from_paris_times(lead, edition):
+    at = open_app(lead, EDITOR)
+    by_label(at.text_input, "Titre *").input("Plénière d'ouverture")
+    by_label(at.text_input, "Début * (HH:MM)").input("9 h 30")
+    by_label(at.text_input, "Fin * (HH:MM)").input("10:15")
+    by_label(at.button, "Ajouter l'élément").click().run()
+    no_exception(at)
+    assert "Élément ajouté." in texts(at.success)
+    assert at.dataframe[0].value["Horaire"].tolist() == ["09 h 30 – 10 h 15"]
+
+
+def test_editor_publishes_a_version_with_its_note_and_confirmed_pitches_only(lead, edition):
+    edition_id, *_ = edition
+    with unit_of_work() as session:
+        apply_template(session, actor=lead, edition_id=edition_id)
+    at = open_app(lead, EDITOR)
+    by_label(at.text_input, "Note de version *").input("Première version")
+    by_label(at.button, "Publier la version 1").click().run()
+    no_exception(at)
+    with read_only() as session:
+        version = session.scalar(select(ProgrammeVersion))
+    assert version.number == 1 and version.note == "Première version"
+    pitches = [p["structure"] for i in version.content["items"] for p in i["pitches"]]
+    assert pitches == ["Bâti'Insert 95", "Élan Propreté"]
+    assert any("Version 1 publiée" in s for s in texts(at.success))
+
+
+def test_editor_is_refused_to_a_network_referent(sqlite_db, edition):
+    at = open_app(make_user(Role.RESEAU))
+    with pytest.raises(ValueError):  # not registered for this role
+        at.switch_page(EDITOR)
+    at._page_hash = calc_hash("construction-programme")  # what a browser asks for on /construction-programme
+    at.run()
+    no_exception(at)
+    assert texts(at.title) == ["Page non disponible"]
+
+
+def test_public_page_without_sign_in_shows_the_published_version_only(lead, edition):
+    edition_id, call_id, _ids = edition
+    add(lead, edition_id, item(ItemKind.WELCOME, "09:00", "09:30", title="Accueil café"))
+    add(lead, edition_id, item(ItemKind.PITCHES, "09:30", "10:00", call_id=call_id, title="Présentations express"))
+    with unit_of_work() as session:
+        publish_programme(session, actor=lead, edition_id=edition_id, note="Première version", expected_number=0)
+    add(lead, edition_id, item(ItemKind.CLOSING, "12:00", "12:30", title="Clôture pas encore publiée"))
+    at = open_app(None, PUBLIC)
+    no_exception(at)
+    shown = "\n".join(texts(at.markdown))
+    assert escape_md("Accueil café") in shown and escape_md("Bâti'Insert 95") in shown
+    assert "Clôture" not in shown and escape_md("Œuvre Verte") not in shown  # unpublished, unconfirmed
+    assert "@" not in shown and "01 39" not in shown
+    assert {b.label for b in at.get("download_button")} >= {"Programme (PDF)", "Agenda (ICS)"}
+
+
+def test_public_page_with_nothing_published_says_so(sqlite_db):
+    at = open_app(None, PUBLIC)
+    no_exception(at)
+    assert texts(at.info) == ["Aucun programme n'est encore publié. Revenez bientôt !"]
+
+
+def test_public_page_lists_past_editions_apart(lead):
+    edition_id, _call_id = make_edition_with_call(day=date(2019, 11, 21))
+    add(lead, edition_id, item(ItemKind.WELCOME, "09:00", "09:30", title="Accueil"))
+    with unit_of_work() as session:
+        publish_programme(session, actor=lead, edition_id=edition_id, note="Version finale", expected_number=0)
+    at = open_app(make_user(Role.EVALUATEUR), PUBLIC)  # signed in: still readable
+    no_exception(at)
+    assert "Rencontres passées" in texts(at.header)
+    assert len(at.expander) == 1
