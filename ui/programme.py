@@ -91,21 +91,25 @@ def timeline_frame(items) -> pd.DataFrame:
 
 
 def show_timeline(items) -> None:
-    """The morning at a glance: one bar per item from its start to its end, by room, with
-    each item's title and times written on or beside it."""
+    """The morning at a glance: one row per item, a bar from its start to its end coloured
+    by kind, its times and room written beside it (a short pause stays readable)."""
     frame = timeline_frame(items)
     if frame.empty:
         return
+    frame["Repère"] = frame["Horaire"] + " · " + frame["Salle"]
+    # Room on the right for the last item's label.
+    end = frame["Fin"].max() + pd.Timedelta(minutes=75)
 
     def build() -> alt.LayerChart:
-        y = alt.Y("Salle:N", title=None, sort=list(dict.fromkeys(frame["Salle"])))
-        x = alt.X("Début:T", title=None, axis=alt.Axis(format="%H:%M", tickCount="hour"))
+        y = alt.Y("Élément:N", title=None, sort=None, axis=alt.Axis(labelLimit=220))
+        x = alt.X("Début:T", title=None, axis=alt.Axis(format="%H:%M", tickCount="hour"),
+                  scale=alt.Scale(domain=[frame["Début"].min(), end]))
         tooltip = ["Élément:N", "Type:N", "Salle:N", "Horaire:N"]
-        bars = alt.Chart(frame).mark_bar(cornerRadius=3, stroke="white").encode(
+        bars = alt.Chart(frame).mark_bar(cornerRadius=3).encode(
             x=x, x2="Fin:T", y=y, color=alt.Color("Type:N", legend=alt.Legend(orient="bottom", title=None)),
             tooltip=tooltip)
-        labels = alt.Chart(frame).mark_text(align="left", dx=3, angle=0, fontSize=10, color="black",
-                                            limit=120).encode(x=x, y=y, text="Élément:N", tooltip=tooltip)
-        return alt.layer(bars, labels).properties(height=alt.Step(48))
+        labels = alt.Chart(frame).mark_text(align="left", dx=4, fontSize=11).encode(
+            x="Fin:T", y=y, text="Repère:N", tooltip=tooltip)
+        return alt.layer(bars, labels).properties(height=alt.Step(26))
 
-    show_chart(build, description="Frise de la matinée : chaque élément du programme de son début à sa fin, par salle")
+    show_chart(build, description="Frise de la matinée : chaque élément du programme de son début à sa fin")

@@ -82,8 +82,12 @@ frame = pd.DataFrame({
 })
 shown = show_table(frame, file_stem=None, key="programme_items", on_select="rerun", selection_mode="single-row",
                    empty="Aucun élément pour l'instant.",
-                   column_config={"Horaire": st.column_config.TextColumn(width="small"),
-                                  "Titre": st.column_config.TextColumn(width="large")})
+                   column_config={"Horaire": st.column_config.TextColumn(width=150),
+                                  "Type": st.column_config.TextColumn(width=150),
+                                  "Titre": st.column_config.TextColumn(width=230),
+                                  "Salle": st.column_config.TextColumn(width=120),
+                                  "Intervenants": st.column_config.TextColumn(width=150),
+                                  "Présentations": st.column_config.NumberColumn(width=100)})
 rows = shown.selection.rows if shown is not None else []
 selected = programme.items[rows[0]] if rows and rows[0] < len(programme.items) else None
 kinds = {kind.value: kind.label for kind in ItemKind}
