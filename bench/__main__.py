@@ -352,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=10_000, help="nombre de lignes synthétiques (10 000)")
     parser.add_argument("--repeat", type=int, default=3, help="répétitions des mesures de validation (3)")
-    parser.add_argument("--only", choices=("import", "review", "selection"),
+    parser.add_argument("--only", choices=("import", "review", "selection", "programme"),
                         help="une seule partie du banc (toutes sinon)")
     parser.add_argument("--candidacies", type=int, default=5000,
                         help="candidatures des bancs d'évaluation et de proposition (5 000)")
@@ -363,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
         return review_bench(args)
     if args.only == "selection":
         return selection_bench(args)
+    if args.only == "programme":
+        return programme_bench(args)
 
     began = time.perf_counter()
     rows = synthetic_rows(args.rows)
@@ -436,6 +438,8 @@ def main(argv: list[str] | None = None) -> int:
         review_bench(args)
         print()
         selection_bench(args)
+        print()
+        programme_bench(args)
     return 0
 
 
@@ -460,6 +464,19 @@ def selection_bench(args) -> int:
     for line in selection.table(selection.measure(args.candidacies, max(args.repeat, 9))):
         print(line)
     print(f"Durée du banc de proposition : {seconds(time.perf_counter() - began)}.")
+    return 0
+
+
+def programme_bench(args) -> int:
+    """The programme's PDF, ICS and public page (bench/programme.py)."""
+    from bench import programme
+
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="openmap-bench-programme-") as tmp:
+        figures = programme.measure(Path(tmp), max(args.repeat, 9))
+    for line in programme.table(figures):
+        print(line)
+    print(f"Durée du banc du programme : {seconds(time.perf_counter() - began)}.")
     return 0
 
 

@@ -36,28 +36,31 @@ def _pitch_line(pitch) -> str:
     return f"- {line}"
 
 
-def _item(item: PublishedItem) -> None:
-    st.markdown(f"**{format_time(item.starts_at)} – {format_time(item.ends_at)}** · {escape_md(item.title)}")
+def _item(item: PublishedItem) -> str:
+    """One item as markdown: its times and title, room and speakers, description, pitches."""
+    lines = [f"**{format_time(item.starts_at)} – {format_time(item.ends_at)}** · {escape_md(item.title)}"]
     facts = [part for part in (item.room, item.speakers) if part]
     if facts:
-        st.caption(" · ".join(escape_md(part) for part in facts))
+        lines.append(f":gray[{' · '.join(escape_md(part) for part in facts)}]")
     if item.description:
-        st.markdown(escape_md(item.description))
+        lines.append(escape_md(item.description))
+    text = "  \n".join(lines)
     if item.pitches:
-        st.markdown("\n".join(_pitch_line(pitch) for pitch in item.pitches))
+        text += "\n\n" + "\n".join(_pitch_line(pitch) for pitch in item.pitches)
+    return text
 
 
 def show_published(programme: PublishedProgramme, *, key: str) -> None:
     """The timetable, one item after the other (a table would not fit a phone), then the
-    downloads; `key` tells apart the buttons of several programmes on one page."""
+    downloads; `key` tells apart the buttons of several programmes on one page. The whole
+    timetable is one markdown element: sixty elements would cost the page ten times more."""
     day = format_date(programme.event_date, weekday=True)
     st.markdown(f"**{day[0].upper()}{day[1:]}**, de {format_time(programme.start_time)} "
                 f"à {format_time(programme.end_time)}  \n{escape_md(place(programme))}")
     st.caption(f"Version {programme.version} du programme, publiée le {format_date(programme.published_at)}"
                + (f" : {escape_md(programme.note)}" if programme.note else ""))
-    for item in programme.items:
-        with st.container(border=True):
-            _item(item)
+    with st.container(border=True):
+        st.markdown("\n\n---\n\n".join(_item(item) for item in programme.items))
     downloads(programme, key=key)
 
 
