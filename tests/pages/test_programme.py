@@ -18,6 +18,7 @@ from db.models import Confirmation, ItemKind, ProgrammeItem, ProgrammeVersion, R
 from tests.core.programme.builders import add, item, make_edition_with_call, retained, set_status
 from tests.factories import make_user
 from tests.pages.conftest import by_label, no_exception, open_app, red, texts
+from tests.querycount import counting
 from ui.forms import escape_md
 
 EDITOR = "pages/pilotage/programme.py"
@@ -138,3 +139,43 @@ def test_public_page_lists_past_editions_apart(lead):
     no_exception(at)
     assert "Rencontres passées" in texts(at.header)
     assert len(at.expander) == 1
+
+
+def _statements(engine, actor, page: str) -> list[str]:
+    at = open_app(actor, page)
+    with counting(engine) as statements:
+        at.run()
+    no_exception(at)
+    return statements
+
+
+def _published_editions(lead, count: int, start: int) -> None:
+    for offset in range(count):
+        edition_id, call_id = make_edition_with_call(day=date(2027, 5, 1) + timedelta(days=start + offset))
+        retained(call_id, 3)
+        add(lead, edition_id, item(ItemKind.PITCHES, "09:30", "10:00", call_id=call_id))
+        add(lead, edition_id, item(ItemKind.CLOSING, "12:00", "12:30"))
+        with unit_of_work() as session:
+            publish_programme(session, actor=lead, edition_id=edition_id, note="Version", expected_number=0)
+
+
+def test_public_page_statement_count_does_not_grow_with_editions(lead, sqlite_db):
+    _published_editions(lead, 1, 0)
+    few = _statements(sqlite_db, None, PUBLIC)
+    _published_editions(lead, 6, 10)
+    many = _statements(sqlite_db, None, PUBLIC)
+    assert any(s.lstrip().upper().startswith("SELECT") for s in few)
+    assert len(many) == len(few), "\n".join(many)
+
+
+def test_editor_statement_count_does_not_grow_with_items_and_pitches(lead, sqlite_db, edition):
+    edition_id, call_id, _ids = edition
+    add(lead, edition_id, item(ItemKind.PITCHES, "09:30", "10:00", call_id=call_id))
+    few = _statements(sqlite_db, lead, EDITOR)
+    retained(call_id, 10)
+    for hour in range(10, 12):
+        add(lead, edition_id, item(ItemKind.WORKSHOP, f"{hour}:00", f"{hour}:30", room=f"Salle {hour}"))
+    with unit_of_work() as session:
+        publish_programme(session, actor=lead, edition_id=edition_id, note="Version", expected_number=0)
+    many = _statements(sqlite_db, lead, EDITOR)
+    assert len(many) == len(few), "\n".join(many)
