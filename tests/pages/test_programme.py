@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from streamlit.util import calc_hash
 
 from core.clock import to_paris, utcnow
-from core.programme.editing import apply_template
+from core.programme.editing import apply_template, shift_item
 from core.programme.publishing import publish_programme
 from db.engine import read_only, unit_of_work
 from db.models import Confirmation, ItemKind, ProgrammeItem, ProgrammeVersion, Role
@@ -179,3 +179,60 @@ def test_editor_statement_count_does_not_grow_with_items_and_pitches(lead, sqlit
         publish_programme(session, actor=lead, edition_id=edition_id, note="Version", expected_number=0)
     many = _statements(sqlite_db, lead, EDITOR)
     assert len(many) == len(few), "\n".join(many)
+
+
+def _with_items(lead, edition):
+    edition_id, call_id, _ids = edition
+    first = add(lead, edition_id, item(ItemKind.WELCOME, "09:00", "09:30", title="Accueil"))
+    add(lead, edition_id, item(ItemKind.PITCHES, "09:30", "10:00", call_id=call_id, title="Présentations"))
+    return first
+
+
+def _selected(lead, row: int):
+    at = open_app(lead, EDITOR)
+    at.session_state["programme_items"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    at.run()
+    no_exception(at)
+    return at
+
+
+def stored_item(item_id: int) -> ProgrammeItem:
+    with read_only() as session:
+        return session.get(ProgrammeItem, item_id)
+
+
+def test_editor_edits_the_selected_item_and_moves_it(lead, edition):
+    first = _with_items(lead, edition)
+    at = _selected(lead, 0)
+    titles = [w for w in at.text_input if w.label == "Titre *"]
+    titles[0].input("Accueil et café")
+    by_label(at.button, "Enregistrer l'élément").click().run()
+    no_exception(at)
+    assert stored_item(first).title == "Accueil et café"
+    at = _selected(lead, 0)
+    by_label(at.button, "Retarder de 5 min").click().run()
+    no_exception(at)
+    assert "Horaire modifié." in texts(at.success)
+    assert at.dataframe[0].value["Horaire"].tolist()[0] == "09 h 05 – 09 h 35"
+
+
+def test_editor_refuses_an_edit_made_stale_by_another_lead(lead, edition):
+    first = _with_items(lead, edition)
+    at = _selected(lead, 0)
+    with unit_of_work() as session:  # a colleague moves it meanwhile
+        shift_item(session, actor=lead, item_id=first, expected_version=1, start_minutes=10, end_minutes=10)
+    by_label(at.button, "Supprimer l'élément").click().run()
+    no_exception(at)
+    assert any("modifié par quelqu'un d'autre" in e for e in texts(at.error))
+    assert stored_item(first) is not None
+
+
+def test_editor_moves_a_pitch_up(lead, edition):
+    _with_items(lead, edition)
+    _edition_id, _call_id, ids = edition
+    at = open_app(lead, EDITOR)
+    by_label(at.selectbox, "Structure à déplacer").set_value(ids[1])
+    by_label(at.button, "Monter").click().run()
+    no_exception(at)
+    assert "Ordre des présentations modifié." in texts(at.success)
+    assert list(at.dataframe[1].value["Structure"]) == ["Élan Propreté", "Bâti'Insert 95", "Œuvre Verte"]
