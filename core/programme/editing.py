@@ -25,6 +25,13 @@ from db.models import Call, Edition, ItemKind, PitchPosition, ProgrammeItem
 
 ITEM_FIELDS = ["kind", "title", "description", "speakers", "room", "starts_at", "ends_at", "call_id",
                "changeover_minutes"]
+
+
+def _audited(item: ProgrammeItem) -> dict:
+    """The item's fields for the audit log; its kind as « item_kind », not a structure's kind."""
+    values = audit.snapshot(item, ITEM_FIELDS)
+    values["item_kind"] = values.pop("kind")
+    return values
 MAX_CHANGEOVER = 30
 
 
@@ -129,7 +136,7 @@ def add_item(session: Session, *, actor: Actor, edition_id: int, data: ItemData)
     session.add(item)
     session.flush()
     audit.record(session, actor=actor, action="programme_item_created", object_type="programme_item",
-                 object_id=item.id, after=audit.snapshot(item, ITEM_FIELDS))
+                 object_id=item.id, after=_audited(item))
     return item.id
 
 
@@ -138,13 +145,13 @@ def update_item(session: Session, *, actor: Actor, item_id: int, data: ItemData,
     require(actor, Action.MANAGE_PROGRAMME)
     item = _locked_item(session, item_id, expected_version)
     values = _item_values(session, _edition(session, item.edition_id), data)
-    before = audit.snapshot(item, ITEM_FIELDS)
+    before = _audited(item)
     for name, value in values.items():
         setattr(item, name, value)
     item.version += 1
     session.flush()
     audit.record(session, actor=actor, action="programme_item_updated", object_type="programme_item",
-                 object_id=item.id, before=before, after=audit.snapshot(item, ITEM_FIELDS))
+                 object_id=item.id, before=before, after=_audited(item))
     return item.version
 
 
@@ -158,12 +165,12 @@ def shift_item(session: Session, *, actor: Actor, item_id: int, expected_version
     ends_at = item.ends_at + timedelta(minutes=end_minutes)
     if ends_at <= starts_at:
         raise ValidationFailed({"end": "L'heure de fin doit être après l'heure de début."})
-    before = audit.snapshot(item, ITEM_FIELDS)
+    before = _audited(item)
     item.starts_at, item.ends_at = starts_at, ends_at
     item.version += 1
     session.flush()
     audit.record(session, actor=actor, action="programme_item_updated", object_type="programme_item",
-                 object_id=item.id, before=before, after=audit.snapshot(item, ITEM_FIELDS))
+                 object_id=item.id, before=before, after=_audited(item))
     return item.version
 
 
@@ -171,7 +178,7 @@ def remove_item(session: Session, *, actor: Actor, item_id: int, expected_versio
     """Remove an item from the working copy (published versions keep it). Audit row."""
     require(actor, Action.MANAGE_PROGRAMME)
     item = _locked_item(session, item_id, expected_version)
-    before = audit.snapshot(item, ITEM_FIELDS)
+    before = _audited(item)
     session.delete(item)
     session.flush()
     audit.record(session, actor=actor, action="programme_item_removed", object_type="programme_item",

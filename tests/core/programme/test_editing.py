@@ -18,7 +18,7 @@ from core.programme.editing import (
 )
 from core.programme.warnings import programme_warnings
 from db.engine import read_only, unit_of_work
-from db.models import ItemKind, ProgrammeItem, Role
+from db.models import AuditEntry, ItemKind, ProgrammeItem, Role
 from tests.core.programme.builders import add, item, make_edition_with_call, programme, retained
 from tests.core.selection.builders import audit_actions
 from tests.factories import make_user
@@ -126,3 +126,16 @@ def test_only_the_lead_edits_the_programme(db, role):
     edition_id, _ = make_edition_with_call()
     with pytest.raises(NotAllowed), unit_of_work() as session:
         apply_template(session, actor=make_user(role), edition_id=edition_id)
+
+
+def test_an_edit_is_audited_with_before_and_after(lead):
+    edition_id, _ = make_edition_with_call()
+    item_id = add(lead, edition_id, item(ItemKind.PLENARY, "09:00", "09:30", title="Plénière"))
+    with unit_of_work() as session:
+        update_item(session, actor=lead, item_id=item_id, expected_version=1,
+                    data=item(ItemKind.WORKSHOP, "09:00", "09:45", title="Atelier", room="Salle 2"))
+    with read_only() as session:
+        entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "programme_item_updated"))
+    assert (entry.actor_id, entry.object_id) == (lead.user_id, item_id)
+    assert (entry.before["item_kind"], entry.after["item_kind"]) == ("plenary", "workshop")
+    assert entry.before["ends_at"] == "2027-03-18T08:30:00+00:00" and entry.after["room"] == "Salle 2"
