@@ -9,6 +9,7 @@ import streamlit as st
 
 from core.clock import PARIS, format_date, format_time
 from core.programme.exports import (
+    PITCHES_TO_COME,
     export_name,
     place,
     programme_csv,
@@ -19,6 +20,7 @@ from core.programme.exports import (
 )
 from core.programme.public import PublishedItem, PublishedProgramme, calendar_path
 from core.settings import settings
+from db.models import ItemKind
 from ui.charts import show_chart
 from ui.forms import escape_md
 from ui.tables import XLSX_MIME
@@ -44,6 +46,8 @@ def _item(item: PublishedItem) -> str:
         lines.append(f":gray[{' · '.join(escape_md(part) for part in facts)}]")
     if item.description:
         lines.append(escape_md(item.description))
+    if item.kind == ItemKind.PITCHES and not item.pitches:
+        lines.append(f"*{PITCHES_TO_COME}*")
     text = "  \n".join(lines)
     if item.pitches:
         text += "\n\n" + "\n".join(_pitch_line(pitch) for pitch in item.pitches)

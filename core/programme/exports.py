@@ -22,6 +22,7 @@ from core.programme.public import PublishedItem, PublishedProgramme
 from db.models import ItemKind
 
 FONTS = Path(__file__).with_name("fonts")
+PITCHES_TO_COME = "Les structures présentées seront annoncées prochainement."
 NNBSP = "\u202f"  # French typography: inside « », before : ; ! ?
 
 
@@ -192,7 +193,7 @@ def programme_pdf(programme: PublishedProgramme) -> bytes:
         pdf.multi_cell(0, 7, quoted(item.title), new_x="LMARGIN", new_y="NEXT")
         if not item.pitches:
             pdf.set_font(_FONT, "", 9)
-            pdf.cell(0, 6, "Les structures présentées seront annoncées prochainement.", new_x="LMARGIN", new_y="NEXT")
+            pdf.cell(0, 6, PITCHES_TO_COME, new_x="LMARGIN", new_y="NEXT")
             continue
         _table(pdf, _PITCH_WIDTHS, ("Horaire", "Structure", "Présentée par", "Type", "Dép."),
                [(span(p.starts_at, p.ends_at), p.structure + (f"\n{quoted(p.title)}" if p.title else ""),
