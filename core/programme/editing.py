@@ -19,7 +19,7 @@ from core import audit
 from core.errors import DomainError, NotFound, StaleEdit, ValidationFailed, clean_fields
 from core.permissions import Action, Actor, require
 from core.programme.pitches import retained_pitches
-from core.programme.timing import paris_instant, paris_time, pitches_minutes
+from core.programme.timing import paris_date, paris_instant, paris_time, pitches_minutes
 from core.validation import FieldError, clean_text
 from db.models import Call, Edition, ItemKind, PitchPosition, ProgrammeItem
 
@@ -183,6 +183,30 @@ def remove_item(session: Session, *, actor: Actor, item_id: int, expected_versio
     session.flush()
     audit.record(session, actor=actor, action="programme_item_removed", object_type="programme_item",
                  object_id=item_id, before=before)
+
+
+def align_to_edition_day(session: Session, *, actor: Actor, edition_id: int) -> int:
+    """After the edition moved to another day: every item placed on another day moves to the
+    edition's, at the same Paris wall-clock time and with the same length; the number moved.
+    One audit row per item moved."""
+    require(actor, Action.MANAGE_PROGRAMME)
+    edition = session.get(Edition, edition_id, with_for_update=True)
+    if edition is None:
+        raise NotFound("Rencontre introuvable.")
+    moved = 0
+    for item in session.scalars(select(ProgrammeItem).where(ProgrammeItem.edition_id == edition_id)):
+        if paris_date(item.starts_at) == edition.event_date:
+            continue
+        before = _audited(item)
+        length = item.ends_at - item.starts_at
+        item.starts_at = paris_instant(edition.event_date, paris_time(item.starts_at))
+        item.ends_at = item.starts_at + length
+        item.version += 1
+        session.flush()
+        audit.record(session, actor=actor, action="programme_item_updated", object_type="programme_item",
+                     object_id=item.id, before=before, after=_audited(item))
+        moved += 1
+    return moved
 
 
 # ---------------------------------------------------------------- the proposed template

@@ -19,6 +19,11 @@ def paris_time(moment: datetime) -> time:
     return moment.astimezone(PARIS).time()
 
 
+def paris_date(moment: datetime) -> date:
+    """The Paris calendar day of a UTC instant."""
+    return moment.astimezone(PARIS).date()
+
+
 def minutes_between(start: datetime, end: datetime) -> int:
     """Whole minutes from `start` to `end` (real elapsed time, not wall-clock difference)."""
     return int((end - start).total_seconds() // 60)

@@ -6,15 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import combinations
 
-from core.clock import format_time
-from core.programme.timing import minutes_between, pitches_minutes
+from core.clock import format_date, format_time
+from core.programme.timing import minutes_between, paris_date, pitches_minutes
 from core.programme.working import Item, Programme
 from db.models import Confirmation, ItemKind
 
 
 @dataclass(frozen=True)
 class Warning:
-    code: str  # too_short, overlap, outside_hours, not_confirmed
+    code: str  # too_short, overlap, outside_hours, other_day, not_confirmed
     message: str
     item_ids: tuple[int, ...] = ()
 
@@ -44,6 +44,11 @@ def _outside_hours(programme: Programme, item: Item) -> list[Warning]:
     edition = programme.edition
     if edition.starts_at <= item.starts_at and item.ends_at <= edition.ends_at:
         return []
+    day = paris_date(item.starts_at)
+    if day != edition.event_date:  # the edition was moved to another day after the item was placed
+        return [Warning("other_day", f"« {item.title} » est placé le {format_date(day)}, pas le jour de la "
+                                         f"rencontre ({format_date(edition.event_date)}) : modifiez ses horaires.",
+                        (item.id,))]
     return [Warning("outside_hours", f"« {item.title} » ({format_time(item.starts_at)} – "
                                      f"{format_time(item.ends_at)}) sort des horaires de la rencontre "
                                      f"({format_time(edition.start_time)} – {format_time(edition.end_time)}).",

@@ -64,6 +64,13 @@ if not programme.items:
         done("Matinée type ajoutée : adaptez-la à votre rencontre.")
 for warning in view.warnings:
     st.warning(escape_md(warning.message), icon=":material/warning:")
+other_day = any(warning.code == "other_day" for warning in view.warnings)
+if other_day and st.button("Replacer ces éléments au jour de la rencontre (mêmes heures)"):
+    def align():
+        with unit_of_work() as session:
+            return editing.align_to_edition_day(session, actor=actor, edition_id=edition_id)
+    moved = forms.submit(ITEM, align)
+    done(f"{moved} élément(s) replacé(s) au jour de la rencontre.")
 if programme.items and not view.warnings:
     st.success("Aucune alerte : le programme tient dans les horaires, sans chevauchement.")
 show_timeline(programme.items)

@@ -14,7 +14,7 @@ from core.clock import to_paris, utcnow
 from core.programme.editing import apply_template, shift_item
 from core.programme.publishing import publish_programme
 from db.engine import read_only, unit_of_work
-from db.models import Confirmation, ItemKind, ProgrammeItem, ProgrammeVersion, Role
+from db.models import Confirmation, Edition, ItemKind, ProgrammeItem, ProgrammeVersion, Role
 from tests.core.programme.builders import add, item, make_edition_with_call, retained, set_status
 from tests.factories import make_user
 from tests.pages.conftest import by_label, no_exception, open_app, red, texts
@@ -236,3 +236,17 @@ def test_editor_moves_a_pitch_up(lead, edition):
     no_exception(at)
     assert "Ordre des présentations modifié." in texts(at.success)
     assert list(at.dataframe[1].value["Structure"]) == ["Élan Propreté", "Bâti'Insert 95", "Œuvre Verte"]
+
+
+def test_editor_puts_items_back_on_the_day_of_a_moved_edition(lead, edition):
+    edition_id, *_ = edition
+    first = _with_items(lead, edition)
+    with unit_of_work() as session:
+        moved = session.get(Edition, edition_id)
+        moved.event_date += timedelta(days=7)
+        new_day = moved.event_date
+    at = open_app(lead, EDITOR)
+    by_label(at.button, "Replacer ces éléments au jour de la rencontre (mêmes heures)").click().run()
+    no_exception(at)
+    assert "2 élément(s) replacé(s) au jour de la rencontre." in texts(at.success)
+    assert to_paris(stored_item(first).starts_at).date() == new_day

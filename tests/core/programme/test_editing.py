@@ -11,6 +11,7 @@ from core.programme.editing import (
     ItemData,
     ProgrammeNotEmpty,
     add_item,
+    align_to_edition_day,
     apply_template,
     remove_item,
     shift_item,
@@ -18,7 +19,7 @@ from core.programme.editing import (
 )
 from core.programme.warnings import programme_warnings
 from db.engine import read_only, unit_of_work
-from db.models import AuditEntry, ItemKind, ProgrammeItem, Role
+from db.models import AuditEntry, Edition, ItemKind, ProgrammeItem, Role
 from tests.core.programme.builders import add, item, make_edition_with_call, programme, retained
 from tests.core.selection.builders import audit_actions
 from tests.factories import make_user
@@ -139,3 +140,18 @@ def test_an_edit_is_audited_with_before_and_after(lead):
     assert (entry.actor_id, entry.object_id) == (lead.user_id, item_id)
     assert (entry.before["item_kind"], entry.after["item_kind"]) == ("plenary", "workshop")
     assert entry.before["ends_at"] == "2027-03-18T08:30:00+00:00" and entry.after["room"] == "Salle 2"
+
+
+def test_aligning_to_a_moved_edition_keeps_wall_clock_times_across_a_clock_change(lead):
+    edition_id, _ = make_edition_with_call(day=date(2027, 3, 25))  # winter time: UTC+1
+    item_id = add(lead, edition_id, item(ItemKind.WELCOME, "09:00", "09:30"))
+    with unit_of_work() as session:
+        session.get(Edition, edition_id).event_date = date(2027, 4, 1)  # summer time: UTC+2
+    with unit_of_work() as session:
+        assert align_to_edition_day(session, actor=lead, edition_id=edition_id) == 1
+    row = stored(item_id)
+    assert row.starts_at == datetime(2027, 4, 1, 7, 0, tzinfo=UTC)
+    assert row.ends_at == datetime(2027, 4, 1, 7, 30, tzinfo=UTC)
+    assert programme_warnings(programme(edition_id)) == []
+    with unit_of_work() as session:
+        assert align_to_edition_day(session, actor=lead, edition_id=edition_id) == 0

@@ -1,10 +1,13 @@
 """Warnings: too short a pitch session, overlaps in one room, outside the edition's hours,
 a retained structure that has not confirmed; a clean programme has none."""
 
+from datetime import date
+
 import pytest
 
 from core.programme.warnings import programme_warnings
-from db.models import Confirmation, ItemKind, Role
+from db.engine import unit_of_work
+from db.models import Confirmation, Edition, ItemKind, Role
 from tests.core.programme.builders import add, decline, item, make_edition_with_call, programme, retained
 from tests.factories import make_user
 
@@ -73,3 +76,12 @@ def test_a_structure_that_has_not_confirmed_is_warned_by_name(lead):
     add(lead, edition_id, item(ItemKind.PITCHES, "09:30", "10:00", call_id=call_id))
     (warning,) = programme_warnings(programme(edition_id))
     assert warning.code == "not_confirmed" and "Bâti'Insert 95" in warning.message
+
+
+def test_items_left_on_the_old_day_of_a_moved_edition_are_warned_with_their_day(lead):
+    edition_id, _call_id = make_edition_with_call(day=date(2027, 3, 18))
+    add(lead, edition_id, item(ItemKind.WELCOME, "09:00", "09:30"))
+    with unit_of_work() as session:
+        session.get(Edition, edition_id).event_date = date(2027, 3, 25)
+    (warning,) = programme_warnings(programme(edition_id))
+    assert warning.code == "other_day" and "18 mars 2027" in warning.message and "25 mars 2027" in warning.message
