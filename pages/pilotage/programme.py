@@ -148,7 +148,8 @@ if selected is not None:
     with st.container(border=True):
         st.subheader(f"Modifier « {escape_md(selected.title)} »")
         with st.form(f"{ITEM}:{selected.id}", enter_to_submit=False):
-            data = item_fields(ITEM, selected, f"edit-{selected.id}")
+            # Keyed by version: after a move or a colleague's save the fields show the stored values again.
+            data = item_fields(ITEM, selected, f"edit-{selected.id}-v{selected.version}")
             save = st.form_submit_button("Enregistrer l'élément", type="primary")
         if save:
             def store():

@@ -214,6 +214,10 @@ def test_editor_edits_the_selected_item_and_moves_it(lead, edition):
     no_exception(at)
     assert "Horaire modifié." in texts(at.success)
     assert at.dataframe[0].value["Horaire"].tolist()[0] == "09 h 05 – 09 h 35"
+    at.session_state["programme_items"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    starts = [w.value for w in at.text_input if w.label == "Début * (HH:MM)"]
+    assert starts[0] == "09:05"  # the edit form shows the moved time, not the one it opened with
 
 
 def test_editor_refuses_an_edit_made_stale_by_another_lead(lead, edition):
