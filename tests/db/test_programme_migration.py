@@ -2,13 +2,16 @@
 one row per pitch) become items with their instants, the pitch rows the call's order;
 and back."""
 
+import os
+import secrets
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from db.engine import make_engine
 from db.migrate import downgrade, upgrade
+from tests.conftest import unavailable
 
 OLD_ITEMS = [  # position, kind, title, minutes, candidacy
     (1, "welcome", "Accueil", 30, None),
@@ -19,9 +22,29 @@ OLD_ITEMS = [  # position, kind, title, minutes, candidacy
 ]
 
 
-@pytest.fixture
-def engine(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'programme.sqlite3'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path):
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'programme.sqlite3'}")
+        yield from _filled(engine)
+        return
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        unavailable("PostgreSQL suite skipped: TEST_DATABASE_URL is not set")
+    schema = f"test_migration_{secrets.token_hex(4)}"
+    admin = make_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield from _filled(create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1),
+                                         connect_args={"options": f"-csearch_path={schema}"}))
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _filled(engine):
     upgrade(engine, "0006")
     with engine.begin() as connection:
         run = connection.execute
@@ -31,14 +54,14 @@ def engine(tmp_path):
                  "pitch_minutes, created_at, version) VALUES (1, 1, 'Thème', '2019-09-01 00:00:00', "
                  "'2019-10-01 00:00:00', 'closed', 5, 5, '2019-01-01 00:00:00', 1)"))
         run(text("INSERT INTO networks (id, name, active, created_at, version) "
-                 "VALUES (1, 'Réseau', 1, '2019-01-01 00:00:00', 1)"))
+                 "VALUES (1, 'Réseau', true, '2019-01-01 00:00:00', 1)"))
         for number in (1, 2):
             run(text("INSERT INTO structures (id, siret, name, kind, created_at, updated_at, version) VALUES "
                      f"({number}, '7328293200007{number}', 'Structure {number}', 'EI', '2019-01-01 00:00:00', "
                      "'2019-01-01 00:00:00', 1)"))
             run(text("INSERT INTO candidacies (id, call_id, structure_id, network_id, consent_processing, "
                      "consent_sharing, submission, deliberation, decision_version, publication, confirmation, "
-                     f"created_at, updated_at, version) VALUES ({number}, 1, {number}, 1, 1, 1, 'submitted', "
+                     f"created_at, updated_at, version) VALUES ({number}, 1, {number}, 1, true, true, 'submitted', "
                      "'selected', 0, 'published', 'confirmed', '2019-01-01 00:00:00', '2019-01-01 00:00:00', 1)"))
         for position, kind, title, minutes, candidacy in OLD_ITEMS:
             run(text("INSERT INTO programme_items (edition_id, position, kind, title, duration_minutes, "
