@@ -20,6 +20,8 @@ from core.programme.public import PublishedProgramme, latest_programme
 from db.engine import read_only
 
 NOT_PUBLISHED = "Aucun programme publié pour cette rencontre."
+UNKNOWN = ("Adresse d'agenda inconnue : elle s'écrit /calendrier/rencontre-N.ics, N étant le numéro de "
+           "la rencontre.")
 CACHE = "public, max-age=300"
 
 
@@ -58,4 +60,10 @@ async def calendar(request: Request) -> Response:
     return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)
 
 
-ROUTES = [Route("/calendrier/rencontre-{number:int}.ics", calendar, methods=["GET"])]
+async def unknown_calendar(_request: Request) -> Response:
+    return PlainTextResponse(UNKNOWN, status_code=404)
+
+
+ROUTES = [Route("/calendrier/rencontre-{number:int}.ics", calendar, methods=["GET"]),
+          # Anything else under /calendrier/ gets a French answer, not Starlette's « Not Found ».
+          Route("/calendrier/{rest:path}", unknown_calendar, methods=["GET"])]

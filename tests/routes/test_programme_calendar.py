@@ -70,3 +70,9 @@ def test_same_etag_or_date_gets_304_until_a_new_version(client, edition):
     again = client.get(url(number), headers={"If-None-Match": etag})
     assert again.status_code == 200 and again.headers["etag"] != etag
     assert "Clôture" in again.text
+
+
+@pytest.mark.parametrize("path", ["/calendrier/rencontre-six.ics", "/calendrier/", "/calendrier/6"])
+def test_a_mistyped_calendar_address_gets_a_french_404(client, path):
+    response = client.get(path)
+    assert response.status_code == 404 and "Adresse d'agenda inconnue" in response.text
