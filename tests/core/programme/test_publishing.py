@@ -101,3 +101,16 @@ def test_republishing_unchanged_changes_no_time(lead, morning):
     edition_id, *_ = morning
     publish(lead, edition_id, 0)
     assert changes(publish(lead, edition_id, 1, "Sans changement")) == []
+
+
+def test_time_changes_are_readable_in_the_publication_s_own_transaction(lead, morning):
+    """As the caller queueing the programme change messages will read them: same unit of work."""
+    edition_id, _call_id, ids, session_id = morning
+    publish(lead, edition_id, 0)
+    with unit_of_work() as session:
+        shift_item(session, actor=lead, item_id=session_id, expected_version=1, start_minutes=15, end_minutes=15)
+        version_id = publish_programme(session, actor=lead, edition_id=edition_id, note="Décalage",
+                                       expected_number=1)
+        moved = time_changes(session, version_id)
+    assert sorted(change.candidacy_id for change in moved) == sorted(ids)
+    assert {change.new_start - change.old_start for change in moved} == {timedelta(minutes=15)}
