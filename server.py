@@ -14,7 +14,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from core.errors import ValidationFailed
 from core.logs import InvalidLogLevel, configure_logging
 from core.startup import StartupError, prepare
-from routes import auth, confirmation
+from routes import auth, confirmation, programme
 from routes.pages import UnknownPageMiddleware
 from routes.web import ClientAddressMiddleware, NoFramingMiddleware
 
@@ -51,7 +51,7 @@ def show_french_error(_error: Exception) -> bool:
     return True
 
 
-ROUTES = [*auth.ROUTES, *confirmation.ROUTES]
+ROUTES = [*auth.ROUTES, *confirmation.ROUTES, *programme.ROUTES]
 ROUTE_PATHS = frozenset(route.path.strip("/").split("/")[0] for route in ROUTES)
 app = st.App("streamlit_app.py", routes=ROUTES,
              middleware=[Middleware(ClientAddressMiddleware), Middleware(NoFramingMiddleware),

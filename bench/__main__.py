@@ -352,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=10_000, help="nombre de lignes synthétiques (10 000)")
     parser.add_argument("--repeat", type=int, default=3, help="répétitions des mesures de validation (3)")
-    parser.add_argument("--only", choices=("import", "review", "selection", "mail"),
+    parser.add_argument("--only", choices=("import", "review", "selection", "mail", "programme"),
                         help="une seule partie du banc (toutes sinon)")
     parser.add_argument("--candidacies", type=int, default=5000,
                         help="candidatures des bancs d'évaluation et de proposition (5 000)")
@@ -365,6 +365,8 @@ def main(argv: list[str] | None = None) -> int:
         return selection_bench(args)
     if args.only == "mail":
         return mail_bench(args)
+    if args.only == "programme":
+        return programme_bench(args)
 
     began = time.perf_counter()
     rows = synthetic_rows(args.rows)
@@ -440,6 +442,7 @@ def main(argv: list[str] | None = None) -> int:
         selection_bench(args)
         print()
         mail_bench(args)
+        programme_bench(args)
     return 0
 
 
@@ -475,6 +478,19 @@ def mail_bench(args) -> int:
     for line in mail.run(count=1000, repeat=max(args.repeat, 3)):
         print(line)
     print(f"Durée du banc des courriels : {seconds(time.perf_counter() - began)}.")
+    return 0
+
+
+def programme_bench(args) -> int:
+    """The programme's PDF, ICS and public page (bench/programme.py)."""
+    from bench import programme
+
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="openmap-bench-programme-") as tmp:
+        figures = programme.measure(Path(tmp), max(args.repeat, 9))
+    for line in programme.table(figures):
+        print(line)
+    print(f"Durée du banc du programme : {seconds(time.perf_counter() - began)}.")
     return 0
 
 

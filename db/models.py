@@ -166,15 +166,21 @@ class MailStatus(str, enum.Enum):
     DISCARDED = "discarded"
 
 
-class ItemKind(str, enum.Enum):
+class ItemKind(Labelled):
+    """What a programme item is. A PITCHES item is the pitch session of one call: its
+    entries are read from that call's retained candidacies, never stored."""
+
     WELCOME = "welcome"
     PLENARY = "plenary"
     WORKSHOP = "workshop"
     PITCHES = "pitches"
-    PITCH = "pitch"
-    BREAK = "break"
     BILATERAL = "bilateral"
+    BREAK = "break"
+    CLOSING = "closing"
     OTHER = "other"
+    _labels = enum.nonmember({"welcome": "Accueil", "plenary": "Plénière", "workshop": "Atelier",
+                              "pitches": "Présentations express", "bilateral": "Rendez-vous bilatéraux",
+                              "break": "Pause", "closing": "Clôture", "other": "Autre"})
 
 
 # ---------------------------------------------------------------- accounts
@@ -581,25 +587,52 @@ class Score(Base):
 
 
 class ProgrammeItem(Base):
-    """The working copy of an edition's programme, in order. Times are local."""
+    """One item of the working copy of an edition's programme (what the lead edits).
+
+    Times are instants (stored UTC, entered and shown in Paris time), so that a morning on
+    the day the clocks change is still right. A PITCHES item names its call: its entries
+    are that call's retained candidacies, computed when read (core.programme.pitches).
+    """
 
     __tablename__ = "programme_items"
-    __table_args__ = (CheckConstraint("duration_minutes > 0", name="duration_positive"),)
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="times_ordered"),
+        CheckConstraint("(kind = 'pitches') = (call_id IS NOT NULL)", name="call_iff_pitches"),
+        CheckConstraint("changeover_minutes >= 0", name="changeover_positive"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[ItemKind] = enum_column(ItemKind, "item_kind")
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     speakers: Mapped[str | None] = mapped_column(Text)
-    duration_minutes: Mapped[int] = mapped_column(Integer)
-    candidacy_id: Mapped[int | None] = mapped_column(ForeignKey("candidacies.id"))
+    room: Mapped[str | None] = mapped_column(String(120))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    # Minutes between two pitches of the session (the next presenter comes up, slides change).
+    changeover_minutes: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
+class PitchPosition(Base):
+    """Where the lead put one retained candidacy in its call's pitch session. A candidacy
+    without a row comes after those placed; a row of one no longer retained is ignored."""
+
+    __tablename__ = "pitch_positions"
+
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True)
+    candidacy_id: Mapped[int] = mapped_column(ForeignKey("candidacies.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
 class ProgrammeVersion(Base):
-    """An immutable published snapshot of the programme; the public sees the latest."""
+    """An immutable published snapshot of the programme; the public sees the latest.
+
+    `content` is what the public may read (core.programme.snapshot): no contact details.
+    """
 
     __tablename__ = "programme_versions"
     __table_args__ = (UniqueConstraint("edition_id", "number", name="uq_programme_versions_edition_number"),)
@@ -607,6 +640,7 @@ class ProgrammeVersion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     edition_id: Mapped[int] = mapped_column(ForeignKey("editions.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(String(300))
     content: Mapped[dict] = mapped_column(JSON)
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

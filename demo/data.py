@@ -348,8 +348,8 @@ del C
 
 PITCHES_TITLE = "Présentations express des SIAE et EA"
 
-# kind, title, description, speakers, minutes; the PITCHES item introduces the session
-# and is followed by one PITCH item per confirmed presenter.
+# kind, title, description, speakers, minutes, back to back from 09:00; the PITCHES item is
+# the call's pitch session: its pitches are read from the selection (six × 5 min, 1 min apart).
 EDITION_6_PROGRAMME: tuple[tuple[ItemKind, str, str | None, str | None, int], ...] = (
     (ItemKind.WELCOME, "Accueil des participants", "Café d'accueil et remise des badges.", None, 30),
     (ItemKind.PLENARY, "Plénière : les clauses sociales dans les chantiers franciliens",
@@ -359,8 +359,11 @@ EDITION_6_PROGRAMME: tuple[tuple[ItemKind, str, str | None, str | None, int], ..
      "Réserver un marché ou un lot aux SIAE, aux EA et ESAT, ou aux deux : articles L2113-12 à L2113-14 du Code "
      "de la commande publique, cas pratiques.",
      "Juriste de la commande publique ; facilitatrice des clauses sociales", 40),
-    (ItemKind.PITCHES, PITCHES_TITLE, "Six structures présentent leur offre en cinq minutes chacune.", None, 5),
+    (ItemKind.PITCHES, PITCHES_TITLE, "Six structures présentent leur offre en cinq minutes chacune.", None, 35),
     (ItemKind.BREAK, "Pause", None, None, 10),
     (ItemKind.BILATERAL, "Rendez-vous bilatéraux",
-     "Rencontres de vingt minutes entre acheteurs et structures, sur inscription.", None, 60),
+     "Rencontres de vingt minutes entre acheteurs et structures, sur inscription.", None, 45),
+    (ItemKind.CLOSING, "Clôture", "Synthèse de la matinée et prochaines rencontres.", None, 15),
 )
+MAIN_ROOM = "Grande salle"
+PROGRAMME_ROOMS = {ItemKind.WORKSHOP: "Salle Vilar 2", ItemKind.BILATERAL: "Espace rendez-vous"}

@@ -20,6 +20,7 @@ from core.clock import paris_to_utc, to_paris, utcnow
 from core.departements import departement_of_postcode
 from core.permissions import ROLE_LABELS
 from core.programme.snapshot import programme_snapshot
+from core.programme.working import working_programme
 from core.reference import ILE_DE_FRANCE, SECTORS, STRUCTURE_KINDS
 from db.models import (
     Call,
@@ -34,6 +35,7 @@ from db.models import (
     Edition,
     ItemKind,
     Network,
+    PitchPosition,
     ProgrammeItem,
     ProgrammeVersion,
     Publication,
@@ -56,7 +58,9 @@ from demo.data import (
     INCLUSIV_ESSONNE,
     INITIATIVES_77,
     INSER_ECO_93,
+    MAIN_ROOM,
     NETWORKS,
+    PROGRAMME_ROOMS,
     STRUCTURES,
     URTIE,
     CandidacySeed,
@@ -352,26 +356,26 @@ def _review(candidacy: Candidacy, call: Call, reviewer: User, values: tuple[int,
 def _seed_programme(
     session: Session, edition: Edition, call: Call, pitches: list[Candidacy], publisher: User
 ) -> None:
-    """Programme items of the 6th edition, and the published version 1 snapshot."""
-    items: list[ProgrammeItem] = []
+    """Programme items of the 6th edition back to back from its start, the pitch order, and
+    the published version 1 (its pitches read from the selection, as the editor does)."""
+    start = paris_to_utc(edition.event_date, edition.start_time)
     for kind, title, description, speakers, minutes in EDITION_6_PROGRAMME:
-        items.append(ProgrammeItem(edition_id=edition.id, kind=kind, title=title, description=description,
-                                   speakers=speakers, duration_minutes=minutes))
-        if kind == ItemKind.PITCHES:
-            items.extend(
-                ProgrammeItem(edition_id=edition.id, kind=ItemKind.PITCH, title=candidacy.structure.name,
-                              description=candidacy.pitch_title, speakers=candidacy.presenter_name,
-                              duration_minutes=call.pitch_minutes, candidacy_id=candidacy.id)
-                for candidacy in pitches
-            )
-    for position, item in enumerate(items, start=1):
-        item.position = position
-    session.add_all(items)
+        end = start + timedelta(minutes=minutes)
+        session.add(ProgrammeItem(edition_id=edition.id, kind=kind, title=title, description=description,
+                                  speakers=speakers, room=PROGRAMME_ROOMS.get(kind, MAIN_ROOM), starts_at=start,
+                                  ends_at=end, call_id=call.id if kind == ItemKind.PITCHES else None,
+                                  changeover_minutes=1))
+        start = end
+    session.add_all(PitchPosition(call_id=call.id, candidacy_id=candidacy.id, position=position)
+                    for position, candidacy in enumerate(pitches, start=1))
+    session.flush()
+    content = programme_snapshot(working_programme(session, edition.id).only_confirmed())
     session.add(
         ProgrammeVersion(
             edition_id=edition.id,
             number=1,
-            content=programme_snapshot(edition, items),
+            note="Programme de la rencontre.",
+            content=content,
             published_at=_paris(date(2019, 11, 4), 11),
             published_by_id=publisher.id,
         )

@@ -17,11 +17,11 @@ from core.clock import format_date, format_datetime, format_time
 from core.imports.columns import HEADER_OF
 from core.permissions import ROLE_LABELS
 from core.reference import kind_label
-from db.models import CallState, Confirmation, Deliberation, Publication, ReviewState, Submission
+from db.models import CallState, Confirmation, Deliberation, ItemKind, Publication, ReviewState, Submission
 
 OBJECT_LABELS = {"user": "compte", "network": "réseau", "candidacy": "candidature", "call": "appel",
                  "edition": "rencontre", "review": "évaluation", "reviewer_conflict": "lien d'intérêt",
-                 "mail_template": "modèle de courriel"}
+                 "mail_template": "modèle de courriel", "programme_item": "élément du programme"}
 
 # A candidacy's fields, as the form and the spreadsheet name them.
 CANDIDACY_LABELS = {field: header.lower() if field != "siret" else header for field, header in HEADER_OF.items()}
@@ -52,6 +52,11 @@ FIELD_LABELS = {
     # mail templates (core.mail.editing)
     "key": "modèle", "edition_id": "rencontre (n°)", "subject": "objet", "body": "texte",
     "copy_networks": "réseau en copie",
+    # programme (core.programme)
+    "item_kind": "type d'élément", "room": "salle", "speakers": "intervenants", "starts_at": "début",
+    "ends_at": "fin", "call_id": "appel (n°)", "changeover_minutes": "changement entre deux présentations (minutes)",
+    "order": "ordre des présentations (candidatures n°)", "note": "note de version", "items": "éléments",
+    "pitches": "présentations express",
 }
 
 # Stored value → French, per field; "kind" is the structure's type (its code and name).
@@ -63,6 +68,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "role": {role.value: label for role, label in ROLE_LABELS.items()},
     "state": CallState.labels(),
     "review_state": ReviewState.labels(),
+    "item_kind": ItemKind.labels(),
 }
 
 

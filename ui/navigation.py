@@ -12,6 +12,7 @@ from ui.session import sign_in_link, sign_out
 # url path → (script, title, icon): every page of the app.
 PAGES: dict[str, tuple[str, str, str]] = {
     "accueil": ("pages/public/accueil.py", "Accueil", ":material/home:"),
+    "programme": ("pages/public/programme.py", "Programme des rencontres", ":material/event:"),
     "mon-compte": ("pages/commun/mon_compte.py", "Mon compte", ":material/person:"),
     "administration": ("pages/admin/accueil.py", "Accueil", ":material/home:"),
     "comptes": ("pages/admin/comptes.py", "Comptes", ":material/group:"),
@@ -24,6 +25,7 @@ PAGES: dict[str, tuple[str, str, str]] = {
     "selection": ("pages/pilotage/selection.py", "Sélection", ":material/how_to_reg:"),
     "publication": ("pages/pilotage/publication.py", "Publication des décisions", ":material/send:"),
     "modeles": ("pages/pilotage/modeles.py", "Modèles de courriels", ":material/mail:"),
+    "construction-programme": ("pages/pilotage/programme.py", "Programme", ":material/calendar_month:"),
     "evaluateurs": ("pages/pilotage/evaluateurs.py", "Évaluateurs", ":material/groups:"),
     "courriels": ("pages/pilotage/courriels.py", "Courriels", ":material/mail:"),
     "evaluation": ("pages/evaluateur/accueil.py", "Accueil", ":material/home:"),
@@ -36,10 +38,11 @@ PAGES: dict[str, tuple[str, str, str]] = {
 
 # Each role's menu: section → url paths; the first page is the role's home.
 MENUS: dict[Role | None, dict[str, tuple[str, ...]]] = {
-    None: {"": ("accueil",)},
+    None: {"": ("accueil", "programme")},
     Role.ADMIN: {"Administration": ("administration", "comptes", "reseaux", "journal"), "Compte": ("mon-compte",)},
-    Role.PILOTE: {"Pilotage": ("pilotage", "appels", "evaluations", "selection", "publication", "courriels",
-                               "modeles", "evaluateurs", "annuaire", "comptes", "journal"),
+    Role.PILOTE: {"Pilotage": ("pilotage", "appels", "evaluations", "selection", "publication",
+                               "construction-programme", "courriels", "modeles", "evaluateurs", "annuaire",
+                               "comptes", "journal"),
                   "Mes évaluations": ("evaluer", "liens-interet"), "Compte": ("mon-compte",)},
     Role.EVALUATEUR: {"Évaluation": ("evaluation", "evaluer", "liens-interet"), "Compte": ("mon-compte",)},
     Role.RESEAU: {"Réseau": ("reseau", "candidature", "import"), "Compte": ("mon-compte",)},
@@ -59,13 +62,14 @@ def pages_for(actor: Actor | None) -> dict[str, list[st.Page]]:
     first = next(iter(sections))
     sections[first].append(_alias(home, sections[first][0]))
     sections[first] += [
-        _page(url, default=False, visibility="hidden") if url == PUBLIC_HOME else _refusal(actor, url)
+        _page(url, default=False, visibility="hidden") if url in PUBLIC_PAGES else _refusal(actor, url)
         for url in PAGES if url not in shown
     ]
     return sections
 
 
 PUBLIC_HOME = "accueil"  # open to everyone; where signing out leads
+PUBLIC_PAGES = frozenset({PUBLIC_HOME, "programme"})  # open to everyone, signed in or not
 
 
 def _page(url: str, *, default: bool, visibility: str = "visible") -> st.Page:

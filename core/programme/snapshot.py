@@ -1,41 +1,49 @@
-"""What a published programme version holds: a JSON-serialisable picture of the edition
-and its items with their times, frozen when it is published."""
+"""What a published programme version holds: a JSON picture of the edition, its items and
+their confirmed pitches with their instants (ISO 8601, UTC), frozen at publication.
+
+It is what the public reads: structures appear by name, kind, département, presenter and
+pitch title, never with their contact details.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from datetime import UTC, datetime
 
-from core.programme.timing import timetable
-from db.models import Edition, ProgrammeItem
+from core.programme.working import Item, Programme
 
 
-def programme_snapshot(edition: Edition, items: Sequence[ProgrammeItem]) -> dict:
-    """The edition and its items in order, each item's times computed from the edition's start."""
-    times = timetable(edition.start_time, [item.duration_minutes for item in items])
-    entries = [
-        {
-            "position": item.position,
-            "kind": item.kind.value,
-            "title": item.title,
-            "description": item.description,
-            "speakers": item.speakers,
-            "start": start.strftime("%H:%M"),
-            "end": end.strftime("%H:%M"),
-            "duration_minutes": item.duration_minutes,
-            "candidacy_id": item.candidacy_id,
-        }
-        for item, (start, end) in zip(items, times, strict=True)
-    ]
+def _instant(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def read_instant(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _item(item: Item) -> dict:
     return {
-        "edition": {
-            "number": edition.number,
-            "title": edition.title,
-            "date": edition.event_date.isoformat(),
-            "start_time": edition.start_time.strftime("%H:%M"),
-            "end_time": edition.end_time.strftime("%H:%M"),
-            "venue": edition.venue,
-            "address": edition.address,
-            "city": edition.city,
-        },
-        "items": entries,
+        "id": item.id, "kind": item.kind.value, "title": item.title, "description": item.description,
+        "speakers": item.speakers, "room": item.room, "start": _instant(item.starts_at), "end": _instant(item.ends_at),
+        "call_id": item.call_id,
+        "pitches": [{"candidacy_id": timed.pitch.candidacy_id, "structure": timed.pitch.structure,
+                     "presenter": timed.pitch.presenter, "kind": timed.pitch.kind.value if timed.pitch.kind else None,
+                     "departement": timed.pitch.departement, "title": timed.pitch.title,
+                     "start": _instant(timed.starts_at), "end": _instant(timed.ends_at)} for timed in item.pitches],
     }
+
+
+def programme_snapshot(programme: Programme) -> dict:
+    """The programme's content as a version stores it (pass `only_confirmed()` to publish)."""
+    edition = programme.edition
+    return {
+        "edition": {"number": edition.number, "title": edition.title, "date": edition.event_date.isoformat(),
+                    "start_time": edition.start_time.strftime("%H:%M"), "end_time": edition.end_time.strftime("%H:%M"),
+                    "venue": edition.venue, "address": edition.address, "city": edition.city},
+        "items": [_item(item) for item in programme.items],
+    }
+
+
+def pitch_starts(content: dict) -> dict[int, datetime]:
+    """candidacy id → start of its pitch in a version's content."""
+    return {pitch["candidacy_id"]: read_instant(pitch["start"])
+            for item in content.get("items", []) for pitch in item.get("pitches", [])}

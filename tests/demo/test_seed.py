@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -111,7 +111,7 @@ def test_sixth_edition_matches_the_real_meeting_and_is_fully_decided(seeded):
         call = edition.calls[0]
         candidacies = session.scalars(select(Candidacy).where(Candidacy.call_id == call.id)).all()
         items = session.scalars(
-            select(ProgrammeItem).where(ProgrammeItem.edition_id == edition.id).order_by(ProgrammeItem.position)
+            select(ProgrammeItem).where(ProgrammeItem.edition_id == edition.id).order_by(ProgrammeItem.starts_at)
         ).all()
         version = session.scalar(select(ProgrammeVersion).where(ProgrammeVersion.edition_id == edition.id))
     assert edition.event_date == date(2019, 11, 21) and edition.city == "Argenteuil"
@@ -123,9 +123,12 @@ def test_sixth_edition_matches_the_real_meeting_and_is_fully_decided(seeded):
     assert sorted(c.waitlist_rank for c in candidacies if c.waitlist_rank) == [1, 2]
     selected_ids = {c.id for c in candidacies if c.deliberation == Deliberation.SELECTED}
     assert all(c.confirmation == Confirmation.CONFIRMED for c in candidacies if c.id in selected_ids)
-    assert {item.candidacy_id for item in items if item.kind == ItemKind.PITCH} == selected_ids
-    assert sum(item.duration_minutes for item in items) == 210  # 09:00 to 12:30
-    assert version.number == 1 and version.content["items"][-1]["end"] == "12:30"
+    published = [pitch["candidacy_id"] for item in version.content["items"] for pitch in item["pitches"]]
+    assert sorted(published) == sorted(selected_ids)
+    assert [item.kind for item in items if item.call_id] == [ItemKind.PITCHES]
+    assert items[0].starts_at == datetime(2019, 11, 21, 8, 0, tzinfo=UTC)  # 09:00 in Paris (winter time)
+    assert items[-1].ends_at == datetime(2019, 11, 21, 11, 30, tzinfo=UTC)  # 12:30
+    assert version.number == 1 and version.content["items"][-1]["end"] == "2019-11-21T11:30:00+00:00"
 
 
 def test_seventh_edition_call_is_open_now(seeded):
