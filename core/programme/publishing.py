@@ -3,7 +3,8 @@
 Only confirmed pitches enter a version (`Programme.only_confirmed`). Edits made after a
 publication stay in the working copy until the next one. `time_changes` tells, for a
 version, which presenters' time moved since the version before: the programme change
-message is queued for them (by the caller, through the outbox), and for nobody else.
+message is queued for them (core.programme.changes, in the publication's transaction), and
+for nobody else.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from core import audit
 from core.clock import utcnow
 from core.errors import NotFound, StaleEdit, ValidationFailed
 from core.permissions import Action, Actor, require
+from core.programme.changes import queue_programme_changes
 from core.programme.snapshot import pitch_starts, programme_snapshot
 from core.programme.working import working_programme
 from core.validation import FieldError, clean_text
@@ -75,6 +77,7 @@ def publish_programme(session: Session, *, actor: Actor, edition_id: int, note: 
     audit.record(session, actor=actor, action="programme_published", object_type="edition", object_id=edition_id,
                  after={"number": version.number, "note": clean_note,
                         "items": len(content["items"]), "pitches": len(pitch_starts(content))})
+    queue_programme_changes(session, version_id=version.id, changes=time_changes(session, version.id))
     return version.id
 
 

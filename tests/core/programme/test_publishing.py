@@ -114,3 +114,41 @@ def test_time_changes_are_readable_in_the_publication_s_own_transaction(lead, mo
         moved = time_changes(session, version_id)
     assert sorted(change.candidacy_id for change in moved) == sorted(ids)
     assert {change.new_start - change.old_start for change in moved} == {timedelta(minutes=15)}
+
+
+def programme_messages() -> list:
+    from sqlalchemy import select
+
+    from db.models import OutboxMessage
+
+    with read_only() as session:
+        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.template_key == "programme_change")
+                               .order_by(OutboxMessage.id)).all()
+        session.expunge_all()
+        return rows
+
+
+def test_a_new_version_queues_the_change_message_for_the_moved_presenters_only(lead, morning):
+    edition_id, _call_id, ids, _ = morning
+    publish(lead, edition_id, 0)
+    assert programme_messages() == []  # a first version: the selection's messages told them
+    decline(ids[1])
+    publish(lead, edition_id, 1, "Une structure s'est désistée")
+    (message,) = programme_messages()
+    assert message.candidacy_id == ids[2]
+    assert message.idempotency_key == f"programme_change:{edition_id}:{ids[2]}:2"
+    assert "aura lieu à" in message.body_text and message.body_html
+    old, new = changes_of(lead, edition_id)
+    assert f"prévue à {old}, aura lieu à {new}" in message.body_text.replace("\n", " ")
+    publish(lead, edition_id, 2, "Sans changement")
+    assert len(programme_messages()) == 1  # nobody moved again: nothing new
+
+
+def changes_of(lead, edition_id):
+    """(old, new) Paris times of the latest version's only change, as the message writes them."""
+    from core.clock import format_time, to_paris
+
+    with read_only() as session:
+        (newest, *_) = list_versions(session, edition_id)
+        (change,) = time_changes(session, newest.id)
+    return format_time(to_paris(change.old_start)), format_time(to_paris(change.new_start))
