@@ -26,7 +26,8 @@ from core.accounts.tokens import hash_token
 from core.clock import PARIS, utcnow
 from core.errors import InvalidLink, NotFound, ValidationFailed
 from core.permissions import Action, Actor, require
-from core.programme.timing import timetable
+from core.programme.timing import paris_time
+from core.programme.working import working_programme
 from core.selection import state
 from core.validation import FieldError, clean_text
 from db.models import (
@@ -37,7 +38,6 @@ from db.models import (
     Edition,
     Network,
     OneTimeToken,
-    ProgrammeItem,
     Publication,
     Submission,
     TokenPurpose,
@@ -167,11 +167,12 @@ def _pitch(session: Session, candidacy: Candidacy, call: Call, edition: Edition,
 
 
 def _starts_at(session: Session, edition: Edition, candidacy_id: int) -> time | None:
-    """The pitch's time in the edition's working programme, if it holds the candidacy."""
-    items = session.execute(select(ProgrammeItem.candidacy_id, ProgrammeItem.duration_minutes)
-                            .where(ProgrammeItem.edition_id == edition.id).order_by(ProgrammeItem.position)).all()
-    times = timetable(edition.start_time, [minutes for _, minutes in items])
-    return next((start for (item, _), (start, _) in zip(items, times, strict=True) if item == candidacy_id), None)
+    """The pitch's time (Paris) in the edition's working programme, once a pitch session holds it."""
+    for item in working_programme(session, edition.id).items:
+        for timed in item.pitches:
+            if timed.pitch.candidacy_id == candidacy_id:
+                return paris_time(timed.starts_at)
+    return None
 
 
 # ---------------------------------------------------------------- the lead's view

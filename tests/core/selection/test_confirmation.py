@@ -332,21 +332,19 @@ def test_a_refused_attempt_is_audited_with_its_reason(published):
         None, a, "réponse déjà donnée", "198.51.100.4")
 
 
-def test_the_pitch_time_comes_from_the_programme_once_it_holds_the_pitch(published):
-    from db.models import ItemKind, ProgrammeItem
+def test_the_pitch_time_comes_from_the_programme_once_it_holds_the_pitch(pilote, published):
+    from db.models import ItemKind
+    from tests.core.programme.builders import add, item
 
     call_id, (a, b, *_) = published
-    with unit_of_work() as session:
+    with read_only() as session:
         edition_id = session.get(Call, call_id).edition_id
-        session.add_all([
-            ProgrammeItem(edition_id=edition_id, position=1, kind=ItemKind.WELCOME, title="Accueil",
-                          duration_minutes=30),
-            ProgrammeItem(edition_id=edition_id, position=2, kind=list(ItemKind)[-1], title="Bravo",
-                          duration_minutes=5, candidacy_id=b),
-            ProgrammeItem(edition_id=edition_id, position=3, kind=list(ItemKind)[-1], title="Alpha",
-                          duration_minutes=5, candidacy_id=a),
-        ])
-    assert peek(link(a)).starts_at == time(9, 35)
+    assert peek(link(a)).starts_at is None  # no programme yet: the page says the timetable will follow
+    add(pilote, edition_id, item(ItemKind.WELCOME, "09:00", "09:30"))
+    add(pilote, edition_id, item(ItemKind.PITCHES, "09:30", "10:00", call_id=call_id))
+    # Alpha and Bravo in the French order of their names, 5 min each plus the changeover
+    starts = {peek(link(a)).starts_at, peek(link(b)).starts_at}
+    assert peek(link(a)).starts_at == time(9, 30) and len(starts) == 2
 
 
 # ---------------------------------------------------------------- the slot a decline frees
