@@ -86,13 +86,15 @@ def text_of(message) -> str:
     return message.get_body(("plain",)).get_content()
 
 
-def send_everything(page, server) -> None:
+def send_everything(page, server, sent: int) -> None:
+    """« Envoyer tout ce qui est en file », then wait for the sending's summary (a background thread)."""
+    from playwright.sync_api import expect
+
     page.goto(f"{server.base_url}/courriels")
     settled(page, "Courriels")
     page.get_by_role("button", name=re.compile(r"^Envoyer tout ce qui est en file")).click()
-    from playwright.sync_api import expect
-
-    expect(page.get_by_text(re.compile(r"envoyé"))).to_be_visible(timeout=TIMEOUT_MS)
+    summary = f"Courriels : {sent} envoyé{'s' if sent > 1 else ''}."
+    expect(page.get_by_test_id("stAlertContentSuccess").filter(has_text=summary)).to_be_visible(timeout=TIMEOUT_MS)
     settled(page)
 
 
@@ -113,7 +115,7 @@ def test_publish_send_read_the_link_decline_promote_and_the_promoted_message_arr
         page.get_by_role("button", name="Confirmer la publication").click()
         settled(page, "Réviser une décision")
         shoot("publiee")
-        send_everything(page, server)
+        send_everything(page, server, 3)
         shoot("envoyes")
     finally:
         context.close()
@@ -148,7 +150,7 @@ def test_publish_send_read_the_link_decline_promote_and_the_promoted_message_arr
         page.get_by_role("button", name="Promouvoir Bravo Attente").click()
         expect(page.get_by_text("Bravo Attente est désormais retenue", exact=False)).to_be_visible()
         settled(page)
-        send_everything(page, server)
+        send_everything(page, server, 1)
         shoot("promue-envoyee")
         before = len(smtp.received)
         page.reload()

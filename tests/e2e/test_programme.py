@@ -20,7 +20,7 @@ from tests.e2e.test_sign_in_flow import settled
 from tests.factories import make_call, make_edition, make_user
 
 pytestmark = pytest.mark.e2e
-NUMBER = 950  # above the other tests' editions: the editor opens on it
+NUMBER = 950  # an edition number no other test of the session takes
 
 
 @pytest.fixture
@@ -40,6 +40,11 @@ def test_lead_publishes_and_a_phone_reads_and_downloads_the_programme(browser, s
     shoot = screenshots(page, "programme")
     try:
         page.goto(f"{server.base_url}/construction-programme")
+        settled(page, "Programme")
+        box = page.get_by_label("Rencontre", exact=True)  # other tests of the session add editions
+        box.click()
+        box.press_sequentially(f"n° {NUMBER}")
+        page.get_by_role("option").filter(has_text=f"n° {NUMBER}").first.click()
         settled(page, "Programme")
         page.get_by_role("button", name="Proposer une matinée type").click()
         settled(page, "Matinée type ajoutée : adaptez-la à votre rencontre.")
