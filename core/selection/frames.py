@@ -4,11 +4,12 @@ diff read. The review board adds its score column (`with_scores`) to the same fr
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import String, Text, cast, select, type_coerce
 from sqlalchemy.orm import Session
 
 from core.permissions import Action, Actor, require
@@ -59,22 +60,44 @@ def decisions_frame(session: Session, *, actor: Actor, call_id: int) -> pd.DataF
     """The call's submitted candidacies with their decisions, by id, in one query.
 
     Decisions are private until published: the lead only. Scores are NaN until `with_scores`.
+    Read as plain tuples (enums as their stored values, sectors as their JSON text) and put
+    into typed columns directly: the page runs this on every rerun, over every submitted
+    candidacy, and objects or per-row decoding cost several times the query itself.
     """
     require(actor, Action.DECIDE)
+    c = Candidacy.__table__.c
     rows = session.execute(
-        select(Candidacy.id, Candidacy.name, Candidacy.network_id, Network.name, Candidacy.kind,
-               Candidacy.departement, Candidacy.sectors, Candidacy.deliberation, Candidacy.waitlist_rank,
-               Candidacy.version)
-        .join(Network, Network.id == Candidacy.network_id)
-        .where(Candidacy.call_id == call_id, Candidacy.submission == Submission.SUBMITTED)
-        .order_by(Candidacy.id)
+        select(c.id, c.name, c.network_id, Network.__table__.c.name, type_coerce(c.kind, String),
+               c.departement, cast(c.sectors, Text), type_coerce(c.deliberation, String), c.waitlist_rank,
+               c.version)
+        .join(Network.__table__, Network.__table__.c.id == c.network_id)
+        .where(c.call_id == call_id, c.submission == Submission.SUBMITTED)
+        .order_by(c.id)
     ).all()
-    return candidates_frame([
-        {"candidacy_id": r[0], "name": r[1] or "", "network_id": r[2], "network": r[3],
-         "kind": r[4].value if r[4] else None, "departement": r[5], "sectors": r[6] or [],
-         "deliberation": r[7].value, "waitlist_rank": r[8], "version": r[9], "score": np.nan}
-        for r in rows
-    ])
+    ids, names, network_ids, networks, kinds, departements, sectors, decided, ranks, versions = (
+        zip(*rows, strict=True) if rows else ((),) * 10)
+    kinds = pd.array(kinds, dtype="string")
+    frame = pd.DataFrame({
+        "candidacy_id": np.array(ids, dtype=np.int64),
+        "name": pd.array([name or "" for name in names], dtype="string"),
+        "network_id": np.array(network_ids, dtype=np.int64),
+        "network": pd.array(networks, dtype="string"),
+        "kind": kinds,
+        "family": pd.Series(kinds).map(_FAMILY_OF).astype("string").array,
+        "departement": pd.array(departements, dtype="string"),
+        "sectors": pd.Series(_sector_lists(sectors), dtype=object).array,
+        "deliberation": pd.array(decided, dtype="string"),
+        "waitlist_rank": pd.array(ranks, dtype="Int64"),
+        "version": np.array(versions, dtype=np.int64),
+        "score": np.full(len(rows), np.nan),
+    }, columns=list(COLUMNS))
+    return frame
+
+
+def _sector_lists(texts: tuple[str | None, ...]) -> list[list]:
+    """Each row's sectors from its JSON text (none: an empty list), decoded in one call."""
+    decoded = json.loads("[" + ",".join(text or "null" for text in texts) + "]")
+    return [value if isinstance(value, list) else [] for value in decoded]
 
 
 def with_scores(frame: pd.DataFrame, scores: Mapping[int, float] | pd.Series) -> pd.DataFrame:

@@ -57,9 +57,15 @@ def selection_view(session: Session, *, actor: Actor, call_id: int, score: str |
 
 
 def fingerprint(candidates: pd.DataFrame) -> str:
-    """A digest of the decisions of a candidates frame: ids, versions, decisions, ranks."""
-    rows = candidates.sort_values("candidacy_id")
-    ranks = rows["waitlist_rank"].astype("string").fillna("")
-    text = ";".join(f"{i}:{v}:{d}:{r}" for i, v, d, r in zip(rows["candidacy_id"], rows["version"],
-                                                            rows["deliberation"], ranks, strict=True))
-    return hashlib.sha256(text.encode()).hexdigest()
+    """A digest of the decisions of a candidates frame: ids, versions, decisions, ranks.
+
+    Hashed from the columns' bytes (fixed-width little-endian integers; the decisions joined
+    by a separator none holds): the same digest in every process, for a few microseconds
+    per thousand rows.
+    """
+    rows = candidates.sort_values("candidacy_id", kind="stable")
+    digest = hashlib.sha256()
+    for column, missing in (("candidacy_id", 0), ("version", 0), ("waitlist_rank", -1)):
+        digest.update(rows[column].astype("Int64").fillna(missing).to_numpy(dtype="<i8").tobytes())
+    digest.update("\x1f".join(rows["deliberation"].astype(str).tolist()).encode())
+    return digest.hexdigest()
