@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 
 import altair as alt
 import pandas as pd
@@ -76,7 +75,7 @@ def show_balance(figures: Balance, *, what: str, totals: bool = True) -> None:
         cols = st.columns(2)
         for col, (title, frame) in zip(cols, charts[start:start + 2], strict=False):
             with col:
-                show_chart(partial(balance_chart, frame, title, with_share=title == DIMENSIONS["family"]),
+                show_chart(balance_chart, frame, title, with_share=title == DIMENSIONS["family"],
                            description=f"{what} : candidatures retenues et en liste d'attente par {title.lower()}")
 
 

@@ -85,7 +85,7 @@ def decisions_frame(session: Session, *, actor: Actor, call_id: int) -> pd.DataF
         "kind": kinds,
         "family": pd.Series(kinds).map(_FAMILY_OF).astype("string").array,
         "departement": pd.array(departements, dtype="string"),
-        "sectors": pd.Series(_sector_lists(sectors), dtype=object).array,
+        "sectors": _sector_lists(sectors),
         "deliberation": pd.array(decided, dtype="string"),
         "waitlist_rank": pd.array(ranks, dtype="Int64"),
         "version": np.array(versions, dtype=np.int64),
@@ -94,10 +94,15 @@ def decisions_frame(session: Session, *, actor: Actor, call_id: int) -> pd.DataF
     return frame
 
 
-def _sector_lists(texts: tuple[str | None, ...]) -> list[list]:
-    """Each row's sectors from its JSON text (none: an empty list), decoded in one call."""
-    decoded = json.loads("[" + ",".join(text or "null" for text in texts) + "]")
-    return [value if isinstance(value, list) else [] for value in decoded]
+def _sector_lists(texts: tuple[str | None, ...]) -> np.ndarray:
+    """Each row's sectors from its JSON text (none: an empty list), each distinct text decoded
+    once (the same few combinations recur), every row its own list."""
+    decoded = {text: json.loads(text) for text in set(texts) if text is not None}
+    lists = np.empty(len(texts), dtype=object)
+    for index, text in enumerate(texts):
+        value = decoded.get(text)
+        lists[index] = list(value) if isinstance(value, list) else []
+    return lists
 
 
 def with_scores(frame: pd.DataFrame, scores: Mapping[int, float] | pd.Series) -> pd.DataFrame:
