@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from itertools import chain
 
 import pandas as pd
 
@@ -57,7 +58,7 @@ def balance(frame: pd.DataFrame, *, outcome: str = "deliberation") -> Balance:
     kinds_present = set(frame["kind"].dropna().unique())
     kinds = [k for k in STRUCTURE_KINDS if k in kinds_present]
     departements = sorted(frame["departement"].dropna().unique())
-    sectors_present = {s for row in frame["sectors"] for s in row}
+    sectors_present = set(chain.from_iterable(frame["sectors"].tolist()))
     sectors = [s for s in SECTORS if s in sectors_present] + sorted(sectors_present - set(SECTORS), key=french_key)
     outcomes = decided[outcome].tolist()
     # The decided are a handful: plain lists, not pandas operations, whose fixed cost was most of the panel's.
@@ -79,8 +80,8 @@ def balance(frame: pd.DataFrame, *, outcome: str = "deliberation") -> Balance:
 
 
 def _values(column: pd.Series) -> list:
-    """The column's values, « Non renseigné » for a missing one."""
-    return column.astype(object).where(column.notna(), _NONE).tolist()
+    """The column's values (labels), « Non renseigné » for a missing one."""
+    return [value if isinstance(value, str) else _NONE for value in column.tolist()]
 
 
 def _counts(values: list, outcomes: list, groups: list[str], labels: dict[str, str]) -> pd.DataFrame:

@@ -60,11 +60,20 @@ def decisions_frame(session: Session, *, actor: Actor, call_id: int) -> pd.DataF
     """The call's submitted candidacies with their decisions, by id, in one query.
 
     Decisions are private until published: the lead only. Scores are NaN until `with_scores`.
-    Read as plain tuples (enums as their stored values, sectors as their JSON text) and put
-    into typed columns directly: the page runs this on every rerun, over every submitted
-    candidacy, and objects or per-row decoding cost several times the query itself.
     """
     require(actor, Action.DECIDE)
+    return frame_of_columns(decision_columns(session, call_id))
+
+
+#: What `decision_columns` reads, one tuple per column (every row's value, by id).
+DecisionColumns = tuple[tuple, ...]
+
+
+def decision_columns(session: Session, call_id: int) -> DecisionColumns:
+    """The query of `decisions_frame`, as plain column tuples (enums as their stored values,
+    sectors as their JSON text): the page runs it on every rerun, over every submitted
+    candidacy, and objects or per-row decoding cost several times the query itself. No
+    permission check: for `decisions_frame` and the selection page's reading, which check."""
     c = Candidacy.__table__.c
     rows = session.execute(
         select(c.id, c.name, c.network_id, Network.__table__.c.name, type_coerce(c.kind, String),
@@ -74,24 +83,26 @@ def decisions_frame(session: Session, *, actor: Actor, call_id: int) -> pd.DataF
         .where(c.call_id == call_id, c.submission == Submission.SUBMITTED)
         .order_by(c.id)
     ).all()
-    ids, names, network_ids, networks, kinds, departements, sectors, decided, ranks, versions = (
-        zip(*rows, strict=True) if rows else ((),) * 10)
-    kinds = pd.array(kinds, dtype="string")
-    frame = pd.DataFrame({
+    return tuple(zip(*rows, strict=True)) if rows else ((),) * 10
+
+
+def frame_of_columns(columns: DecisionColumns) -> pd.DataFrame:
+    """The typed candidates frame (COLUMNS) of `decision_columns`, score NaN."""
+    ids, names, network_ids, networks, kinds, departements, sectors, decided, ranks, versions = columns
+    return pd.DataFrame({
         "candidacy_id": np.array(ids, dtype=np.int64),
         "name": pd.array([name or "" for name in names], dtype="string"),
         "network_id": np.array(network_ids, dtype=np.int64),
         "network": pd.array(networks, dtype="string"),
-        "kind": kinds,
-        "family": pd.Series(kinds).map(_FAMILY_OF).astype("string").array,
+        "kind": pd.array(kinds, dtype="string"),
+        "family": pd.array([_FAMILY_OF.get(kind) for kind in kinds], dtype="string"),
         "departement": pd.array(departements, dtype="string"),
         "sectors": _sector_lists(sectors),
         "deliberation": pd.array(decided, dtype="string"),
         "waitlist_rank": pd.array(ranks, dtype="Int64"),
         "version": np.array(versions, dtype=np.int64),
-        "score": np.full(len(rows), np.nan),
+        "score": np.full(len(ids), np.nan),
     }, columns=list(COLUMNS))
-    return frame
 
 
 def _sector_lists(texts: tuple[str | None, ...]) -> np.ndarray:

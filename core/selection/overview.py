@@ -6,8 +6,11 @@ once they change. Reads only."""
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
@@ -15,6 +18,7 @@ from core.errors import NotFound
 from core.permissions import Action, Actor, require
 from core.review import board
 from core.selection import frames
+from core.selection.balance import Balance, balance
 from db.models import Call, Deliberation
 
 #: The scores a proposal can maximise: the review board's weighted total or normalised score.
@@ -28,6 +32,7 @@ class SelectionView:
     published: bool
     candidates: pd.DataFrame  # frames.COLUMNS; score NaN unless a score was asked
     fingerprint: str
+    balance: Balance  # of the current decisions
 
     def count(self, deliberation: Deliberation) -> int:
         return int((self.candidates["deliberation"] == deliberation.value).sum())
@@ -46,14 +51,64 @@ def selection_view(session: Session, *, actor: Actor, call_id: int, score: str |
     call = session.get(Call, call_id)
     if call is None:
         raise NotFound("Appel à candidatures introuvable.")
-    candidates = frames.decisions_frame(session, actor=actor, call_id=call_id)
+    if score is not None and score not in SCORES:
+        raise ValueError(score)
+    read = _RECENT.get(frames.decision_columns(session, call_id))
+    # The kept frame is shared: the reader gets a copy (copy-on-write: a change of a cell
+    # copies its column) with lists of its own in `sectors`.
+    kept = read.candidates
+    sectors = np.empty(len(kept), dtype=object)
+    for index, row in enumerate(kept["sectors"].tolist()):  # one by one: numpy would make rows of lists 2-D
+        sectors[index] = list(row)
+    candidates = kept.assign(sectors=sectors)
     if score is not None:
-        if score not in SCORES:
-            raise ValueError(score)
         candidates = frames.with_scores(candidates, board.board(session, actor=actor, call_id=call_id).frame[score])
     return SelectionView(call_id=call_id, pitch_slots=call.pitch_slots,
                          published=call.decisions_published_at is not None, candidates=candidates,
-                         fingerprint=fingerprint(candidates))
+                         fingerprint=read.fingerprint, balance=read.balance)
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What the page derives from a call's rows: the frame, its fingerprint, its balance."""
+
+    candidates: pd.DataFrame
+    fingerprint: str
+    balance: Balance
+
+
+class _Recent:
+    """The `_Read` of the last few distinct row sets, kept while the rows are exactly the same.
+
+    The page reads every submitted candidacy on each rerun, and building the frame and its
+    balance costs more than the query; most reruns (a click, a field filled) find the very
+    same rows. The key is the rows themselves (their hash, then equality): any change of a
+    row gives another key, so a kept value is never stale, and nothing depends on time or
+    on another process."""
+
+    def __init__(self, size: int = 8) -> None:
+        self._size = size
+        self._kept: OrderedDict[int, tuple[frames.DecisionColumns, _Read]] = OrderedDict()
+        self._lock = threading.Lock()  # sessions run in threads of one process
+
+    def get(self, columns: frames.DecisionColumns) -> _Read:
+        key = hash(columns)
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None and kept[0] == columns:
+                self._kept.move_to_end(key)
+                return kept[1]
+        frame = frames.frame_of_columns(columns)
+        read = _Read(frame, fingerprint(frame), balance(frame))
+        with self._lock:
+            self._kept[key] = (columns, read)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+        return read
+
+
+_RECENT = _Recent()
 
 
 def fingerprint(candidates: pd.DataFrame) -> str:

@@ -8,6 +8,7 @@ call with the fingerprint of the decisions it was made on, and dropped once they
 """
 
 import uuid
+from itertools import chain
 
 import streamlit as st
 
@@ -179,7 +180,7 @@ if view.published:
             "décision, utilisez « Réviser » sur la page « Publication des décisions ».")
 
 st.subheader("Équilibre des décisions actuelles")
-show_balance(balance(view.candidates), what="Décisions actuelles", totals=False)
+show_balance(view.balance, what="Décisions actuelles", totals=False)
 
 st.subheader("Liste d'attente")
 show_message("waitlist")
@@ -228,8 +229,9 @@ elif stored is not None and stored["slots"] != view.pitch_slots:  # made for ano
 # The groups present, plus the ones asked already: a candidacy withdrawn meanwhile must not drop a
 # constraint without a word (the proposal then says the group has nobody).
 asked_dep, asked_sectors = state.get(f"{FORM}-dep"), set(state.get(f"{FORM}-sectors") or [])
-departements = sorted({*view.candidates["departement"].dropna(), *([asked_dep] if asked_dep in DEPARTEMENTS else [])})
-present = {s for row in view.candidates["sectors"] for s in row} | asked_sectors
+departements = sorted({*view.candidates["departement"].dropna().unique(),
+                       *([asked_dep] if asked_dep in DEPARTEMENTS else [])})
+present = set(chain.from_iterable(view.candidates["sectors"].tolist())) | asked_sectors
 sectors = [s for s in SECTORS if s in present]  # the reference's, in its order: what a limit accepts
 with st.form(FORM):
     st.radio("Score à maximiser", list(SCORES), format_func=SCORES.get, key=f"{FORM}-score", horizontal=True,
