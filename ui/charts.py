@@ -4,6 +4,9 @@ numbers written on them: a bar's length alone is not a figure the reader can quo
 from __future__ import annotations
 
 import hashlib
+import pickle
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -81,18 +84,49 @@ def _flattened(values: Any):
         yield values
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def _vega_lite_spec(key: str, _chart_of: Callable[..., alt.TopLevelMixin], _args: tuple, _kwargs: dict
+class _KeptSpecs:
+    """The last specs drawn, pickled (each draw gets its own copy), by `data_key`; shared by
+    the sessions of this process (one lock: they run in threads)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size, self._specs, self._lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        with self._lock:
+            kept = self._specs.get(key)
+            if kept is not None:
+                self._specs.move_to_end(key)
+        return None if kept is None else pickle.loads(kept)  # noqa: S301 - pickled here, from our own specs
+
+    def keep(self, key: str, spec: dict[str, Any]) -> None:
+        with self._lock:
+            self._specs[key] = pickle.dumps(spec)
+            while len(self._specs) > self._size:
+                self._specs.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._specs.clear()
+
+
+KEPT_SPECS = _KeptSpecs()
+
+
+def _vega_lite_spec(key: str, chart_of: Callable[..., alt.TopLevelMixin], args: tuple, kwargs: dict
                     ) -> dict[str, Any]:
-    """The Vega-Lite spec of `_chart_of(*_args, **_kwargs)` as `st.altair_chart` would send it
-    (its data as Arrow datasets); cached on `key` alone (`data_key` of the function and data).
+    """The Vega-Lite spec of `chart_of(*args, **kwargs)` as `st.altair_chart` would send it
+    (its data as Arrow datasets), kept under `key` (`data_key` of the function and data).
 
     Our charts have a fixed shape, so their pieces are made unchecked and the whole chart is
     checked once, when converted. (The switch is Altair's global: another session drawing
     meanwhile may skip a check too.)"""
-    with alt.utils.schemapi.debug_mode(False):
-        chart = _chart_of(*_args, **_kwargs)
-    return vega_charts._convert_altair_to_vega_lite_spec(chart)
+    spec = KEPT_SPECS.get(key)
+    if spec is None:
+        with alt.utils.schemapi.debug_mode(False):
+            chart = chart_of(*args, **kwargs)
+        spec = vega_charts._convert_altair_to_vega_lite_spec(chart)
+        KEPT_SPECS.keep(key, spec)
+    return spec
 
 
 def show_bars(frame: pd.DataFrame, *, description: str, **encoding) -> None:

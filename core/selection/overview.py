@@ -8,7 +8,10 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import chain
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -33,15 +36,18 @@ class SelectionView:
     candidates: pd.DataFrame  # frames.COLUMNS; score NaN unless a score was asked
     fingerprint: str
     balance: Balance  # of the current decisions
+    waitlist: pd.DataFrame  # the waiting-listed candidates by rank
+    departements: tuple[str, ...]  # those of the candidates, in order
+    sectors: frozenset[str]  # those of the candidates
+    counts: Mapping[str, int]  # deliberation value → candidacies
 
     def count(self, deliberation: Deliberation) -> int:
-        return int((self.candidates["deliberation"] == deliberation.value).sum())
+        return self.counts.get(deliberation.value, 0)
 
-    @property
-    def waitlist(self) -> pd.DataFrame:
-        """The waiting-listed candidates by rank."""
-        listed = self.candidates[self.candidates["deliberation"] == Deliberation.WAITLISTED.value]
-        return listed.sort_values(["waitlist_rank", "candidacy_id"]).reset_index(drop=True)
+    def version_of(self, candidacy_id: int | None) -> int:
+        """The version of a candidacy of the call as read (0 if it is not among them)."""
+        found = self.candidates["version"].to_numpy()[self.candidates["candidacy_id"].to_numpy() == candidacy_id]
+        return int(found[0]) if len(found) else 0
 
 
 def selection_view(session: Session, *, actor: Actor, call_id: int, score: str | None = None) -> SelectionView:
@@ -65,16 +71,30 @@ def selection_view(session: Session, *, actor: Actor, call_id: int, score: str |
         candidates = frames.with_scores(candidates, board.board(session, actor=actor, call_id=call_id).frame[score])
     return SelectionView(call_id=call_id, pitch_slots=call.pitch_slots,
                          published=call.decisions_published_at is not None, candidates=candidates,
-                         fingerprint=read.fingerprint, balance=read.balance)
+                         fingerprint=read.fingerprint, balance=read.balance, waitlist=read.waitlist.copy(),
+                         departements=read.departements, sectors=read.sectors, counts=read.counts)
 
 
 @dataclass(frozen=True)
 class _Read:
-    """What the page derives from a call's rows: the frame, its fingerprint, its balance."""
+    """What the page derives from a call's rows (see SelectionView)."""
 
     candidates: pd.DataFrame
     fingerprint: str
     balance: Balance
+    waitlist: pd.DataFrame
+    departements: tuple[str, ...]
+    sectors: frozenset[str]
+    counts: Mapping[str, int]
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> _Read:
+        listed = frame[frame["deliberation"] == Deliberation.WAITLISTED.value]
+        return cls(candidates=frame, fingerprint=fingerprint(frame), balance=balance(frame),
+                   waitlist=listed.sort_values(["waitlist_rank", "candidacy_id"]).reset_index(drop=True),
+                   departements=tuple(sorted(frame["departement"].dropna().unique())),
+                   sectors=frozenset(chain.from_iterable(frame["sectors"].tolist())),
+                   counts=MappingProxyType({str(k): int(v) for k, v in frame["deliberation"].value_counts().items()}))
 
 
 class _Recent:
@@ -98,8 +118,7 @@ class _Recent:
             if kept is not None and kept[0] == columns:
                 self._kept.move_to_end(key)
                 return kept[1]
-        frame = frames.frame_of_columns(columns)
-        read = _Read(frame, fingerprint(frame), balance(frame))
+        read = _Read.of(frames.frame_of_columns(columns))
         with self._lock:
             self._kept[key] = (columns, read)
             self._kept.move_to_end(key)

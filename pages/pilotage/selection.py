@@ -8,7 +8,6 @@ call with the fingerprint of the decisions it was made on, and dropped once they
 """
 
 import uuid
-from itertools import chain
 
 import streamlit as st
 
@@ -190,8 +189,6 @@ show_table(current_waitlist_view(listed), file_stem=None, column_config={
 if not listed.empty and not view.published:
     # The chosen one stays chosen once it left the list elsewhere (decided, withdrawn), named as it was
     # shown: the buttons then act on it, and core refuses, instead of on the list's head.
-    every = view.candidates
-    versions = dict(zip(every["candidacy_id"].tolist(), every["version"].tolist(), strict=True))
     seen = state.setdefault(f"{WAIT}-seen", {})
     seen.update({int(i): n for i, n in zip(listed["candidacy_id"], listed["name"], strict=True)})
     names = {i: f"{n} (n'est plus en liste d'attente)" for i, n in seen.items()}
@@ -201,7 +198,7 @@ if not listed.empty and not view.published:
     with cols[0]:
         chosen = sticky_selectbox("Candidature à déplacer", listed["candidacy_id"].astype(int).tolist(),
                                   key=f"{WAIT}-chosen", labels=names)
-    shown = (chosen, versions.get(chosen, 0))
+    shown = (chosen, view.version_of(chosen))
     cols[1].button("Monter", icon=":material/arrow_upward:", key=f"{WAIT}-up", on_click=act_on_waitlist,
                    args=(waitlist.move_up, *shown), width="stretch")
     cols[2].button("Descendre", icon=":material/arrow_downward:", key=f"{WAIT}-down", on_click=act_on_waitlist,
@@ -229,9 +226,8 @@ elif stored is not None and stored["slots"] != view.pitch_slots:  # made for ano
 # The groups present, plus the ones asked already: a candidacy withdrawn meanwhile must not drop a
 # constraint without a word (the proposal then says the group has nobody).
 asked_dep, asked_sectors = state.get(f"{FORM}-dep"), set(state.get(f"{FORM}-sectors") or [])
-departements = sorted({*view.candidates["departement"].dropna().unique(),
-                       *([asked_dep] if asked_dep in DEPARTEMENTS else [])})
-present = set(chain.from_iterable(view.candidates["sectors"].tolist())) | asked_sectors
+departements = sorted({*view.departements, *([asked_dep] if asked_dep in DEPARTEMENTS else [])})
+present = view.sectors | asked_sectors
 sectors = [s for s in SECTORS if s in present]  # the reference's, in its order: what a limit accepts
 with st.form(FORM):
     st.radio("Score à maximiser", list(SCORES), format_func=SCORES.get, key=f"{FORM}-score", horizontal=True,

@@ -6,10 +6,9 @@ import json
 
 import altair as alt
 import pandas as pd
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from ui.charts import data_key, horizontal_bars
+from ui.charts import KEPT_SPECS, data_key, horizontal_bars
 
 FRAME = pd.DataFrame({"Réseau": ["Brie", "Brie", "Urtie", "Zèbre"],
                       "Statut": ["Brouillon", "Déposée", "Retirée", "Déposée"],
@@ -71,7 +70,7 @@ def _draw(frame: pd.DataFrame, title: str = "Candidatures") -> AppTest:
 
 
 def test_show_chart_sends_what_altair_chart_sends_and_builds_once_per_data():
-    st.cache_data.clear()
+    KEPT_SPECS.clear()
     BUILT.clear()
     direct, kept = _charts(_draw(FRAME))
     assert direct == kept  # same spec, datasets and description as st.altair_chart
