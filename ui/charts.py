@@ -58,14 +58,12 @@ def show_chart(chart_of: Callable[..., alt.TopLevelMixin], *args: Any, descripti
 
 
 def data_key(*values: Any) -> str:
-    """A digest of `values` by content: frames by their columns, dtypes, index and cells
-    (all of them, whatever their length), everything else by its repr."""
+    """A digest of `values` by content: frames by their pickle (columns, dtypes, index and
+    every cell, whatever their length), everything else by its repr. Equal data pickled
+    differently only costs a second build; different data never shares a key."""
     digest = hashlib.sha256()
     for value in _flattened(values):
-        if isinstance(value, pd.DataFrame):
-            digest.update(repr(value.dtypes.to_dict()).encode())
-            value = value.to_json(orient="split", date_format="iso", double_precision=15)
-        digest.update(repr(value).encode())
+        digest.update(pickle.dumps(value, protocol=5) if isinstance(value, pd.DataFrame) else repr(value).encode())
         digest.update(b"\x1f")
     return digest.hexdigest()
 
