@@ -62,33 +62,35 @@ def decisions_frame(session: Session, *, actor: Actor, call_id: int) -> pd.DataF
     Decisions are private until published: the lead only. Scores are NaN until `with_scores`.
     """
     require(actor, Action.DECIDE)
-    return frame_of_columns(decision_columns(session, call_id))
+    return frame_of_rows(decision_rows(session, call_id))
 
 
-#: What `decision_columns` reads, one tuple per column (every row's value, by id).
-DecisionColumns = tuple[tuple, ...]
-
-
-def decision_columns(session: Session, call_id: int) -> DecisionColumns:
-    """The query of `decisions_frame`, as plain column tuples (enums as their stored values,
-    sectors as their JSON text): the page runs it on every rerun, over every submitted
-    candidacy, and objects or per-row decoding cost several times the query itself. No
-    permission check: for `decisions_frame` and the selection page's reading, which check."""
+def decision_rows(session: Session, call_id: int) -> list[tuple]:
+    """The query of `decisions_frame`, as the driver's plain tuples (enums as their stored
+    values, sectors as their JSON text: no column needs SQLAlchemy's processing). The page
+    runs it on every rerun, over every submitted candidacy, and row objects or per-row
+    decoding cost several times the query itself. No permission check: for
+    `decisions_frame` and the selection page's reading, which check."""
     c = Candidacy.__table__.c
-    rows = session.execute(
+    result = session.execute(
         select(c.id, c.name, c.network_id, Network.__table__.c.name, type_coerce(c.kind, String),
                c.departement, cast(c.sectors, Text), type_coerce(c.deliberation, String), c.waitlist_rank,
                c.version)
         .join(Network.__table__, Network.__table__.c.id == c.network_id)
         .where(c.call_id == call_id, c.submission == Submission.SUBMITTED)
         .order_by(c.id)
-    ).all()
-    return tuple(zip(*rows, strict=True)) if rows else ((),) * 10
+    )
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    return rows if not rows or type(rows[0]) is tuple else [tuple(row) for row in rows]
 
 
-def frame_of_columns(columns: DecisionColumns) -> pd.DataFrame:
-    """The typed candidates frame (COLUMNS) of `decision_columns`, score NaN."""
-    ids, names, network_ids, networks, kinds, departements, sectors, decided, ranks, versions = columns
+def frame_of_rows(rows: list[tuple]) -> pd.DataFrame:
+    """The typed candidates frame (COLUMNS) of `decision_rows`, score NaN."""
+    ids, names, network_ids, networks, kinds, departements, sectors, decided, ranks, versions = (
+        zip(*rows, strict=True) if rows else ((),) * 10)
     return pd.DataFrame({
         "candidacy_id": np.array(ids, dtype=np.int64),
         "name": pd.array([name or "" for name in names], dtype="string"),

@@ -61,7 +61,7 @@ def selection_view(session: Session, *, actor: Actor, call_id: int, score: str |
         raise NotFound("Appel à candidatures introuvable.")
     if score is not None and score not in SCORES:
         raise ValueError(score)
-    read = _RECENT.get(frames.decision_columns(session, call_id))
+    read = _RECENT.get(frames.decision_rows(session, call_id))
     # The kept frame is shared: the reader gets a copy (copy-on-write: a change of a cell
     # copies its column) with lists of its own in `sectors`.
     kept = read.candidates
@@ -110,19 +110,19 @@ class _Recent:
 
     def __init__(self, size: int = 8) -> None:
         self._size = size
-        self._kept: OrderedDict[int, tuple[frames.DecisionColumns, _Read]] = OrderedDict()
+        self._kept: OrderedDict[int, tuple[list[tuple], _Read]] = OrderedDict()
         self._lock = threading.Lock()  # sessions run in threads of one process
 
-    def get(self, columns: frames.DecisionColumns) -> _Read:
-        key = hash(columns)
+    def get(self, rows: list[tuple]) -> _Read:
+        key = hash(tuple(rows))
         with self._lock:
             kept = self._kept.get(key)
-            if kept is not None and kept[0] == columns:
+            if kept is not None and kept[0] == rows:
                 self._kept.move_to_end(key)
                 return kept[1]
-        read = _Read.of(frames.frame_of_columns(columns))
+        read = _Read.of(frames.frame_of_rows(rows))
         with self._lock:
-            self._kept[key] = (columns, read)
+            self._kept[key] = (rows, read)
             self._kept.move_to_end(key)
             while len(self._kept) > self._size:
                 self._kept.popitem(last=False)
