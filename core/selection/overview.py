@@ -9,7 +9,8 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import chain
 from types import MappingProxyType
 
@@ -34,20 +35,32 @@ class SelectionView:
     call_id: int
     pitch_slots: int
     published: bool
-    candidates: pd.DataFrame  # frames.COLUMNS; score NaN unless a score was asked
     fingerprint: str
     balance: Balance  # of the current decisions
     waitlist: pd.DataFrame  # the waiting-listed candidates by rank
     departements: tuple[str, ...]  # those of the candidates, in order
     sectors: frozenset[str]  # those of the candidates
     counts: Mapping[str, int]  # deliberation value → candidacies
+    kept: pd.DataFrame = field(repr=False)  # the frame as kept for every reader: never changed
+    scores: pd.Series | None = field(default=None, repr=False)
+
+    @cached_property
+    def candidates(self) -> pd.DataFrame:
+        """frames.COLUMNS; score NaN unless a score was asked. This reader's own copy (copy-on-
+        write: a change of a cell copies its column; lists of its own in `sectors`), made
+        when first asked: a page run that does not read it does not pay for it."""
+        sectors = np.empty(len(self.kept), dtype=object)
+        for index, row in enumerate(self.kept["sectors"].tolist()):  # one by one: numpy would make lists 2-D
+            sectors[index] = list(row)
+        candidates = self.kept.assign(sectors=sectors)
+        return candidates if self.scores is None else frames.with_scores(candidates, self.scores)
 
     def count(self, deliberation: Deliberation) -> int:
         return self.counts.get(deliberation.value, 0)
 
     def version_of(self, candidacy_id: int | None) -> int:
         """The version of a candidacy of the call as read (0 if it is not among them)."""
-        found = self.candidates["version"].to_numpy()[self.candidates["candidacy_id"].to_numpy() == candidacy_id]
+        found = self.kept["version"].to_numpy()[self.kept["candidacy_id"].to_numpy() == candidacy_id]
         return int(found[0]) if len(found) else 0
 
 
@@ -62,19 +75,11 @@ def selection_view(session: Session, *, actor: Actor, call_id: int, score: str |
     if score is not None and score not in SCORES:
         raise ValueError(score)
     read = _RECENT.get(frames.decision_rows(session, call_id))
-    # The kept frame is shared: the reader gets a copy (copy-on-write: a change of a cell
-    # copies its column) with lists of its own in `sectors`.
-    kept = read.candidates
-    sectors = np.empty(len(kept), dtype=object)
-    for index, row in enumerate(kept["sectors"].tolist()):  # one by one: numpy would make rows of lists 2-D
-        sectors[index] = list(row)
-    candidates = kept.assign(sectors=sectors)
-    if score is not None:
-        candidates = frames.with_scores(candidates, board.board(session, actor=actor, call_id=call_id).frame[score])
+    scores = None if score is None else board.board(session, actor=actor, call_id=call_id).frame[score]
     return SelectionView(call_id=call_id, pitch_slots=call.pitch_slots,
-                         published=call.decisions_published_at is not None, candidates=candidates,
-                         fingerprint=read.fingerprint, balance=read.balance, waitlist=read.waitlist.copy(),
-                         departements=read.departements, sectors=read.sectors, counts=read.counts)
+                         published=call.decisions_published_at is not None, fingerprint=read.fingerprint,
+                         balance=read.balance, waitlist=read.waitlist.copy(), departements=read.departements,
+                         sectors=read.sectors, counts=read.counts, kept=read.candidates, scores=scores)
 
 
 @dataclass(frozen=True)
