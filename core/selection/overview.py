@@ -109,9 +109,9 @@ class _Recent:
 
     The page reads every submitted candidacy on each rerun, and building the frame and its
     balance costs more than the query; most reruns (a click, a field filled) find the very
-    same rows. The key is the rows themselves (their hash, then equality): any change of a
-    row gives another key, so a kept value is never stale, and nothing depends on time or
-    on another process."""
+    same rows. A kept value is used only for rows equal to those it was made from (compared
+    whole): any change of a row builds anew, so it is never stale, and nothing depends on
+    time or on another process."""
 
     def __init__(self, size: int = 8) -> None:
         self._size = size
@@ -119,7 +119,8 @@ class _Recent:
         self._lock = threading.Lock()  # sessions run in threads of one process
 
     def get(self, rows: list[tuple]) -> _Read:
-        key = hash(tuple(rows))
+        # A cheap key (the same call and bounds keep one entry); the rows compared whole decide.
+        key = hash((len(rows), rows[0] if rows else None, rows[-1] if rows else None))
         with self._lock:
             kept = self._kept.get(key)
             if kept is not None and kept[0] == rows:
