@@ -9,7 +9,9 @@ candidacy ranked by how many single declines among the chosen it could fill with
 breaking a limit, then by priority, so that promoting the first keeps the limits
 whenever some candidacy can. When the limits cannot all hold, `Infeasible` says which
 and by how much the smallest relaxation (least total loosening, found with slack
-variables) would loosen them, in French. Pure: no database, except `propose_for_call`.
+variables) would loosen them, in French. The solve leaves out beforehand the candidacies
+that can never be in the best selection (`_contenders`): on tied scores, most of them.
+Pure: no database, except `propose_for_call`.
 """
 
 from __future__ import annotations
