@@ -44,15 +44,16 @@ from ui.tables import show_table
 
 actor = require_actor()
 st.title("Sélection")
-with read_only() as session:
+with read_only() as session:  # one read for the calls and the chosen one's decisions
     calls = board.review_calls(session, actor=actor)
-published_calls = [c.id for c in calls if not c.draft]
+    published_calls = [c.id for c in calls if not c.draft]
+    if published_calls:
+        call_id = sticky_selectbox("Appel", published_calls, key="selection-call",
+                                   labels={c.id: c.label for c in calls})
+        view = selection_view(session, actor=actor, call_id=call_id)
 if not published_calls:
     st.info("Aucun appel publié pour le moment : la sélection s'ouvre avec le premier appel.")
     st.stop()
-call_id = sticky_selectbox("Appel", published_calls, key="selection-call", labels={c.id: c.label for c in calls})
-with read_only() as session:
-    view = selection_view(session, actor=actor, call_id=call_id)
 
 PROPOSAL, MESSAGES, WAIT = f"selection-proposal-{call_id}", f"selection-messages-{call_id}", f"selection-wait-{call_id}"
 FORM = f"selection-form-{call_id}"
