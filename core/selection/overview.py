@@ -16,7 +16,6 @@ from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
@@ -68,8 +67,7 @@ def selection_view(session: Session, *, actor: Actor, call_id: int, score: str |
     """The call's candidates and decisions, the lead only; with `score` (a key of SCORES),
     each candidacy's score from the review board (NaN without reviews)."""
     require(actor, Action.DECIDE)
-    calls = Call.__table__.c
-    call = session.execute(select(calls.pitch_slots, calls.decisions_published_at).where(calls.id == call_id)).first()
+    call = session.get(Call, call_id)  # no query when the session read the calls already (the page's menu)
     if call is None:
         raise NotFound("Appel à candidatures introuvable.")
     if score is not None and score not in SCORES:
