@@ -22,6 +22,7 @@ never asserted.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import secrets
 import sqlite3
@@ -189,8 +190,10 @@ class BareReplay:
 
 def side_by_side(repeat: int, run: Callable[[], object], bare: BareReplay) -> tuple[Timings, Timings]:
     """`repeat` timings of `run` and of its bare replay, taken in turn: a busy moment of the
-    machine slows both, not one of them."""
+    machine slows both, not one of them. The garbage of what ran before (earlier pages, their
+    AppTest objects) is collected first, not in the middle of this measure."""
     runs, bares = Timings(), Timings()
+    gc.collect()
     for _ in range(repeat):
         runs.time(run)
         bares.time(bare)

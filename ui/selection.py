@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 
 import altair as alt
 import pandas as pd
@@ -67,16 +66,19 @@ def show_balance(figures: Balance, *, what: str, totals: bool = True) -> None:
     if totals:
         cols[0].metric("Retenues", figures.retained)
         cols[1].metric("Liste d'attente", figures.waitlisted)
+    retained = Deliberation.SELECTED.label
+    shares = {group: share for group, outcome, share in zip(family["group"].tolist(), family["outcome"].tolist(),
+                                                           family["share"].tolist(), strict=True)
+              if outcome == retained}  # plain lists: a handful of rows, and pandas filters cost more than the panel
     for col, code in zip(cols[2:] if totals else cols[:2], (IAE, DISABILITY), strict=True):
-        row = family[(family["group"] == FAMILY_LABELS[code]) & (family["outcome"] == Deliberation.SELECTED.label)]
-        share = float(row["share"].iloc[0]) if len(row) else 0.0
+        share = float(shares.get(FAMILY_LABELS[code], 0.0))
         col.metric(SHARE_LABELS[code], _french_percent(share), help=f"Part des retenues : {FAMILY_LABELS[code]}.")
     charts = [(DIMENSIONS[name], frame) for name, frame in figures.frames().items() if not frame.empty]
     for start in range(0, len(charts), 2):
         cols = st.columns(2)
         for col, (title, frame) in zip(cols, charts[start:start + 2], strict=False):
             with col:
-                show_chart(partial(balance_chart, frame, title, with_share=title == DIMENSIONS["family"]),
+                show_chart(balance_chart, frame, title, with_share=title == DIMENSIONS["family"],
                            description=f"{what} : candidatures retenues et en liste d'attente par {title.lower()}")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from itertools import chain
 
 import pandas as pd
 
@@ -57,32 +58,43 @@ def balance(frame: pd.DataFrame, *, outcome: str = "deliberation") -> Balance:
     kinds_present = set(frame["kind"].dropna().unique())
     kinds = [k for k in STRUCTURE_KINDS if k in kinds_present]
     departements = sorted(frame["departement"].dropna().unique())
-    sectors_present = {s for row in frame["sectors"] for s in row}
+    sectors_present = set(chain.from_iterable(frame["sectors"].tolist()))
     sectors = [s for s in SECTORS if s in sectors_present] + sorted(sectors_present - set(SECTORS), key=french_key)
-    sector_rows = decided[["sectors", outcome]].explode("sectors").rename(columns={"sectors": "sector"})
+    outcomes = decided[outcome].tolist()
+    # The decided are a handful: plain lists, not pandas operations, whose fixed cost was most of the panel's.
+    sector_values, sector_outcomes = [], []
+    for row, decision in zip(decided["sectors"].tolist(), outcomes, strict=True):
+        row = row or [_NONE]  # no sector given: counted under « Non renseigné », as for the other dimensions
+        sector_values += row
+        sector_outcomes += [decision] * len(row)
     return Balance(
-        retained=int((decided[outcome] == Deliberation.SELECTED.value).sum()),
-        waitlisted=int((decided[outcome] == Deliberation.WAITLISTED.value).sum()),
-        by_network=_counts(decided["network"], decided[outcome], networks, dict(zip(networks, networks, strict=True))),
-        by_kind=_counts(decided["kind"], decided[outcome], kinds, {k: k for k in kinds}),
-        by_departement=_counts(decided["departement"], decided[outcome], departements,
+        retained=outcomes.count(Deliberation.SELECTED.value),
+        waitlisted=outcomes.count(Deliberation.WAITLISTED.value),
+        by_network=_counts(_values(decided["network"]), outcomes, networks, dict(zip(networks, networks, strict=True))),
+        by_kind=_counts(_values(decided["kind"]), outcomes, kinds, {k: k for k in kinds}),
+        by_departement=_counts(_values(decided["departement"]), outcomes, departements,
                                {d: departement_label(d) for d in departements}),
-        by_sector=_counts(sector_rows["sector"], sector_rows[outcome], sectors, {s: s for s in sectors}),
-        by_family=_counts(decided["family"], decided[outcome], [IAE, DISABILITY], FAMILY_LABELS),
+        by_sector=_counts(sector_values, sector_outcomes, sectors, {s: s for s in sectors}),
+        by_family=_counts(_values(decided["family"]), outcomes, [IAE, DISABILITY], FAMILY_LABELS),
     )
 
 
-def _counts(values: pd.Series, outcomes: pd.Series, groups: list[str], labels: dict[str, str]) -> pd.DataFrame:
+def _values(column: pd.Series) -> list:
+    """The column's values (labels), « Non renseigné » for a missing one."""
+    return [value if isinstance(value, str) else _NONE for value in column.tolist()]
+
+
+def _counts(values: list, outcomes: list, groups: list[str], labels: dict[str, str]) -> pd.DataFrame:
     """Long counts: every group × outcome (zeros included), then the groups no value matched."""
-    known = values.fillna(_NONE)
-    # A Counter, not pd.crosstab: the decided are a handful, and crosstab's fixed cost was most of the panel's.
-    table = Counter(zip(known.tolist(), outcomes.tolist(), strict=True))
-    order = list(groups) + ([_NONE] if (known == _NONE).any() else [])
-    records = []
+    table = Counter(zip(values, outcomes, strict=True))
+    order = list(groups) + ([_NONE] if _NONE in values else [])
+    columns: dict[str, list] = {name: [] for name in _COUNT_DTYPES}
     for code, label in OUTCOMES.items():
         total = sum(count for (_, outcome), count in table.items() if outcome == code)
         for group in order:
             count = table.get((group, code), 0)
-            records.append({"group": labels.get(group, group), "outcome": label, "count": count,
-                            "share": count / total if total else 0.0})
-    return pd.DataFrame.from_records(records, columns=list(_COUNT_DTYPES)).astype(_COUNT_DTYPES)
+            columns["group"].append(labels.get(group, group))
+            columns["outcome"].append(label)
+            columns["count"].append(count)
+            columns["share"].append(count / total if total else 0.0)
+    return pd.DataFrame({name: pd.array(values, dtype=_COUNT_DTYPES[name]) for name, values in columns.items()})

@@ -4,11 +4,12 @@ diff read. The review board adds its score column (`with_scores`) to the same fr
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import String, Text, cast, select, type_coerce
 from sqlalchemy.orm import Session
 
 from core.permissions import Action, Actor, require
@@ -61,20 +62,60 @@ def decisions_frame(session: Session, *, actor: Actor, call_id: int) -> pd.DataF
     Decisions are private until published: the lead only. Scores are NaN until `with_scores`.
     """
     require(actor, Action.DECIDE)
-    rows = session.execute(
-        select(Candidacy.id, Candidacy.name, Candidacy.network_id, Network.name, Candidacy.kind,
-               Candidacy.departement, Candidacy.sectors, Candidacy.deliberation, Candidacy.waitlist_rank,
-               Candidacy.version)
-        .join(Network, Network.id == Candidacy.network_id)
-        .where(Candidacy.call_id == call_id, Candidacy.submission == Submission.SUBMITTED)
-        .order_by(Candidacy.id)
-    ).all()
-    return candidates_frame([
-        {"candidacy_id": r[0], "name": r[1] or "", "network_id": r[2], "network": r[3],
-         "kind": r[4].value if r[4] else None, "departement": r[5], "sectors": r[6] or [],
-         "deliberation": r[7].value, "waitlist_rank": r[8], "version": r[9], "score": np.nan}
-        for r in rows
-    ])
+    return frame_of_rows(decision_rows(session, call_id))
+
+
+def decision_rows(session: Session, call_id: int) -> list[tuple]:
+    """The query of `decisions_frame`, as the driver's plain tuples (enums as their stored
+    values, sectors as their JSON text: no column needs SQLAlchemy's processing). The page
+    runs it on every rerun, over every submitted candidacy, and row objects or per-row
+    decoding cost several times the query itself. No permission check: for
+    `decisions_frame` and the selection page's reading, which check."""
+    c = Candidacy.__table__.c
+    result = session.execute(
+        select(c.id, c.name, c.network_id, Network.__table__.c.name, type_coerce(c.kind, String),
+               c.departement, cast(c.sectors, Text), type_coerce(c.deliberation, String), c.waitlist_rank,
+               c.version)
+        .join(Network.__table__, Network.__table__.c.id == c.network_id)
+        .where(c.call_id == call_id, c.submission == Submission.SUBMITTED)
+        .order_by(c.id)
+    )
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    return rows if not rows or type(rows[0]) is tuple else [tuple(row) for row in rows]
+
+
+def frame_of_rows(rows: list[tuple]) -> pd.DataFrame:
+    """The typed candidates frame (COLUMNS) of `decision_rows`, score NaN."""
+    ids, names, network_ids, networks, kinds, departements, sectors, decided, ranks, versions = (
+        zip(*rows, strict=True) if rows else ((),) * 10)
+    return pd.DataFrame({
+        "candidacy_id": np.array(ids, dtype=np.int64),
+        "name": pd.array([name or "" for name in names], dtype="string"),
+        "network_id": np.array(network_ids, dtype=np.int64),
+        "network": pd.array(networks, dtype="string"),
+        "kind": pd.array(kinds, dtype="string"),
+        "family": pd.array([_FAMILY_OF.get(kind) for kind in kinds], dtype="string"),
+        "departement": pd.array(departements, dtype="string"),
+        "sectors": _sector_lists(sectors),
+        "deliberation": pd.array(decided, dtype="string"),
+        "waitlist_rank": pd.array(ranks, dtype="Int64"),
+        "version": np.array(versions, dtype=np.int64),
+        "score": np.full(len(ids), np.nan),
+    }, columns=list(COLUMNS))
+
+
+def _sector_lists(texts: tuple[str | None, ...]) -> np.ndarray:
+    """Each row's sectors from its JSON text (none: an empty list), each distinct text decoded
+    once (the same few combinations recur), every row its own list."""
+    decoded = {text: json.loads(text) for text in set(texts) if text is not None}
+    lists = np.empty(len(texts), dtype=object)
+    for index, text in enumerate(texts):
+        value = decoded.get(text)
+        lists[index] = list(value) if isinstance(value, list) else []
+    return lists
 
 
 def with_scores(frame: pd.DataFrame, scores: Mapping[int, float] | pd.Series) -> pd.DataFrame:

@@ -9,7 +9,9 @@ candidacy ranked by how many single declines among the chosen it could fill with
 breaking a limit, then by priority, so that promoting the first keeps the limits
 whenever some candidacy can. When the limits cannot all hold, `Infeasible` says which
 and by how much the smallest relaxation (least total loosening, found with slack
-variables) would loosen them, in French. Pure: no database, except `propose_for_call`.
+variables) would loosen them, in French. The solve leaves out beforehand the candidacies
+that can never be in the best selection (`_contenders`): on tied scores, most of them.
+Pure: no database, except `propose_for_call`.
 """
 
 from __future__ import annotations
@@ -196,6 +198,10 @@ def _constraints(problem: _Problem, *, extra_rows=None) -> list[LinearConstraint
 
 def _solve(problem: _Problem) -> np.ndarray | None:
     """Indices (priority order) of the chosen, or None when the limits cannot all hold."""
+    among = _contenders(problem)
+    if not len(among):  # every candidacy in a group allowing none, and places to fill
+        return None
+    problem = _restricted(problem, among)
     n = len(problem.ids)
     bounds = Bounds(problem.fixed_low, problem.fixed_high)
     integrality = np.ones(n)
@@ -203,7 +209,7 @@ def _solve(problem: _Problem) -> np.ndarray | None:
     if costs is not None:  # one solve gives the best score and, among equals, the tie-break
         result = milp(-costs, constraints=_constraints(problem), integrality=integrality, bounds=bounds,
                       options=_OPTIONS)
-        return None if result.x is None else np.flatnonzero(np.round(result.x) > 0)
+        return None if result.x is None else among[np.flatnonzero(np.round(result.x) > 0)]
     first = milp(-problem.scores, constraints=_constraints(problem), integrality=integrality, bounds=bounds,
                  options=_OPTIONS)
     if first.x is None:
@@ -215,7 +221,45 @@ def _solve(problem: _Problem) -> np.ndarray | None:
     second = milp(-_priority(n), constraints=_constraints(problem, extra_rows=[held]),
                   integrality=integrality, bounds=bounds, options=_OPTIONS)
     x = second.x if second.x is not None else first.x
-    return np.flatnonzero(np.round(x) > 0)
+    return among[np.flatnonzero(np.round(x) > 0)]
+
+
+def _contenders(problem: _Problem) -> np.ndarray:
+    """Indices (priority order) of the candidacies the best selection can hold: the others
+    are left out of the solve, which it then makes on a few hundred instead of thousands.
+
+    Candidacies of one « class » (in exactly the same groups, none kept) can replace one
+    another without breaking a limit, and the class can never have more chosen than its
+    capacity c (the places, or the smallest « at most » of its groups). So in a best
+    selection, a candidacy with c of its class before it in priority order (as good a
+    score or better, then first by id) is never chosen: one of those c is not, and taking
+    it instead would raise the score or win the tie-break. The best selection, its score
+    and its tie-break are those of the whole programme; so is whether one exists at all
+    (any selection maps onto the first of each class)."""
+    n = len(problem.ids)
+    capacity = np.full(n, float(problem.k))
+    if problem.groups:
+        capacity = np.minimum(capacity, np.where(problem.members > 0, problem.upper[:, None], np.inf).min(axis=0))
+    signature = np.vstack([problem.members, problem.fixed_low, problem.fixed_high]).T
+    _, classes = np.unique(signature, axis=0, return_inverse=True)
+    classes = classes.ravel()
+    by_class = np.argsort(classes, kind="stable")  # each class in priority order (the index order)
+    starts = np.flatnonzero(np.r_[True, np.diff(classes[by_class]) != 0])
+    rank = np.empty(n, dtype=np.int64)
+    rank[by_class] = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
+    wanted = ((rank < capacity) | (problem.fixed_low > 0)) & (problem.fixed_high > 0)
+    return np.flatnonzero(wanted)
+
+
+def _restricted(problem: _Problem, among: np.ndarray) -> _Problem:
+    """The programme over the candidacies `among` only (same places and bounds; its groups'
+    own `members` still span every candidacy: the solve reads the matrix)."""
+    return _Problem(
+        ids=problem.ids[among], scores=problem.scores[among], k=problem.k, groups=problem.groups,
+        members=problem.members[:, among], matrix=sparse.csr_array(problem.members[:, among]),
+        lower=problem.lower, upper=problem.upper, fixed_low=problem.fixed_low[among],
+        fixed_high=problem.fixed_high[among],
+    )
 
 
 def _priority(n: int) -> np.ndarray:

@@ -44,15 +44,16 @@ from ui.tables import show_table
 
 actor = require_actor()
 st.title("Sélection")
-with read_only() as session:
+with read_only() as session:  # one read for the calls and the chosen one's decisions
     calls = board.review_calls(session, actor=actor)
-published_calls = [c.id for c in calls if not c.draft]
+    published_calls = [c.id for c in calls if not c.draft]
+    if published_calls:
+        call_id = sticky_selectbox("Appel", published_calls, key="selection-call",
+                                   labels={c.id: c.label for c in calls})
+        view = selection_view(session, actor=actor, call_id=call_id)
 if not published_calls:
     st.info("Aucun appel publié pour le moment : la sélection s'ouvre avec le premier appel.")
     st.stop()
-call_id = sticky_selectbox("Appel", published_calls, key="selection-call", labels={c.id: c.label for c in calls})
-with read_only() as session:
-    view = selection_view(session, actor=actor, call_id=call_id)
 
 PROPOSAL, MESSAGES, WAIT = f"selection-proposal-{call_id}", f"selection-messages-{call_id}", f"selection-wait-{call_id}"
 FORM = f"selection-form-{call_id}"
@@ -179,7 +180,7 @@ if view.published:
             "décision, utilisez « Réviser » sur la page « Publication des décisions ».")
 
 st.subheader("Équilibre des décisions actuelles")
-show_balance(balance(view.candidates), what="Décisions actuelles", totals=False)
+show_balance(view.balance, what="Décisions actuelles", totals=False)
 
 st.subheader("Liste d'attente")
 show_message("waitlist")
@@ -189,8 +190,6 @@ show_table(current_waitlist_view(listed), file_stem=None, column_config={
 if not listed.empty and not view.published:
     # The chosen one stays chosen once it left the list elsewhere (decided, withdrawn), named as it was
     # shown: the buttons then act on it, and core refuses, instead of on the list's head.
-    every = view.candidates
-    versions = dict(zip(every["candidacy_id"].tolist(), every["version"].tolist(), strict=True))
     seen = state.setdefault(f"{WAIT}-seen", {})
     seen.update({int(i): n for i, n in zip(listed["candidacy_id"], listed["name"], strict=True)})
     names = {i: f"{n} (n'est plus en liste d'attente)" for i, n in seen.items()}
@@ -200,7 +199,7 @@ if not listed.empty and not view.published:
     with cols[0]:
         chosen = sticky_selectbox("Candidature à déplacer", listed["candidacy_id"].astype(int).tolist(),
                                   key=f"{WAIT}-chosen", labels=names)
-    shown = (chosen, versions.get(chosen, 0))
+    shown = (chosen, view.version_of(chosen))
     cols[1].button("Monter", icon=":material/arrow_upward:", key=f"{WAIT}-up", on_click=act_on_waitlist,
                    args=(waitlist.move_up, *shown), width="stretch")
     cols[2].button("Descendre", icon=":material/arrow_downward:", key=f"{WAIT}-down", on_click=act_on_waitlist,
@@ -228,8 +227,8 @@ elif stored is not None and stored["slots"] != view.pitch_slots:  # made for ano
 # The groups present, plus the ones asked already: a candidacy withdrawn meanwhile must not drop a
 # constraint without a word (the proposal then says the group has nobody).
 asked_dep, asked_sectors = state.get(f"{FORM}-dep"), set(state.get(f"{FORM}-sectors") or [])
-departements = sorted({*view.candidates["departement"].dropna(), *([asked_dep] if asked_dep in DEPARTEMENTS else [])})
-present = {s for row in view.candidates["sectors"] for s in row} | asked_sectors
+departements = sorted({*view.departements, *([asked_dep] if asked_dep in DEPARTEMENTS else [])})
+present = view.sectors | asked_sectors
 sectors = [s for s in SECTORS if s in present]  # the reference's, in its order: what a limit accepts
 with st.form(FORM):
     st.radio("Score à maximiser", list(SCORES), format_func=SCORES.get, key=f"{FORM}-score", horizontal=True,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pandas as pd
+import json
 
-from ui.charts import horizontal_bars
+import altair as alt
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from ui.charts import KEPT_SPECS, data_key, horizontal_bars
 
 FRAME = pd.DataFrame({"Réseau": ["Brie", "Brie", "Urtie", "Zèbre"],
                       "Statut": ["Brouillon", "Déposée", "Retirée", "Déposée"],
@@ -28,3 +32,67 @@ def test_horizontal_bars_leave_room_for_the_longest_label():
     empty = FRAME.assign(Candidatures=0)
     spec = horizontal_bars(empty, category="Réseau", value="Candidatures", value_title="Candidatures").to_dict()
     assert spec["layer"][0]["encoding"]["x"]["scale"]["domain"] == [0, 1.2]
+
+
+# ---------------------------------------------------------------- the spec kept per data
+
+BUILT: list[str] = []  # one entry each time `counted_bars` really builds a chart
+
+
+def counted_bars(frame: pd.DataFrame, title: str) -> alt.LayerChart:
+    BUILT.append(title)
+    return horizontal_bars(frame, category="Réseau", value="Candidatures", value_title=title)
+
+
+def _charts(at: AppTest) -> list:
+    def walk(node, found):
+        for child in getattr(node, "children", {}).values():
+            walk(child, found)
+        if getattr(node, "type", "") == "vega_lite_chart":
+            found.append(node.proto)
+        return found
+    return walk(at._tree, [])
+
+
+def _draw(frame: pd.DataFrame, title: str = "Candidatures") -> AppTest:
+    def script(frame, title):
+        import streamlit as st
+
+        from tests.pages.test_charts import counted_bars, horizontal_bars
+        from ui.charts import show_chart
+
+        st.altair_chart(horizontal_bars(frame, category="Réseau", value="Candidatures", value_title=title),
+                        width="stretch", alt="Les réseaux")
+        show_chart(counted_bars, frame, title, description="Les réseaux")
+    at = AppTest.from_function(script, args=(frame, title)).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_show_chart_sends_what_altair_chart_sends_and_builds_once_per_data():
+    KEPT_SPECS.clear()
+    BUILT.clear()
+    direct, kept = _charts(_draw(FRAME))
+    assert direct == kept  # same spec, datasets and description as st.altair_chart
+    assert json.loads(kept.spec)["layer"][0]["encoding"]["y"]["sort"] == ["Brie", "Urtie", "Zèbre"]
+    again = _charts(_draw(FRAME.copy()))[1]  # an equal frame, another object: drawn from the kept spec
+    assert again == kept and BUILT == ["Candidatures"]
+    changed = FRAME.assign(Candidatures=[2, 3, 1, 4])  # one count moved: built anew, with the new data
+    direct, kept = _charts(_draw(changed))
+    assert direct == kept and kept.datasets != again.datasets and len(BUILT) == 2
+    _draw(FRAME, title="Autre titre")
+    assert len(BUILT) == 3
+
+
+def test_data_key_follows_every_cell_name_and_type():
+    key = data_key("bars", (FRAME, "Réseau"), {"colour": None})
+    assert data_key("bars", (FRAME.copy(), "Réseau"), {"colour": None}) == key
+    others = [
+        data_key("bars", (FRAME.assign(Candidatures=[2, 3, 1, 1]), "Réseau"), {"colour": None}),
+        data_key("bars", (FRAME.rename(columns={"Statut": "État"}), "Réseau"), {"colour": None}),
+        data_key("bars", (FRAME.astype({"Candidatures": "float64"}), "Réseau"), {"colour": None}),
+        data_key("bars", (FRAME, "Statut"), {"colour": None}),
+        data_key("bars", (FRAME, "Réseau"), {"colour": "Statut"}),
+        data_key("other", (FRAME, "Réseau"), {"colour": None}),
+    ]
+    assert len({key, *others}) == 7

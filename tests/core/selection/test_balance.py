@@ -7,7 +7,7 @@ from core.errors import NotAllowed
 from core.selection import decisions, frames
 from core.selection.balance import balance
 from db.engine import read_only, unit_of_work
-from db.models import Deliberation, Role, Submission
+from db.models import Candidacy, Deliberation, Role, Submission
 from tests.core.selection.builders import Spec, make_candidacies, make_selection_call, version
 from tests.factories import make_user
 from tests.querycount import statements_of
@@ -111,3 +111,26 @@ def test_decisions_frame_runs_one_query_whatever_the_rows(pilote, db):
 def test_decisions_frame_is_for_the_lead_only(db, role):
     with pytest.raises(NotAllowed), read_only() as session:
         frames.decisions_frame(session, actor=make_user(role), call_id=1)
+
+
+def test_decisions_frame_reads_missing_values_and_the_balance_counts_them(pilote):
+    # Sectors stored as JSON null or an empty list, no kind, no name: the frame keeps its types, and a
+    # retained candidacy without sector still counts, under « Non renseigné ».
+    call_id = make_selection_call()
+    ids = make_candidacies(call_id, [Spec(sectors=("Restauration",)), Spec(), Spec()])
+    with unit_of_work() as session:
+        bare, nulled = session.get(Candidacy, ids[1]), session.get(Candidacy, ids[2])
+        bare.sectors, bare.kind, bare.name = None, None, None
+        nulled.sectors = []
+    with unit_of_work() as session:
+        decisions.decide(session, actor=pilote, candidacy_id=ids[1], expected_version=version(ids[1]),
+                         decision=Deliberation.SELECTED)
+    with read_only() as session:
+        frame = frames.decisions_frame(session, actor=pilote, call_id=call_id)
+    assert list(frame["sectors"]) == [["Restauration"], [], []]
+    assert frame["kind"].isna().tolist() == [False, True, False] and pd.isna(frame["family"].iloc[1])
+    assert frame["name"].iloc[1] == ""
+    assert dict(frame.dtypes.astype(str)) == {c: str(pd.Series(dtype=t).dtype) for c, t in frames.COLUMNS.items()}
+    sectors = balance(frame).by_sector
+    retained = sectors[sectors["outcome"] == Deliberation.SELECTED.label]
+    assert dict(zip(retained["group"], retained["count"], strict=True)) == {"Restauration": 0, "Non renseigné": 1}

@@ -6,7 +6,7 @@ from core.errors import NotAllowed
 from core.selection import decisions
 from core.selection.overview import selection_view
 from db.engine import read_only, unit_of_work
-from db.models import Deliberation, Role
+from db.models import Candidacy, Deliberation, Network, Role
 from tests.core.review.builders import Scene, publish_decisions, score
 from tests.core.selection.builders import version
 from tests.factories import make_user
@@ -57,3 +57,27 @@ def test_selection_view_says_when_the_decisions_are_published(scene):
 def test_selection_view_is_for_the_lead_only(scene, role):
     with read_only() as session, pytest.raises(NotAllowed):
         selection_view(session, actor=make_user(role), call_id=scene.call)
+
+
+def test_selection_view_follows_any_change_of_a_row_even_without_a_new_version(scene):
+    # The frame, fingerprint and balance are kept while the rows are the same: a network renamed
+    # or sectors rewritten (no version, no decision moves) must show at once, not the kept ones.
+    before = view(scene)
+    with unit_of_work() as session:
+        candidacy = session.get(Candidacy, scene.good)
+        session.get(Network, candidacy.network_id).name = "Réseau renommé"
+        candidacy.sectors = ["Restauration", "Hygiène et propreté"]
+    after = view(scene)
+    row = after.candidates.set_index("candidacy_id").loc[scene.good]
+    assert row["network"] == "Réseau renommé" and row["sectors"] == ["Restauration", "Hygiène et propreté"]
+    assert "Réseau renommé" in set(after.balance.by_network["group"])
+    assert after.fingerprint == before.fingerprint  # the decisions did not move
+
+
+def test_a_view_changed_by_its_reader_leaves_the_next_one_intact(scene):
+    first = view(scene)
+    first.candidates.loc[0, "name"] = "Changée sur place"
+    first.candidates.loc[0, "sectors"].append("Ajouté")
+    again = view(scene)
+    assert "Changée sur place" not in set(again.candidates["name"])
+    assert all("Ajouté" not in row for row in again.candidates["sectors"])

@@ -191,6 +191,37 @@ def test_propose_keeps_and_excludes_as_asked(rows, slots, data):
     assert round(result.score, 9) == best[0]
 
 
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=rows_strategy, slots=st.integers(1, 5), limits=any_limits, data=st.data())
+def test_propose_with_kept_and_excluded_under_limits_is_the_brute_force_best(rows, slots, limits, data):
+    # Kept and excluded candidacies change which ones the solve may leave out beforehand
+    # (those that could never be chosen): the best selection and its tie-break must not move.
+    frame = frame_of(rows)
+    ids = list(frame["candidacy_id"])
+    exclude = data.draw(st.sets(st.sampled_from(ids), max_size=2))
+    rest = [i for i in ids if i not in exclude]
+    keep = data.draw(st.sets(st.sampled_from(rest), max_size=min(slots, len(rest)))) if rest else set()
+    best, _, weight, _ = brute(frame, slots, limits, keep=keep, exclude=exclude)
+    result = propose(frame, slots=slots, limits=limits, keep=keep, exclude=exclude)
+    if not rest:  # nobody left to choose: an empty proposal, whatever the limits
+        assert result.selected == ()
+    elif best is None:
+        assert isinstance(result, Infeasible)
+    else:
+        assert isinstance(result, Proposal) and keep <= set(result.selected) and not exclude & set(result.selected)
+        assert (round(result.score, 9), sum(weight[i] for i in result.selected)) == best
+
+
+def test_propose_among_many_alike_takes_the_first_of_each_kind_and_breaks_ties_by_id():
+    # Forty candidacies in four classes of ten, all tied: « at most 1 per network » leaves the
+    # solve one contender per class; the best is the first by id of each network.
+    rows = [row(3.0, network=NETWORKS[i % 3], kind=KINDS[i % 2]) for i in range(40)]
+    frame = frame_of(rows)
+    limits = [Limit(Dimension.NETWORK, at_most=1), Limit(Dimension.KIND, "EI", at_least=1)]
+    result = propose(frame, slots=3, limits=limits, waitlist_size=2)
+    assert result.selected == (1, 2, 3) and result.score == 9.0
+
+
 # ---------------------------------------------------------------- cases
 
 
