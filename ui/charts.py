@@ -53,6 +53,8 @@ def show_chart(chart_of: Callable[..., alt.TopLevelMixin], *args: Any, descripti
     keyed on `chart_of` and the very data it is drawn from (`data_key`): a rerun on
     unchanged data draws from it, any change of the data is another key. Nothing depends
     on time or on one process's state, so every server process agrees."""
+    if getattr(chart_of, "__closure__", None):  # data it closes over would not be part of the key
+        raise TypeError(f"{chart_of.__qualname__} : passez ses données en arguments de show_chart")
     key = data_key(f"{chart_of.__module__}.{chart_of.__qualname__}", args, kwargs)
     st.vega_lite_chart(spec=_vega_lite_spec(key, chart_of, args, kwargs), width="stretch", alt=description)
 

@@ -97,6 +97,19 @@ def timeline_frame(items) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Élément", "Type", "Salle", "Début", "Fin", "Horaire"])
 
 
+def timeline_chart(frame: pd.DataFrame, end: pd.Timestamp) -> alt.LayerChart:
+    y = alt.Y("Élément:N", title=None, sort=None, axis=alt.Axis(labelLimit=220))
+    x = alt.X("Début:T", title=None, axis=alt.Axis(format="%H:%M", tickCount="hour"),
+              scale=alt.Scale(domain=[frame["Début"].min(), end]))
+    tooltip = ["Élément:N", "Type:N", "Salle:N", "Horaire:N"]
+    bars = alt.Chart(frame).mark_bar(cornerRadius=3).encode(
+        x=x, x2="Fin:T", y=y, color=alt.Color("Type:N", legend=alt.Legend(orient="bottom", title=None)),
+        tooltip=tooltip)
+    labels = alt.Chart(frame).mark_text(align="left", dx=4, fontSize=11).encode(
+        x="Fin:T", y=y, text="Repère:N", tooltip=tooltip)
+    return alt.layer(bars, labels).properties(height=alt.Step(26))
+
+
 def show_timeline(items) -> None:
     """The morning at a glance: one row per item, a bar from its start to its end coloured
     by kind, its times and room written beside it (a short pause stays readable)."""
@@ -106,17 +119,5 @@ def show_timeline(items) -> None:
     frame["Repère"] = frame["Horaire"] + " · " + frame["Salle"]
     # Room on the right for the last item's label.
     end = frame["Fin"].max() + pd.Timedelta(minutes=75)
-
-    def build() -> alt.LayerChart:
-        y = alt.Y("Élément:N", title=None, sort=None, axis=alt.Axis(labelLimit=220))
-        x = alt.X("Début:T", title=None, axis=alt.Axis(format="%H:%M", tickCount="hour"),
-                  scale=alt.Scale(domain=[frame["Début"].min(), end]))
-        tooltip = ["Élément:N", "Type:N", "Salle:N", "Horaire:N"]
-        bars = alt.Chart(frame).mark_bar(cornerRadius=3).encode(
-            x=x, x2="Fin:T", y=y, color=alt.Color("Type:N", legend=alt.Legend(orient="bottom", title=None)),
-            tooltip=tooltip)
-        labels = alt.Chart(frame).mark_text(align="left", dx=4, fontSize=11).encode(
-            x="Fin:T", y=y, text="Repère:N", tooltip=tooltip)
-        return alt.layer(bars, labels).properties(height=alt.Step(26))
-
-    show_chart(build, description="Frise de la matinée : chaque élément du programme de son début à sa fin")
+    show_chart(timeline_chart, frame, end,
+               description="Frise de la matinée : chaque élément du programme de son début à sa fin")

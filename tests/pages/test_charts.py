@@ -96,3 +96,48 @@ def test_data_key_follows_every_cell_name_and_type():
         data_key("other", (FRAME, "Réseau"), {"colour": None}),
     ]
     assert len({key, *others}) == 7
+
+
+def test_show_chart_refuses_a_builder_that_closes_over_its_data():
+    """The kept spec is keyed on the builder's arguments: data a closure holds would be left
+    out of the key, and a second programme would be drawn with the first one's spec."""
+    def script(frame):
+        import streamlit as st
+
+        from tests.pages.test_charts import horizontal_bars
+        from ui.charts import show_chart
+
+        try:
+            show_chart(lambda: horizontal_bars(frame, category="Réseau", value="Candidatures"), description="x")
+        except TypeError as error:
+            st.write(str(error))
+    at = AppTest.from_function(script, args=(FRAME,)).run()
+    assert "passez ses données en arguments" in at.markdown[0].value
+    assert _charts(at) == []
+
+
+def timeline_items(start):
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from db.models import ItemKind
+
+    return [SimpleNamespace(title=title, kind=kind, room=None, starts_at=start + timedelta(minutes=offset),
+                            ends_at=start + timedelta(minutes=offset + 30))
+            for title, kind, offset in (("Accueil", ItemKind.WELCOME, 0), ("Plénière", ItemKind.PLENARY, 30))]
+
+
+def test_two_programmes_timelines_are_drawn_each_from_its_own_items():
+    from datetime import UTC, datetime
+
+    def script(first, second):
+        from ui.programme import show_timeline
+
+        show_timeline(first)
+        show_timeline(second)
+    early = timeline_items(datetime(2027, 3, 18, 8, tzinfo=UTC))
+    late = timeline_items(datetime(2027, 3, 18, 10, tzinfo=UTC))
+    at = AppTest.from_function(script, args=(early, late)).run()
+    assert not at.exception, [e.message for e in at.exception]
+    first, second = _charts(at)
+    assert first.datasets != second.datasets
