@@ -10,6 +10,7 @@ stop and make misbehave, and which records what it received.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from collections import Counter
@@ -48,6 +49,7 @@ class Behaviour:
     drop_after: int | None = None   # close the connection, without accepting, once this many were accepted
     drops: int = 0                  # connections dropped so far
     count_only: bool = False        # keep no content (the bench): received_count only
+    delay: float = 0.0              # seconds before answering DATA: a slow server, so that senders overlap
     accepted: int = field(default=0)
 
 
@@ -67,6 +69,8 @@ class Recorder:
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 — aiosmtpd hook
         b = self.behaviour
+        if b.delay:
+            await asyncio.sleep(b.delay)
         if b.drop_after is not None and b.accepted >= b.drop_after:
             b.drop_after = None  # once: the next connection works again
             b.drops += 1
