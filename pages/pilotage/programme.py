@@ -13,7 +13,7 @@ from core.programme.public import read_content
 from db.engine import read_only, unit_of_work
 from db.models import Confirmation, ItemKind
 from ui import forms
-from ui.choices import sticky_selectbox
+from ui.choices import sticky_row, sticky_selectbox
 from ui.forms import escape_md
 from ui.programme import show_published, show_timeline
 from ui.session import require_actor
@@ -87,16 +87,15 @@ frame = pd.DataFrame({
     "Présentations": pd.array([len(i.pitches) if i.kind == ItemKind.PITCHES else None for i in programme.items],
                               dtype="Int64"),
 })
-shown = show_table(frame, file_stem=None, key="programme_items", on_select="rerun", selection_mode="single-row",
-                   empty="Aucun élément pour l'instant.",
-                   column_config={"Horaire": st.column_config.TextColumn(width=150),
-                                  "Type": st.column_config.TextColumn(width=150),
-                                  "Titre": st.column_config.TextColumn(width=230),
-                                  "Salle": st.column_config.TextColumn(width=120),
-                                  "Intervenants": st.column_config.TextColumn(width=150),
-                                  "Présentations": st.column_config.NumberColumn(width=100)})
-rows = shown.selection.rows if shown is not None else []
-selected = programme.items[rows[0]] if rows and rows[0] < len(programme.items) else None
+chosen = sticky_row(frame, [i.id for i in programme.items], key="programme_items",
+                    empty="Aucun élément pour l'instant.",
+                    column_config={"Horaire": st.column_config.TextColumn(width=150),
+                                   "Type": st.column_config.TextColumn(width=150),
+                                   "Titre": st.column_config.TextColumn(width=230),
+                                   "Salle": st.column_config.TextColumn(width=120),
+                                   "Intervenants": st.column_config.TextColumn(width=150),
+                                   "Présentations": st.column_config.NumberColumn(width=100)})
+selected = next((i for i in programme.items if i.id == chosen), None)
 kinds = {kind.value: kind.label for kind in ItemKind}
 
 

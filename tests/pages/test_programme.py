@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from streamlit.util import calc_hash
 
 from core.clock import to_paris, utcnow
-from core.programme.editing import apply_template, shift_item
+from core.programme.editing import apply_template, remove_item, shift_item
 from core.programme.publishing import publish_programme
 from db.engine import read_only, unit_of_work
 from db.models import Confirmation, Edition, ItemKind, ProgrammeItem, ProgrammeVersion, Role
@@ -254,3 +254,44 @@ def test_editor_puts_items_back_on_the_day_of_a_moved_edition(lead, edition):
     no_exception(at)
     assert "2 élément(s) replacé(s) au jour de la rencontre." in texts(at.success)
     assert to_paris(stored_item(first).starts_at).date() == new_day
+
+
+def _editing(at) -> list[str]:
+    return [h for h in texts(at.subheader) if h.startswith("Modifier")]
+
+
+def test_editor_keeps_the_selected_item_when_a_colleague_adds_one_before_it(lead, edition):
+    edition_id, *_ = edition
+    first = _with_items(lead, edition)
+    at = _selected(lead, 0)
+    assert _editing(at) == [f"Modifier « {escape_md('Accueil')} »"]
+    coffee = add(lead, edition_id, item(ItemKind.OTHER, "08:30", "08:45", title="Café des partenaires"))
+    by_label(at.button, "Retarder de 5 min").click().run()  # row 0 is now the colleague's item
+    no_exception(at)
+    assert to_paris(stored_item(first).starts_at).strftime("%H:%M") == "09:05"
+    assert to_paris(stored_item(coffee).starts_at).strftime("%H:%M") == "08:30"
+    assert _editing(at) == [f"Modifier « {escape_md('Accueil')} »"]
+
+
+def test_editor_keeps_the_selected_item_once_moved_past_the_next_one(lead, edition):
+    edition_id, *_ = edition
+    first = add(lead, edition_id, item(ItemKind.WELCOME, "09:00", "09:30", title="Accueil"))
+    other = add(lead, edition_id, item(ItemKind.WORKSHOP, "09:03", "09:40", title="Atelier", room="Salle 2"))
+    at = _selected(lead, 0)
+    by_label(at.button, "Retarder de 5 min").click().run()  # Accueil now starts after the workshop
+    no_exception(at)
+    assert _editing(at) == [f"Modifier « {escape_md('Accueil')} »"]
+    by_label(at.button, "Retarder de 5 min").click().run()
+    no_exception(at)
+    assert to_paris(stored_item(first).starts_at).strftime("%H:%M") == "09:10"
+    assert to_paris(stored_item(other).starts_at).strftime("%H:%M") == "09:03"
+
+
+def test_editor_forgets_the_selection_of_an_item_a_colleague_removed(lead, edition):
+    first = _with_items(lead, edition)
+    at = _selected(lead, 0)
+    with unit_of_work() as session:
+        remove_item(session, actor=lead, item_id=first, expected_version=1)
+    at.run()
+    no_exception(at)
+    assert _editing(at) == []  # not the next item, which the lead never chose
