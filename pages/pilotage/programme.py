@@ -256,8 +256,10 @@ if publish:
         with unit_of_work() as session:
             return publishing.publish_programme(session, actor=actor, edition_id=edition_id, note=note,
                                                 expected_number=expected_number)
-    forms.submit(PUBLISH, release, record=publish_record)
-    done(f"Version {view.latest_number + 1} publiée : la page publique et l'agenda la montrent.")
+    version_id = forms.submit(PUBLISH, release, record=publish_record)
+    # A double click's second run gets back the version its first run published.
+    number = next((row.number for row in view.versions if row.id == version_id), view.latest_number + 1)
+    done(f"Version {number} publiée : la page publique et l'agenda la montrent.")
 st.page_link("pages/public/programme.py", label="Voir la page publique", icon=":material/open_in_new:")
 
 for row in view.versions:

@@ -295,3 +295,18 @@ def test_editor_forgets_the_selection_of_an_item_a_colleague_removed(lead, editi
     at.run()
     no_exception(at)
     assert _editing(at) == []  # not the next item, which the lead never chose
+
+
+def test_editor_publishes_once_on_a_double_click(lead, edition):
+    edition_id, *_ = edition
+    with unit_of_work() as session:
+        apply_template(session, actor=lead, edition_id=edition_id)
+    at = open_app(lead, EDITOR)
+    by_label(at.text_input, "Note de version *").input("Première version")
+    by_label(at.button, "Publier la version 1").click().run()
+    # The second click reaches the server with the form as the first one sent it.
+    by_label(at.text_input, "Note de version *").input("Première version")
+    by_label(at.button, "Publier la version 2").click().run()
+    no_exception(at)
+    assert count(ProgrammeVersion) == 1
+    assert texts(at.success)[0] == "Version 1 publiée : la page publique et l'agenda la montrent."
