@@ -15,7 +15,7 @@ from db.models import Confirmation, ItemKind
 from ui import forms
 from ui.choices import sticky_row, sticky_selectbox
 from ui.forms import escape_md
-from ui.programme import show_published, show_timeline
+from ui.programme import pitch_labels, show_published, show_timeline
 from ui.session import require_actor
 from ui.tables import show_table
 
@@ -215,7 +215,7 @@ for session_item in (i for i in programme.items if i.kind == ItemKind.PITCHES):
     show_table(pitches, file_stem=None, key=f"pitches-{session_item.id}",
                empty="Aucune structure retenue pour cet appel pour l'instant.")
     if len(current) > 1:
-        names = {t.pitch.candidacy_id: t.pitch.structure for t in session_item.pitches}
+        names = pitch_labels([t.pitch for t in session_item.pitches])
         cols = st.columns([3, 1, 1], vertical_alignment="bottom")
         with cols[0]:
             moved = st.selectbox("Structure à déplacer", current, format_func=names.get,

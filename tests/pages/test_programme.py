@@ -12,6 +12,7 @@ from streamlit.util import calc_hash
 
 from core.clock import to_paris, utcnow
 from core.programme.editing import apply_template, remove_item, shift_item
+from core.programme.pitches import retained_pitches
 from core.programme.publishing import publish_programme
 from db.engine import read_only, unit_of_work
 from db.models import Confirmation, Edition, ItemKind, ProgrammeItem, ProgrammeVersion, Role
@@ -310,3 +311,17 @@ def test_editor_publishes_once_on_a_double_click(lead, edition):
     no_exception(at)
     assert count(ProgrammeVersion) == 1
     assert texts(at.success)[0] == "Version 1 publiée : la page publique et l'agenda la montrent."
+
+
+def test_editor_moves_the_chosen_one_of_two_structures_of_the_same_name(lead, edition):
+    # Two SIAE may share a name (different SIRET); the choice box holds its choice by label.
+    _with_items(lead, edition)
+    _edition_id, _call_id, ids = edition
+    set_status(ids[2], name="Élan Propreté")  # the order reads: Bâti'Insert 95, Élan Propreté, Élan Propreté
+    at = open_app(lead, EDITOR)
+    by_label(at.selectbox, "Structure à déplacer").set_value(ids[1])
+    by_label(at.button, "Descendre").click().run()
+    no_exception(at)
+    with read_only() as session:
+        order = [p.candidacy_id for p in retained_pitches(session, [_call_id])[_call_id]]
+    assert order == [ids[0], ids[2], ids[1]]
