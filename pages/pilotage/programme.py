@@ -2,6 +2,8 @@
 pitch sessions fed by the selection and their order, the warnings, the timeline, and the
 publication of numbered versions."""
 
+from collections import Counter
+
 import pandas as pd
 import streamlit as st
 
@@ -97,6 +99,9 @@ chosen = sticky_row(frame, [i.id for i in programme.items], key="programme_items
                                    "Présentations": st.column_config.NumberColumn(width=100)})
 selected = next((i for i in programme.items if i.id == chosen), None)
 kinds = {kind.value: kind.label for kind in ItemKind}
+# A selectbox holds its choice by label: two calls of one theme need two labels.
+themes = Counter(view.calls.values())
+call_labels = {i: title if themes[title] == 1 else f"{title} (appel n° {i})" for i, title in view.calls.items()}
 
 
 def item_fields(form: str, current, key: str) -> ItemData:
@@ -130,7 +135,7 @@ def item_fields(form: str, current, key: str) -> ItemData:
     with cols[0]:
         call_id = st.selectbox("Appel présenté (présentations express)", calls, key=f"{key}-call",
                                index=calls.index(current.call_id) if current and current.call_id in calls else 0,
-                               format_func=lambda c: "—" if c is None else view.calls[c])
+                               format_func=lambda c: "—" if c is None else call_labels[c])
         forms.field_error(form, "call_id")
     with cols[1]:
         changeover = st.number_input("Changement entre deux présentations (min)", min_value=0,

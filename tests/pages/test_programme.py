@@ -17,7 +17,7 @@ from core.programme.publishing import publish_programme
 from db.engine import read_only, unit_of_work
 from db.models import Confirmation, Edition, ItemKind, ProgrammeItem, ProgrammeVersion, Role
 from tests.core.programme.builders import add, item, make_edition_with_call, retained, set_status
-from tests.factories import make_user
+from tests.factories import make_call, make_user
 from tests.pages.conftest import by_label, no_exception, open_app, red, texts
 from tests.querycount import counting
 from ui.forms import escape_md
@@ -325,3 +325,18 @@ def test_editor_moves_the_chosen_one_of_two_structures_of_the_same_name(lead, ed
     with read_only() as session:
         order = [p.candidacy_id for p in retained_pitches(session, [_call_id])[_call_id]]
     assert order == [ids[0], ids[2], ids[1]]
+
+
+def test_editor_presents_the_chosen_one_of_two_calls_of_the_same_theme(lead, edition):
+    edition_id, call_id, _ids = edition
+    second = make_call(edition_id)  # same theme title as the first (« Thème de test »)
+    at = open_app(lead, EDITOR)
+    by_label(at.selectbox, "Type *").set_value(ItemKind.PITCHES.value)
+    by_label(at.text_input, "Titre *").input("Présentations express, second appel")
+    by_label(at.text_input, "Début * (HH:MM)").input("10:00")
+    by_label(at.text_input, "Fin * (HH:MM)").input("10:30")
+    by_label(at.selectbox, "Appel présenté (présentations express)").set_value(call_id)
+    by_label(at.button, "Ajouter l'élément").click().run()
+    no_exception(at)
+    with read_only() as session:
+        assert session.scalar(select(ProgrammeItem.call_id)) == call_id != second
