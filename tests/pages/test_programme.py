@@ -15,8 +15,8 @@ from core.programme.editing import apply_template, remove_item, shift_item
 from core.programme.pitches import retained_pitches
 from core.programme.publishing import publish_programme
 from db.engine import read_only, unit_of_work
-from db.models import Confirmation, Edition, ItemKind, ProgrammeItem, ProgrammeVersion, Role
-from tests.core.programme.builders import add, item, make_edition_with_call, retained, set_status
+from db.models import Confirmation, Edition, ItemKind, PitchPosition, ProgrammeItem, ProgrammeVersion, Role
+from tests.core.programme.builders import add, decline, item, make_edition_with_call, retained, set_status, withdraw
 from tests.factories import make_call, make_user
 from tests.pages.conftest import by_label, no_exception, open_app, red, texts
 from tests.querycount import counting
@@ -340,3 +340,22 @@ def test_editor_presents_the_chosen_one_of_two_calls_of_the_same_theme(lead, edi
     no_exception(at)
     with read_only() as session:
         assert session.scalar(select(ProgrammeItem.call_id)) == call_id != second
+
+
+@pytest.mark.parametrize("change", ["decline", "withdraw", "promote"])
+def test_editor_refuses_a_pitch_move_once_the_selection_changed_meanwhile(lead, edition, change):
+    _with_items(lead, edition)
+    _edition_id, call_id, ids = edition
+    at = open_app(lead, EDITOR)
+    by_label(at.selectbox, "Structure à déplacer").set_value(ids[2]).run()
+    if change == "decline":  # in another tab, or the structure's own link
+        decline(ids[1])
+    elif change == "withdraw":
+        withdraw(ids[1])
+    else:
+        retained(call_id, 1)
+    by_label(at.button, "Monter").click().run()
+    no_exception(at)
+    assert any("modifié par quelqu'un d'autre" in e for e in texts(at.error))
+    with read_only() as session:
+        assert session.scalar(select(func.count()).select_from(PitchPosition)) == 0  # nothing written
