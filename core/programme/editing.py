@@ -129,10 +129,18 @@ def _locked_item(session: Session, item_id: int, expected_version: int | None) -
 
 
 def add_item(session: Session, *, actor: Actor, edition_id: int, data: ItemData) -> int:
-    """A new item in the edition's working copy; its id. Audit row."""
+    """A new item in the edition's working copy; its id. Audit row. The same item sent
+    again (every field, times and room alike: a double click) is not added twice: the id
+    of the one stored is returned, nothing written."""
     require(actor, Action.MANAGE_PROGRAMME)
     edition = _edition(session, edition_id)
-    item = ProgrammeItem(edition_id=edition.id, **_item_values(session, edition, data), version=1)
+    values = _item_values(session, edition, data)
+    same = session.scalar(select(ProgrammeItem.id).where(
+        ProgrammeItem.edition_id == edition.id,
+        *(getattr(ProgrammeItem, name).is_not_distinct_from(value) for name, value in values.items())).limit(1))
+    if same is not None:
+        return same
+    item = ProgrammeItem(edition_id=edition.id, **values, version=1)
     session.add(item)
     session.flush()
     audit.record(session, actor=actor, action="programme_item_created", object_type="programme_item",

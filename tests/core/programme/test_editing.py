@@ -68,6 +68,18 @@ def test_bad_input_gets_a_french_message_on_its_field_and_nothing_is_written(lea
     assert count_items() == 0
 
 
+def test_the_same_item_sent_twice_is_added_once(lead):
+    # A double click on « Ajouter l'élément » sends the form twice.
+    edition_id, _ = make_edition_with_call()
+    data = item(ItemKind.WORKSHOP, "11:00", "11:20", title="Atelier", room="Salle B")
+    first = add(lead, edition_id, data)
+    assert add(lead, edition_id, data) == first
+    assert count_items() == 1
+    assert audit_actions(object_type="programme_item") == ["programme_item_created"]
+    other = add(lead, edition_id, item(ItemKind.WORKSHOP, "11:00", "11:20", title="Atelier", room="Salle C"))
+    assert other != first and count_items() == 2  # the same workshop in another room is another item
+
+
 def test_update_moves_an_item_and_a_stale_update_is_refused(lead):
     edition_id, _ = make_edition_with_call()
     item_id = add(lead, edition_id, item(ItemKind.PLENARY, "09:00", "09:30"))
