@@ -4,6 +4,7 @@ the public page without sign-in, showing the published version only, without con
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -359,3 +360,24 @@ def test_editor_refuses_a_pitch_move_once_the_selection_changed_meanwhile(lead, 
     assert any("modifié par quelqu'un d'autre" in e for e in texts(at.error))
     with read_only() as session:
         assert session.scalar(select(func.count()).select_from(PitchPosition)) == 0  # nothing written
+
+
+HOSTILE = ":material/home: **gras** [lien](javascript:alert(1)) <img src=x onerror=alert(1)> $x^2$ :red[x]"
+
+
+def test_public_page_shows_markdown_and_shortcodes_of_the_programme_as_typed(lead, edition):
+    edition_id, call_id, ids = edition
+    set_status(ids[0], name=":red[Rouge] :smile:", presenter_name="[moi](javascript:alert(1))")
+    add(lead, edition_id, item(ItemKind.PLENARY, "09:00", "09:30", title=HOSTILE, speakers=":blue[MACS]",
+                               description="# Titre\n- liste\n> cité", room="Salle :material/home:"))
+    add(lead, edition_id, item(ItemKind.PITCHES, "09:30", "10:00", call_id=call_id, title="Présentations"))
+    with unit_of_work() as session:
+        publish_programme(session, actor=lead, edition_id=edition_id, note=":red[note]", expected_number=0)
+    at = open_app(None, PUBLIC)
+    no_exception(at)
+    shown = "\n".join(texts(at.markdown) + texts(at.caption))
+    for typed in (HOSTILE, ":blue[MACS]", "# Titre", "Salle :material/home:", ":red[Rouge] :smile:",
+                  "[moi](javascript:alert(1))", ":red[note]"):
+        assert escape_md(typed) in shown
+    for live in (r"(?<!\\):material/home:", r"(?<!\\)\]\(javascript", r"(?<!\\)<img"):  # unescaped
+        assert re.search(live, shown) is None, live
