@@ -98,6 +98,12 @@ chosen = sticky_row(frame, [i.id for i in programme.items], key="programme_items
                                    "Intervenants": st.column_config.TextColumn(width=150),
                                    "Présentations": st.column_config.NumberColumn(width=100)})
 selected = next((i for i in programme.items if i.id == chosen), None)
+# A save is checked against the version the form opened with; once the lead leaves an item,
+# forget it, so that reopening it later checks against what the form then shows.
+left = st.session_state.get("programme_opened_item")
+if left is not None and left != chosen:
+    st.session_state.pop(f"version:programme-item:{left}", None)
+st.session_state["programme_opened_item"] = chosen
 kinds = {kind.value: kind.label for kind in ItemKind}
 # A selectbox holds its choice by label: two calls of one theme need two labels.
 themes = Counter(view.calls.values())

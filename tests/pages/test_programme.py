@@ -381,3 +381,22 @@ def test_public_page_shows_markdown_and_shortcodes_of_the_programme_as_typed(lea
         assert escape_md(typed) in shown
     for live in (r"(?<!\\):material/home:", r"(?<!\\)\]\(javascript", r"(?<!\\)<img"):  # unescaped
         assert re.search(live, shown) is None, live
+
+
+def test_editor_saves_an_item_reopened_after_a_colleague_s_change(lead, edition):
+    # Its form shows the colleague's values: a save from it is not stale.
+    first = _with_items(lead, edition)
+    at = _selected(lead, 0)
+    at.session_state["programme_items"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    with unit_of_work() as session:
+        shift_item(session, actor=lead, item_id=first, expected_version=1, start_minutes=10, end_minutes=10)
+    at.session_state["programme_items"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert _editing(at) == [f"Modifier « {escape_md('Accueil')} »"]
+    next(w for w in at.text_input if w.label == "Titre *").input("Accueil et café")
+    by_label(at.button, "Enregistrer l'élément").click().run()
+    no_exception(at)
+    assert texts(at.error) == []
+    assert stored_item(first).title == "Accueil et café"
+    assert to_paris(stored_item(first).starts_at).strftime("%H:%M") == "09:10"  # the colleague's move kept
