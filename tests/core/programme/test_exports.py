@@ -106,3 +106,14 @@ def test_a_structure_named_like_a_formula_stays_text_in_the_csv_and_the_xlsx(sql
     assert list(cells["Structure"].dropna()) == ["'" + name]
     with zipfile.ZipFile(io.BytesIO(programme_xlsx(programme))) as workbook:
         assert "<f>" not in workbook.read("xl/worksheets/sheet1.xml").decode()  # no formula cell at all
+
+
+def test_ics_on_the_day_the_clocks_go_back_is_right_by_its_own_vtimezone(sqlite_db):
+    # Calendar apps read the file's VTIMEZONE, not their own zone rules: it must place 09:00 at 08:00 UTC.
+    programme = published(day=date(2027, 10, 31))  # winter time from 03:00 that morning
+    calendar = Calendar.from_ical(programme_ics(programme))
+    event = calendar.walk("VEVENT")[0]
+    assert event["dtstart"].to_ical() == b"20271031T090000" and event["dtstart"].params["TZID"] == "Europe/Paris"
+    zone = calendar.walk("VTIMEZONE")[0].to_tz()
+    assert zone.utcoffset(datetime(2027, 10, 31, 9, 0)).total_seconds() == 3600
+    assert zone.utcoffset(datetime(2027, 10, 30, 9, 0)).total_seconds() == 2 * 3600
