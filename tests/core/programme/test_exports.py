@@ -117,3 +117,20 @@ def test_ics_on_the_day_the_clocks_go_back_is_right_by_its_own_vtimezone(sqlite_
     zone = calendar.walk("VTIMEZONE")[0].to_tz()
     assert zone.utcoffset(datetime(2027, 10, 31, 9, 0)).total_seconds() == 3600
     assert zone.utcoffset(datetime(2027, 10, 30, 9, 0)).total_seconds() == 2 * 3600
+
+
+def test_pdf_of_an_item_taller_than_a_page_is_still_made_cut_with_an_ellipsis(sqlite_db):
+    # A timetable row cannot break across pages (fpdf2): a long list of lines made the whole PDF fail.
+    lead = make_user(Role.PILOTE)
+    edition_id, _call_id = make_edition_with_call()
+    lines = "\n".join(f"Participant n° {n}" for n in range(1, 100))
+    add(lead, edition_id, item(ItemKind.WORKSHOP, "09:00", "10:00", title="Atelier très détaillé",
+                               speakers="\n".join(f"Intervenante {n}" for n in range(1, 25)), description=lines))
+    add(lead, edition_id, item(ItemKind.CLOSING, "12:00", "12:30", title="Clôture"))
+    with unit_of_work() as session:
+        publish_programme(session, actor=lead, edition_id=edition_id, note="Version", expected_number=0)
+    with read_only() as session:
+        programme = latest_programme(session, edition_number=edition_number(edition_id))
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(programme_pdf(programme))).pages)
+    assert "Atelier très détaillé" in text and "Intervenante 1\n" in text and "…" in text
+    assert "Participant n° 99" not in text and "Clôture" in text
