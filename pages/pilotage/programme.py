@@ -226,11 +226,16 @@ for session_item in (i for i in programme.items if i.kind == ItemKind.PITCHES):
     show_table(pitches, file_stem=None, key=f"pitches-{session_item.id}",
                empty="Aucune structure retenue pour cet appel pour l'instant.")
     if len(current) > 1:
-        names = pitch_labels([t.pitch for t in session_item.pitches])
+        # Every name seen here: a chosen structure that has left (a decline) stays chosen, by
+        # its name, rather than the box falling back on the first one for the buttons to move.
+        names = st.session_state.setdefault(f"pitch-names:{session_item.id}", {})
+        names.update(pitch_labels([t.pitch for t in session_item.pitches]))
         cols = st.columns([3, 1, 1], vertical_alignment="bottom")
         with cols[0]:
-            moved = st.selectbox("Structure à déplacer", current, format_func=names.get,
-                                 key=f"moved-{session_item.id}")
+            moved = sticky_selectbox("Structure à déplacer", current, key=f"moved-{session_item.id}", labels=names)
+            if moved not in current:
+                st.caption(f"{escape_md(names[moved])} ne fait plus partie des présentations : "
+                           "choisissez-en une autre.")
         with cols[1]:
             up = st.button("Monter", icon=":material/arrow_upward:", key=f"up-{session_item.id}")
         with cols[2]:

@@ -400,3 +400,19 @@ def test_editor_saves_an_item_reopened_after_a_colleague_s_change(lead, edition)
     assert texts(at.error) == []
     assert stored_item(first).title == "Accueil et café"
     assert to_paris(stored_item(first).starts_at).strftime("%H:%M") == "09:10"  # the colleague's move kept
+
+
+def test_editor_never_moves_another_structure_once_the_chosen_one_left(lead, edition):
+    # The choice box would fall back on its first structure: « Descendre » moved one never chosen.
+    _with_items(lead, edition)
+    _edition_id, _call_id, ids = edition
+    at = open_app(lead, EDITOR)
+    by_label(at.selectbox, "Structure à déplacer").set_value(ids[1]).run()
+    decline(ids[1])
+    at.run()  # any rerun: the table now shows the two others
+    assert any("ne fait plus partie des présentations" in c for c in texts(at.caption))
+    by_label(at.button, "Descendre").click().run()
+    no_exception(at)
+    assert texts(at.error)  # refused, with a message
+    with read_only() as session:
+        assert session.scalar(select(func.count()).select_from(PitchPosition)) == 0  # nothing moved
