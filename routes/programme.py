@@ -23,6 +23,12 @@ NOT_PUBLISHED = "Aucun programme publié pour cette rencontre."
 UNKNOWN = ("Adresse d'agenda inconnue : elle s'écrit /calendrier/rencontre-N.ics, N étant le numéro de "
            "la rencontre.")
 CACHE = "public, max-age=300"
+# The file holds the lead's free text: no browser may run or sniff it as a page.
+SAFE = {"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'", "X-Content-Type-Options": "nosniff"}
+
+
+def _refusal(text: str) -> Response:
+    return PlainTextResponse(text, status_code=404, headers=SAFE)
 
 
 def _latest(number: int) -> PublishedProgramme | None:
@@ -49,11 +55,11 @@ async def calendar(request: Request) -> Response:
     number = request.path_params["number"]
     programme = await run_in_threadpool(_latest, number)
     if programme is None:
-        return PlainTextResponse(NOT_PUBLISHED, status_code=404)
+        return _refusal(NOT_PUBLISHED)
     body = await run_in_threadpool(programme_ics, programme)
     etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
     headers = {"ETag": etag, "Last-Modified": format_datetime(programme.published_at, usegmt=True),
-               "Cache-Control": CACHE}
+               "Cache-Control": CACHE, **SAFE}
     if _not_modified(request, etag, programme.published_at):
         return Response(status_code=304, headers=headers)
     headers["Content-Disposition"] = f'inline; filename="programme-rencontre-{number}.ics"'
@@ -61,7 +67,7 @@ async def calendar(request: Request) -> Response:
 
 
 async def unknown_calendar(_request: Request) -> Response:
-    return PlainTextResponse(UNKNOWN, status_code=404)
+    return _refusal(UNKNOWN)
 
 
 ROUTES = [Route("/calendrier/rencontre-{number:int}.ics", calendar, methods=["GET"]),

@@ -7,6 +7,8 @@ from collections.abc import Hashable, Mapping, Sequence
 
 import streamlit as st
 
+from ui.tables import show_table
+
 
 def sticky_selectbox(label: str, available: Sequence[Hashable], *, key: str, labels: Mapping[Hashable, str],
                      **options) -> Hashable | None:
@@ -33,3 +35,25 @@ def sticky_selectbox(label: str, available: Sequence[Hashable], *, key: str, lab
                          **options)
     st.session_state[key] = value
     return value
+
+
+def sticky_row(frame, ids: Sequence[Hashable], *, key: str, **options) -> Hashable | None:
+    """A single-row selectable table (ui.tables.show_table) whose ticked row follows its id:
+    the id of the chosen row, or None. Streamlit keeps a tick by position, so once the rows
+    change (a colleague's new item sorts first, a move passes the next one) the tick would sit
+    on another row and the buttons below would act on it. Then the grid is drawn anew under
+    a new key, ticked on the chosen id's new row, or not at all if that row is gone."""
+    order = tuple(ids)
+    state = st.session_state.setdefault(f"{key}:rows", {"order": order, "generation": 0, "chosen": None})
+    if state["order"] != order:
+        state.update(order=order, generation=state["generation"] + 1,
+                     chosen=state["chosen"] if state["chosen"] in order else None)
+    default = None
+    if state["chosen"] in order:
+        default = {"selection": {"rows": [order.index(state["chosen"])], "columns": [], "cells": []}}
+    grid = key + (f"-{state['generation']}" if state["generation"] else "")
+    shown = show_table(frame, file_stem=None, key=grid, on_select="rerun", selection_mode="single-row",
+                       selection_default=default, **options)
+    rows = shown.selection.rows if shown is not None else []
+    state["chosen"] = order[rows[0]] if rows and rows[0] < len(order) else None
+    return state["chosen"]

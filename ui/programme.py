@@ -3,6 +3,8 @@ the editor's timeline (Altair)."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -83,6 +85,24 @@ def downloads(programme: PublishedProgramme, *, key: str) -> None:
     address = settings().base_url + calendar_path(programme.edition_number)
     st.caption("Pour suivre les mises à jour dans votre agenda, abonnez-vous à l'adresse :")
     st.code(address, language=None)
+
+
+# ---------------------------------------------------------------- the editor
+
+
+def pitch_labels(pitches) -> dict[int, str]:
+    """candidacy id → its label in the « structure à déplacer » box. A selectbox holds its
+    choice by label: two structures of one name (different SIRET) would be one choice, and
+    the buttons would move the other one. So a shared name gets its département and
+    presenter, and its file number if even they are the same."""
+    def detailed(pitch) -> str:
+        facts = ", ".join(part for part in (pitch.departement, pitch.presenter) if part)
+        return f"{pitch.structure} ({facts})" if facts else pitch.structure
+
+    names = Counter(p.structure for p in pitches)
+    labels = {p.candidacy_id: p.structure if names[p.structure] == 1 else detailed(p) for p in pitches}
+    shared = Counter(labels.values())
+    return {i: label if shared[label] == 1 else f"{label} — dossier n° {i}" for i, label in labels.items()}
 
 
 # ---------------------------------------------------------------- the editor's timeline

@@ -90,6 +90,19 @@ CHECKS = {
 }
 
 
+def _one_session_per_call(session: Session, values: dict, item_id: int | None) -> None:
+    """A call has one pitch session (each shows all its pitches): refuse another item than
+    `item_id` presenting it, on its field."""
+    if values["call_id"] is None:
+        return
+    taken = session.scalar(select(ProgrammeItem.title).where(
+        ProgrammeItem.call_id == values["call_id"], ProgrammeItem.kind == ItemKind.PITCHES,
+        ProgrammeItem.id != (item_id or 0)).limit(1))
+    if taken is not None:
+        raise ValidationFailed({"call_id": f"Cet appel a déjà sa séance de présentations express (« {taken} ») : "
+                                           "modifiez-la plutôt."})
+
+
 def _item_values(session: Session, edition: Edition, data: ItemData) -> dict:
     """The columns of a valid item, or ValidationFailed with every field's message."""
     values, errors = clean_fields(CHECKS, vars(data))
@@ -129,10 +142,19 @@ def _locked_item(session: Session, item_id: int, expected_version: int | None) -
 
 
 def add_item(session: Session, *, actor: Actor, edition_id: int, data: ItemData) -> int:
-    """A new item in the edition's working copy; its id. Audit row."""
+    """A new item in the edition's working copy; its id. Audit row. The same item sent
+    again (every field, times and room alike: a double click) is not added twice: the id
+    of the one stored is returned, nothing written."""
     require(actor, Action.MANAGE_PROGRAMME)
     edition = _edition(session, edition_id)
-    item = ProgrammeItem(edition_id=edition.id, **_item_values(session, edition, data), version=1)
+    values = _item_values(session, edition, data)
+    same = session.scalar(select(ProgrammeItem.id).where(
+        ProgrammeItem.edition_id == edition.id,
+        *(getattr(ProgrammeItem, name).is_not_distinct_from(value) for name, value in values.items())).limit(1))
+    if same is not None:
+        return same
+    _one_session_per_call(session, values, None)
+    item = ProgrammeItem(edition_id=edition.id, **values, version=1)
     session.add(item)
     session.flush()
     audit.record(session, actor=actor, action="programme_item_created", object_type="programme_item",
@@ -145,6 +167,7 @@ def update_item(session: Session, *, actor: Actor, item_id: int, data: ItemData,
     require(actor, Action.MANAGE_PROGRAMME)
     item = _locked_item(session, item_id, expected_version)
     values = _item_values(session, _edition(session, item.edition_id), data)
+    _one_session_per_call(session, values, item.id)
     before = _audited(item)
     for name, value in values.items():
         setattr(item, name, value)

@@ -177,6 +177,17 @@ def _item_text(item: PublishedItem) -> str:
     return "\n".join(parts)
 
 
+_PAGE_LINES = 45  # of 5 mm: what one A4 page holds under the table's heading, with room to spare
+
+
+def _fitting(pdf: FPDF, text: str, width: float) -> str:
+    """The cell's text cut, with « … », to what one page holds: fpdf2 never breaks a table
+    row across pages, and a taller one (a long list of lines) made the whole PDF fail."""
+    pdf.set_font(_FONT, "", 9)
+    lines = pdf.multi_cell(width - 2 * pdf.c_margin, 5, text, dry_run=True, output="LINES")
+    return text if len(lines) <= _PAGE_LINES else "\n".join(lines[:_PAGE_LINES - 1]) + "\n…"
+
+
 def programme_pdf(programme: PublishedProgramme) -> bytes:
     """A4: title, date, venue, the timetable, then the list of each session's pitches."""
     pdf = _document(programme)
@@ -184,7 +195,8 @@ def programme_pdf(programme: PublishedProgramme) -> bytes:
     pdf.set_font(_FONT, "B", 13)
     pdf.cell(0, 8, "Déroulé", new_x="LMARGIN", new_y="NEXT")
     _table(pdf, _WIDTHS, ("Horaire", "Séquence", "Salle"),
-           [(span(i.starts_at, i.ends_at), _item_text(i), i.room or "") for i in programme.items])
+           [(span(i.starts_at, i.ends_at), _fitting(pdf, _item_text(i), _WIDTHS[1]), i.room or "")
+            for i in programme.items])
     for item in programme.items:
         if item.kind != ItemKind.PITCHES:
             continue

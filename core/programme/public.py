@@ -100,8 +100,16 @@ def public_programmes(session: Session, *, today: date) -> tuple[list[PublishedP
     return upcoming, past
 
 
+# Edition.number is an INTEGER column: a number beyond it names no edition, and the
+# databases refuse to compare with it (an error, not an empty answer).
+_NUMBERS = range(1, 2**31)
+
+
 def latest_programme(session: Session, *, edition_number: int) -> PublishedProgramme | None:
-    """The latest published version of the edition with this number, or None."""
+    """The latest published version of the edition with this number, or None (also for a
+    number no edition can have, such as one typed into a calendar address)."""
+    if edition_number not in _NUMBERS:
+        return None
     row = session.execute(_latest_versions().where(Edition.number == edition_number)).first()
     return read_version(row.ProgrammeVersion) if row else None
 

@@ -56,6 +56,8 @@ def publish_programme(session: Session, *, actor: Actor, edition_id: int, note: 
 
     `expected_number` is the latest version the lead saw: if another lead published in
     between, this publication is refused as stale rather than numbered after it unseen.
+    Publishing again what the latest version holds, with its note (a double click, a
+    retry), writes nothing and returns that version's id.
     """
     require(actor, Action.MANAGE_PROGRAMME)
     try:
@@ -66,10 +68,13 @@ def publish_programme(session: Session, *, actor: Actor, edition_id: int, note: 
     if session.get(Edition, edition_id, with_for_update=True) is None:
         raise NotFound("Rencontre introuvable.")
     number = latest_number(session, edition_id)
+    content = programme_snapshot(working_programme(session, edition_id).only_confirmed())
+    latest = _version(session, edition_id, number)
+    if latest is not None and latest.content == content and latest.note == clean_note:
+        return latest.id  # a double click or a retry: the same publication, done once
     if number != expected_number:
         raise StaleEdit("Une autre version du programme a été publiée entre-temps. Rechargez la page "
                         "pour la voir avant de publier à nouveau.")
-    content = programme_snapshot(working_programme(session, edition_id).only_confirmed())
     version = ProgrammeVersion(edition_id=edition_id, number=number + 1, note=clean_note, content=content,
                                published_at=now or utcnow(), published_by_id=actor.user_id)
     session.add(version)
@@ -79,6 +84,11 @@ def publish_programme(session: Session, *, actor: Actor, edition_id: int, note: 
                         "items": len(content["items"]), "pitches": len(pitch_starts(content))})
     queue_programme_changes(session, version_id=version.id, changes=time_changes(session, version.id))
     return version.id
+
+
+def _version(session: Session, edition_id: int, number: int) -> ProgrammeVersion | None:
+    return session.scalar(select(ProgrammeVersion).where(ProgrammeVersion.edition_id == edition_id,
+                                                          ProgrammeVersion.number == number))
 
 
 def list_versions(session: Session, edition_id: int) -> list[VersionRow]:

@@ -2,6 +2,8 @@
 pitch sessions fed by the selection and their order, the warnings, the timeline, and the
 publication of numbered versions."""
 
+from collections import Counter
+
 import pandas as pd
 import streamlit as st
 
@@ -13,9 +15,9 @@ from core.programme.public import read_content
 from db.engine import read_only, unit_of_work
 from db.models import Confirmation, ItemKind
 from ui import forms
-from ui.choices import sticky_selectbox
+from ui.choices import sticky_row, sticky_selectbox
 from ui.forms import escape_md
-from ui.programme import show_published, show_timeline
+from ui.programme import pitch_labels, show_published, show_timeline
 from ui.session import require_actor
 from ui.tables import show_table
 
@@ -87,17 +89,25 @@ frame = pd.DataFrame({
     "Présentations": pd.array([len(i.pitches) if i.kind == ItemKind.PITCHES else None for i in programme.items],
                               dtype="Int64"),
 })
-shown = show_table(frame, file_stem=None, key="programme_items", on_select="rerun", selection_mode="single-row",
-                   empty="Aucun élément pour l'instant.",
-                   column_config={"Horaire": st.column_config.TextColumn(width=150),
-                                  "Type": st.column_config.TextColumn(width=150),
-                                  "Titre": st.column_config.TextColumn(width=230),
-                                  "Salle": st.column_config.TextColumn(width=120),
-                                  "Intervenants": st.column_config.TextColumn(width=150),
-                                  "Présentations": st.column_config.NumberColumn(width=100)})
-rows = shown.selection.rows if shown is not None else []
-selected = programme.items[rows[0]] if rows and rows[0] < len(programme.items) else None
+chosen = sticky_row(frame, [i.id for i in programme.items], key="programme_items",
+                    empty="Aucun élément pour l'instant.",
+                    column_config={"Horaire": st.column_config.TextColumn(width=150),
+                                   "Type": st.column_config.TextColumn(width=150),
+                                   "Titre": st.column_config.TextColumn(width=230),
+                                   "Salle": st.column_config.TextColumn(width=120),
+                                   "Intervenants": st.column_config.TextColumn(width=150),
+                                   "Présentations": st.column_config.NumberColumn(width=100)})
+selected = next((i for i in programme.items if i.id == chosen), None)
+# A save is checked against the version the form opened with; once the lead leaves an item,
+# forget it, so that reopening it later checks against what the form then shows.
+left = st.session_state.get("programme_opened_item")
+if left is not None and left != chosen:
+    st.session_state.pop(f"version:programme-item:{left}", None)
+st.session_state["programme_opened_item"] = chosen
 kinds = {kind.value: kind.label for kind in ItemKind}
+# A selectbox holds its choice by label: two calls of one theme need two labels.
+themes = Counter(view.calls.values())
+call_labels = {i: title if themes[title] == 1 else f"{title} (appel n° {i})" for i, title in view.calls.items()}
 
 
 def item_fields(form: str, current, key: str) -> ItemData:
@@ -131,7 +141,7 @@ def item_fields(form: str, current, key: str) -> ItemData:
     with cols[0]:
         call_id = st.selectbox("Appel présenté (présentations express)", calls, key=f"{key}-call",
                                index=calls.index(current.call_id) if current and current.call_id in calls else 0,
-                               format_func=lambda c: "—" if c is None else view.calls[c])
+                               format_func=lambda c: "—" if c is None else call_labels[c])
         forms.field_error(form, "call_id")
     with cols[1]:
         changeover = st.number_input("Changement entre deux présentations (min)", min_value=0,
@@ -216,11 +226,16 @@ for session_item in (i for i in programme.items if i.kind == ItemKind.PITCHES):
     show_table(pitches, file_stem=None, key=f"pitches-{session_item.id}",
                empty="Aucune structure retenue pour cet appel pour l'instant.")
     if len(current) > 1:
-        names = {t.pitch.candidacy_id: t.pitch.structure for t in session_item.pitches}
+        # Every name seen here: a chosen structure that has left (a decline) stays chosen, by
+        # its name, rather than the box falling back on the first one for the buttons to move.
+        names = st.session_state.setdefault(f"pitch-names:{session_item.id}", {})
+        names.update(pitch_labels([t.pitch for t in session_item.pitches]))
         cols = st.columns([3, 1, 1], vertical_alignment="bottom")
         with cols[0]:
-            moved = st.selectbox("Structure à déplacer", current, format_func=names.get,
-                                 key=f"moved-{session_item.id}")
+            moved = sticky_selectbox("Structure à déplacer", current, key=f"moved-{session_item.id}", labels=names)
+            if moved not in current:
+                st.caption(f"{escape_md(names[moved])} ne fait plus partie des présentations : "
+                           "choisissez-en une autre.")
         with cols[1]:
             up = st.button("Monter", icon=":material/arrow_upward:", key=f"up-{session_item.id}")
         with cols[2]:
@@ -257,8 +272,10 @@ if publish:
         with unit_of_work() as session:
             return publishing.publish_programme(session, actor=actor, edition_id=edition_id, note=note,
                                                 expected_number=expected_number)
-    forms.submit(PUBLISH, release, record=publish_record)
-    done(f"Version {view.latest_number + 1} publiée : la page publique et l'agenda la montrent.")
+    version_id = forms.submit(PUBLISH, release, record=publish_record)
+    # A double click's second run gets back the version its first run published.
+    number = next((row.number for row in view.versions if row.id == version_id), view.latest_number + 1)
+    done(f"Version {number} publiée : la page publique et l'agenda la montrent.")
 st.page_link("pages/public/programme.py", label="Voir la page publique", icon=":material/open_in_new:")
 
 for row in view.versions:

@@ -4,6 +4,7 @@ the public page without sign-in, showing the published version only, without con
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -11,12 +12,13 @@ from sqlalchemy import func, select
 from streamlit.util import calc_hash
 
 from core.clock import to_paris, utcnow
-from core.programme.editing import apply_template, shift_item
+from core.programme.editing import apply_template, remove_item, shift_item
+from core.programme.pitches import retained_pitches
 from core.programme.publishing import publish_programme
 from db.engine import read_only, unit_of_work
-from db.models import Confirmation, Edition, ItemKind, ProgrammeItem, ProgrammeVersion, Role
-from tests.core.programme.builders import add, item, make_edition_with_call, retained, set_status
-from tests.factories import make_user
+from db.models import Confirmation, Edition, ItemKind, PitchPosition, ProgrammeItem, ProgrammeVersion, Role
+from tests.core.programme.builders import add, decline, item, make_edition_with_call, retained, set_status, withdraw
+from tests.factories import make_call, make_user
 from tests.pages.conftest import by_label, no_exception, open_app, red, texts
 from tests.querycount import counting
 from ui.forms import escape_md
@@ -254,3 +256,163 @@ def test_editor_puts_items_back_on_the_day_of_a_moved_edition(lead, edition):
     no_exception(at)
     assert "2 élément(s) replacé(s) au jour de la rencontre." in texts(at.success)
     assert to_paris(stored_item(first).starts_at).date() == new_day
+
+
+def _editing(at) -> list[str]:
+    return [h for h in texts(at.subheader) if h.startswith("Modifier")]
+
+
+def test_editor_keeps_the_selected_item_when_a_colleague_adds_one_before_it(lead, edition):
+    edition_id, *_ = edition
+    first = _with_items(lead, edition)
+    at = _selected(lead, 0)
+    assert _editing(at) == [f"Modifier « {escape_md('Accueil')} »"]
+    coffee = add(lead, edition_id, item(ItemKind.OTHER, "08:30", "08:45", title="Café des partenaires"))
+    by_label(at.button, "Retarder de 5 min").click().run()  # row 0 is now the colleague's item
+    no_exception(at)
+    assert to_paris(stored_item(first).starts_at).strftime("%H:%M") == "09:05"
+    assert to_paris(stored_item(coffee).starts_at).strftime("%H:%M") == "08:30"
+    assert _editing(at) == [f"Modifier « {escape_md('Accueil')} »"]
+
+
+def test_editor_keeps_the_selected_item_once_moved_past_the_next_one(lead, edition):
+    edition_id, *_ = edition
+    first = add(lead, edition_id, item(ItemKind.WELCOME, "09:00", "09:30", title="Accueil"))
+    other = add(lead, edition_id, item(ItemKind.WORKSHOP, "09:03", "09:40", title="Atelier", room="Salle 2"))
+    at = _selected(lead, 0)
+    by_label(at.button, "Retarder de 5 min").click().run()  # Accueil now starts after the workshop
+    no_exception(at)
+    assert _editing(at) == [f"Modifier « {escape_md('Accueil')} »"]
+    by_label(at.button, "Retarder de 5 min").click().run()
+    no_exception(at)
+    assert to_paris(stored_item(first).starts_at).strftime("%H:%M") == "09:10"
+    assert to_paris(stored_item(other).starts_at).strftime("%H:%M") == "09:03"
+
+
+def test_editor_forgets_the_selection_of_an_item_a_colleague_removed(lead, edition):
+    first = _with_items(lead, edition)
+    at = _selected(lead, 0)
+    with unit_of_work() as session:
+        remove_item(session, actor=lead, item_id=first, expected_version=1)
+    at.run()
+    no_exception(at)
+    assert _editing(at) == []  # not the next item, which the lead never chose
+
+
+def test_editor_publishes_once_on_a_double_click(lead, edition):
+    edition_id, *_ = edition
+    with unit_of_work() as session:
+        apply_template(session, actor=lead, edition_id=edition_id)
+    at = open_app(lead, EDITOR)
+    by_label(at.text_input, "Note de version *").input("Première version")
+    by_label(at.button, "Publier la version 1").click().run()
+    # The second click reaches the server with the form as the first one sent it.
+    by_label(at.text_input, "Note de version *").input("Première version")
+    by_label(at.button, "Publier la version 2").click().run()
+    no_exception(at)
+    assert count(ProgrammeVersion) == 1
+    assert texts(at.success)[0] == "Version 1 publiée : la page publique et l'agenda la montrent."
+
+
+def test_editor_moves_the_chosen_one_of_two_structures_of_the_same_name(lead, edition):
+    # Two SIAE may share a name (different SIRET); the choice box holds its choice by label.
+    _with_items(lead, edition)
+    _edition_id, _call_id, ids = edition
+    set_status(ids[2], name="Élan Propreté")  # the order reads: Bâti'Insert 95, Élan Propreté, Élan Propreté
+    at = open_app(lead, EDITOR)
+    by_label(at.selectbox, "Structure à déplacer").set_value(ids[1])
+    by_label(at.button, "Descendre").click().run()
+    no_exception(at)
+    with read_only() as session:
+        order = [p.candidacy_id for p in retained_pitches(session, [_call_id])[_call_id]]
+    assert order == [ids[0], ids[2], ids[1]]
+
+
+def test_editor_presents_the_chosen_one_of_two_calls_of_the_same_theme(lead, edition):
+    edition_id, call_id, _ids = edition
+    second = make_call(edition_id)  # same theme title as the first (« Thème de test »)
+    at = open_app(lead, EDITOR)
+    by_label(at.selectbox, "Type *").set_value(ItemKind.PITCHES.value)
+    by_label(at.text_input, "Titre *").input("Présentations express, second appel")
+    by_label(at.text_input, "Début * (HH:MM)").input("10:00")
+    by_label(at.text_input, "Fin * (HH:MM)").input("10:30")
+    by_label(at.selectbox, "Appel présenté (présentations express)").set_value(call_id)
+    by_label(at.button, "Ajouter l'élément").click().run()
+    no_exception(at)
+    with read_only() as session:
+        assert session.scalar(select(ProgrammeItem.call_id)) == call_id != second
+
+
+@pytest.mark.parametrize("change", ["decline", "withdraw", "promote"])
+def test_editor_refuses_a_pitch_move_once_the_selection_changed_meanwhile(lead, edition, change):
+    _with_items(lead, edition)
+    _edition_id, call_id, ids = edition
+    at = open_app(lead, EDITOR)
+    by_label(at.selectbox, "Structure à déplacer").set_value(ids[2]).run()
+    if change == "decline":  # in another tab, or the structure's own link
+        decline(ids[1])
+    elif change == "withdraw":
+        withdraw(ids[1])
+    else:
+        retained(call_id, 1)
+    by_label(at.button, "Monter").click().run()
+    no_exception(at)
+    assert any("modifié par quelqu'un d'autre" in e for e in texts(at.error))
+    with read_only() as session:
+        assert session.scalar(select(func.count()).select_from(PitchPosition)) == 0  # nothing written
+
+
+HOSTILE = ":material/home: **gras** [lien](javascript:alert(1)) <img src=x onerror=alert(1)> $x^2$ :red[x]"
+
+
+def test_public_page_shows_markdown_and_shortcodes_of_the_programme_as_typed(lead, edition):
+    edition_id, call_id, ids = edition
+    set_status(ids[0], name=":red[Rouge] :smile:", presenter_name="[moi](javascript:alert(1))")
+    add(lead, edition_id, item(ItemKind.PLENARY, "09:00", "09:30", title=HOSTILE, speakers=":blue[MACS]",
+                               description="# Titre\n- liste\n> cité", room="Salle :material/home:"))
+    add(lead, edition_id, item(ItemKind.PITCHES, "09:30", "10:00", call_id=call_id, title="Présentations"))
+    with unit_of_work() as session:
+        publish_programme(session, actor=lead, edition_id=edition_id, note=":red[note]", expected_number=0)
+    at = open_app(None, PUBLIC)
+    no_exception(at)
+    shown = "\n".join(texts(at.markdown) + texts(at.caption))
+    for typed in (HOSTILE, ":blue[MACS]", "# Titre", "Salle :material/home:", ":red[Rouge] :smile:",
+                  "[moi](javascript:alert(1))", ":red[note]"):
+        assert escape_md(typed) in shown
+    for live in (r"(?<!\\):material/home:", r"(?<!\\)\]\(javascript", r"(?<!\\)<img"):  # unescaped
+        assert re.search(live, shown) is None, live
+
+
+def test_editor_saves_an_item_reopened_after_a_colleague_s_change(lead, edition):
+    # Its form shows the colleague's values: a save from it is not stale.
+    first = _with_items(lead, edition)
+    at = _selected(lead, 0)
+    at.session_state["programme_items"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    with unit_of_work() as session:
+        shift_item(session, actor=lead, item_id=first, expected_version=1, start_minutes=10, end_minutes=10)
+    at.session_state["programme_items"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert _editing(at) == [f"Modifier « {escape_md('Accueil')} »"]
+    next(w for w in at.text_input if w.label == "Titre *").input("Accueil et café")
+    by_label(at.button, "Enregistrer l'élément").click().run()
+    no_exception(at)
+    assert texts(at.error) == []
+    assert stored_item(first).title == "Accueil et café"
+    assert to_paris(stored_item(first).starts_at).strftime("%H:%M") == "09:10"  # the colleague's move kept
+
+
+def test_editor_never_moves_another_structure_once_the_chosen_one_left(lead, edition):
+    # The choice box would fall back on its first structure: « Descendre » moved one never chosen.
+    _with_items(lead, edition)
+    _edition_id, _call_id, ids = edition
+    at = open_app(lead, EDITOR)
+    by_label(at.selectbox, "Structure à déplacer").set_value(ids[1]).run()
+    decline(ids[1])
+    at.run()  # any rerun: the table now shows the two others
+    assert any("ne fait plus partie des présentations" in c for c in texts(at.caption))
+    by_label(at.button, "Descendre").click().run()
+    no_exception(at)
+    assert texts(at.error)  # refused, with a message
+    with read_only() as session:
+        assert session.scalar(select(func.count()).select_from(PitchPosition)) == 0  # nothing moved

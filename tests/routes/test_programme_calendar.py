@@ -76,3 +76,29 @@ def test_same_etag_or_date_gets_304_until_a_new_version(client, edition):
 def test_a_mistyped_calendar_address_gets_a_french_404(client, path):
     response = client.get(path)
     assert response.status_code == 404 and "Adresse d'agenda inconnue" in response.text
+
+
+@pytest.fixture
+def any_client(db):
+    with TestClient(Starlette(routes=routes.programme.ROUTES)) as test_client:
+        yield test_client
+
+
+@pytest.mark.parametrize("number", ["0", "01", str(2**31), str(2**63), "9" * 30])
+def test_a_number_no_edition_can_have_is_a_french_404(any_client, number):
+    # Beyond the database's integer, the query itself failed: a 500 in English, without headers.
+    response = any_client.get(f"/calendrier/rencontre-{number}.ics")
+    assert response.status_code == 404 and response.text in {routes.programme.NOT_PUBLISHED, routes.programme.UNKNOWN}
+
+
+def test_every_calendar_answer_runs_nothing_and_is_never_sniffed(client, edition):
+    # The file holds the lead's free text: no browser may read it as a page (as the other routes).
+    lead, edition_id, number = edition
+    missing = client.get(url(number))
+    publish(lead, edition_id, 0)
+    found = client.get(url(number))
+    unchanged = client.get(url(number), headers={"If-None-Match": found.headers["etag"]})
+    mistyped = client.get("/calendrier/rencontre-six.ics")
+    for response in (missing, found, unchanged, mistyped):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"

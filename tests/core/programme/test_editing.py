@@ -68,6 +68,36 @@ def test_bad_input_gets_a_french_message_on_its_field_and_nothing_is_written(lea
     assert count_items() == 0
 
 
+def test_a_call_presented_by_a_second_pitch_session_is_refused_on_its_field(lead):
+    # Each session shows all the call's pitches: a second one would put every structure on twice.
+    edition_id, call_id = make_edition_with_call()
+    first = add(lead, edition_id, item(ItemKind.PITCHES, "10:00", "10:30", call_id=call_id, title="Présentations"))
+    assert add(lead, edition_id, item(ItemKind.PITCHES, "10:00", "10:30", call_id=call_id,
+                                      title="Présentations")) == first  # a double click is no second session
+    with pytest.raises(ValidationFailed) as refused, unit_of_work() as session:
+        add_item(session, actor=lead, edition_id=edition_id,
+                 data=item(ItemKind.PITCHES, "11:00", "11:30", call_id=call_id, title="Encore"))
+    assert refused.value.errors == {"call_id": "Cet appel a déjà sa séance de présentations express "
+                                               "(« Présentations ») : modifiez-la plutôt."}
+    assert count_items() == 1
+    with unit_of_work() as session:  # the session itself can still be edited
+        update_item(session, actor=lead, item_id=first, expected_version=1,
+                    data=item(ItemKind.PITCHES, "10:05", "10:35", call_id=call_id, title="Présentations"))
+    assert stored(first).version == 2
+
+
+def test_the_same_item_sent_twice_is_added_once(lead):
+    # A double click on « Ajouter l'élément » sends the form twice.
+    edition_id, _ = make_edition_with_call()
+    data = item(ItemKind.WORKSHOP, "11:00", "11:20", title="Atelier", room="Salle B")
+    first = add(lead, edition_id, data)
+    assert add(lead, edition_id, data) == first
+    assert count_items() == 1
+    assert audit_actions(object_type="programme_item") == ["programme_item_created"]
+    other = add(lead, edition_id, item(ItemKind.WORKSHOP, "11:00", "11:20", title="Atelier", room="Salle C"))
+    assert other != first and count_items() == 2  # the same workshop in another room is another item
+
+
 def test_update_moves_an_item_and_a_stale_update_is_refused(lead):
     edition_id, _ = make_edition_with_call()
     item_id = add(lead, edition_id, item(ItemKind.PLENARY, "09:00", "09:30"))

@@ -77,6 +77,17 @@ def test_a_publication_after_someone_elses_is_refused_as_stale(lead, morning):
         publish(lead, edition_id, 0, "Je n'avais pas vu la version 1")
 
 
+@pytest.mark.parametrize("second_expected", [1, 0])
+def test_a_double_click_on_publish_publishes_one_version(lead, morning, second_expected):
+    # The second click's run sees version 1 as the latest (1), or still the page before it (0).
+    edition_id, *_ = morning
+    first = publish(lead, edition_id, 0, "Première version")
+    assert publish(lead, edition_id, second_expected, "Première version") == first
+    with read_only() as session:
+        assert [v.number for v in list_versions(session, edition_id)] == [1]
+    assert audit_actions(object_type="edition") == ["programme_published"]
+
+
 def test_an_empty_note_is_refused_on_its_field(lead, morning):
     edition_id, *_ = morning
     with pytest.raises(ValidationFailed) as refused:
