@@ -15,6 +15,7 @@ from core.permissions import Action, Actor, require
 from core.validation import clean_text
 from db.models import Edition
 
+MAX_NUMBER = 9999
 EDITION_FIELDS = ["number", "title", "event_date", "start_time", "end_time", "venue", "address", "city",
                   "description"]
 
@@ -45,6 +46,8 @@ def _edition_values(session: Session, data: EditionData, edition_id: int | None)
     values, errors = clean_fields(EDITION_CHECKS, vars(data))
     if not data.number or data.number < 1:
         errors["number"] = "Indiquez le numéro de la rencontre (1, 2, 3…)."
+    elif data.number > MAX_NUMBER:  # also keeps it inside the integer column
+        errors["number"] = "Le numéro de la rencontre doit être compris entre 1 et 9 999."
     elif session.scalar(select(Edition.id).where(Edition.number == data.number, Edition.id != (edition_id or 0))):
         errors["number"] = f"La rencontre n° {data.number} existe déjà."
     if data.event_date is None:

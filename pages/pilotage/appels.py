@@ -77,7 +77,8 @@ with st.expander("Nouvelle rencontre" if edition is None else "Modifier la renco
     with st.form(f"{EDITION}:{edition_id}", enter_to_submit=False):
         cols = st.columns([1, 3])
         with cols[0]:
-            number = st.number_input("Numéro *", min_value=1, step=1, value=current.number)
+            number = st.number_input("Numéro *", min_value=1, max_value=editions.MAX_NUMBER, step=1,
+                                     value=current.number)
             forms.field_error(EDITION, "number")
         with cols[1]:
             title = st.text_input("Titre *", value=current.title)

@@ -87,3 +87,11 @@ def test_save_edition_concurrent_edits_with_one_version_keep_the_first(pilote):
     with read_only() as session:
         edition = session.get(Edition, edition_id)
     assert (edition.title, edition.version) == ("Premier", 2)
+
+
+@pytest.mark.parametrize("number", [2**31, 10**20])
+def test_save_edition_with_a_number_beyond_any_edition_is_refused_on_number(pilote, number):
+    with pytest.raises(ValidationFailed) as refused:
+        save_edition(pilote, edition_data(number=number))
+    assert refused.value.errors == {"number": "Le numéro de la rencontre doit être compris entre 1 et 9 999."}
+    assert count(Edition) == 0
