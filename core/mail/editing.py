@@ -87,6 +87,15 @@ def template_errors(key: str, subject: str, body: str) -> dict[str, str]:
     return errors
 
 
+def cheap_to_render(key: str, subject: str, body: str) -> bool:
+    """Whether both texts parse and keep to the language of templates: rendering them then
+    takes no more than their length and their values (the preview renders nothing else)."""
+    try:
+        return not any(_refused_construct(ENVIRONMENT.parse(text), _default(key)) for text in (subject, body))
+    except TemplateSyntaxError:
+        return False
+
+
 def save_template(session: Session, *, actor: Actor, key: str, edition_id: int | None, subject: str, body: str,
                   copy_networks: bool, expected_version: int) -> int:
     """Store the text of `key` for the edition (None: for all); return its new version.
@@ -160,16 +169,14 @@ def _field_error(default: DefaultTemplate, text: str, label: str, limit: int) ->
         return f"{label} est trop long : {limit} caractères au plus."
     try:
         parsed = ENVIRONMENT.parse(text)
-        unknown = sorted(meta.find_undeclared_variables(parsed) - set(default.placeholders))
-        ENVIRONMENT.from_string(text)  # unknown filters and tests are found at compilation
+        # Checked first: finding the placeholders compiles the text, which folds constants ('x' * 10**9).
         refused = _refused_construct(parsed, default)
+        if not refused:
+            unknown = sorted(meta.find_undeclared_variables(parsed) - set(default.placeholders))
+            ENVIRONMENT.from_string(text)  # unknown filters and tests are found at compilation
     except TemplateSyntaxError as error:
         return (f"{label} contient une erreur de syntaxe à la ligne {error.lineno} : {_syntax(error.message)}. "
                 "Une valeur s'écrit {{ nom }}, une condition {% if nom %}…{% endif %}.")
-    if unknown:
-        names = ", ".join("{{ " + name + " }}" for name in unknown)
-        return (f"{label} utilise {'un champ inconnu' if len(unknown) == 1 else 'des champs inconnus'} de ce "
-                f"message : {names}. Champs disponibles : {_allowed(default)}.")
     if refused == _INTERNAL:
         return (f"{label} tente d'accéder à des éléments internes, ce qui est interdit : n'utilisez que les champs "
                 f"disponibles ({_allowed(default)}).")
@@ -177,6 +184,10 @@ def _field_error(default: DefaultTemplate, text: str, label: str, limit: int) ->
         return (f"{label} utilise {refused}, qui n'est pas permis dans un modèle : seuls les champs, les conditions "
                 "{% if %}, une boucle {% for x in champ %} (pas dans une autre boucle), les comparaisons et les "
                 f"filtres {', '.join(sorted(_FILTERS))} le sont.")
+    if unknown:
+        names = ", ".join("{{ " + name + " }}" for name in unknown)
+        return (f"{label} utilise {'un champ inconnu' if len(unknown) == 1 else 'des champs inconnus'} de ce "
+                f"message : {names}. Champs disponibles : {_allowed(default)}.")
     return None
 
 
@@ -209,7 +220,7 @@ def _refused_construct(node: nodes.Node, default: DefaultTemplate, in_loop: bool
         if not (isinstance(node.iter, nodes.Name) and node.iter.name in default.placeholders):
             return "une boucle qui ne parcourt pas un champ"
     elif isinstance(node, nodes.Filter | nodes.Test) and node.dyn_args is None and node.dyn_kwargs is None:
-        if isinstance(node, nodes.Filter) and node.name not in _FILTERS:
+        if isinstance(node, nodes.Filter) and node.name in ENVIRONMENT.filters and node.name not in _FILTERS:
             return f"le filtre « {node.name} »"
     elif not isinstance(node, _PLAIN):
         return _NAMED.get(type(node), "cette construction")
