@@ -296,3 +296,22 @@ def test_a_sender_claiming_during_a_revision_never_sends_the_replaced_outcome(po
         assert second.template_key == "decision_revised"
     else:
         assert (first.status, second.template_key, claimed) == (MailStatus.DISCARDED, "decision_not_selected", [])
+
+
+@pytest.mark.parametrize("retry", ["automatic", "requeued"])
+def test_a_retained_message_that_failed_while_a_revision_corrected_it_is_never_sent(pilote, scene, retry):
+    # It was being sent (so the revision told the correction), then the server refused it for now.
+    call_id, (alpha, *_) = scene
+    publish(pilote, call_id)
+    [first] = messages(alpha)
+    mark(first.id, MailStatus.SENDING)
+    revise(pilote, alpha, NOT_SELECTED)
+    with unit_of_work() as session:
+        row = session.get(OutboxMessage, first.id)
+        row.status = MailStatus.FAILED if retry == "automatic" else MailStatus.QUEUED
+        row.next_attempt_at = NOW - timedelta(minutes=1) if retry == "automatic" else None
+    with unit_of_work() as session:
+        claimed = [o.id for o in sending.claim(session, now=NOW, limit=50, sender="x@openmap.fr")]
+    old, correction = messages(alpha)
+    assert correction.template_key == "decision_revised" and correction.id in claimed
+    assert old.id not in claimed and old.status == MailStatus.DISCARDED
