@@ -22,6 +22,7 @@ from core.clock import PARIS, utcnow
 from core.errors import DomainError, NotFound, StaleEdit, ValidationFailed
 from core.mail.html import text_to_html
 from core.mail.mime import split_addresses
+from core.mail.rendering import clean_body, clean_subject
 from core.mail.sending import redact
 from core.mail.templates import DEFAULT_TEMPLATES
 from core.permissions import Action, Actor, require
@@ -192,6 +193,8 @@ def edit_draft(session: Session, *, actor: Actor, message_id: int, version: int,
         errors["body_text"] = "Le texte est obligatoire."
     if errors:
         raise ValidationFailed(errors)
+    # As for a rendered message: one visible line (no separator, bidi or control character), a text without controls.
+    subject, body_text = clean_subject(subject), clean_body(body_text)
     before = audit.snapshot(row, ["subject", "body_text"])
     # The HTML part is made from the text again, as for every message, so both parts agree.
     row.subject, row.body_text = subject, body_text + "\n"
