@@ -181,9 +181,9 @@ def _field_error(default: DefaultTemplate, text: str, label: str, limit: int) ->
         return (f"{label} tente d'accéder à des éléments internes, ce qui est interdit : n'utilisez que les champs "
                 f"disponibles ({_allowed(default)}).")
     if refused:
-        return (f"{label} utilise {refused}, qui n'est pas permis dans un modèle : seuls les champs, les conditions "
-                "{% if %}, une boucle {% for x in champ %} (pas dans une autre boucle), les comparaisons et les "
-                f"filtres {', '.join(sorted(_FILTERS))} le sont.")
+        return (f"{label} utilise {refused} : ce n'est pas permis dans un modèle. Seuls le sont les champs, les "
+                "conditions {% if %}, une boucle {% for x in champ %} (pas dans une autre boucle), les comparaisons "
+                f"et les filtres {', '.join(sorted(_FILTERS))}.")
     if unknown:
         names = ", ".join("{{ " + name + " }}" for name in unknown)
         return (f"{label} utilise {'un champ inconnu' if len(unknown) == 1 else 'des champs inconnus'} de ce "
