@@ -201,6 +201,7 @@ def _outdated(session: Session, ids: list[int]) -> set[int]:
         exists().where(later.candidacy_id == m.candidacy_id, later.id > m.id,
                        later.template_key.in_(OUTCOME_MESSAGES), later.status != MailStatus.DISCARDED))))
 
+
 @dataclass(frozen=True)
 class _Outcome:
     outgoing: Outgoing
