@@ -151,7 +151,8 @@ def _repeated(link: OneTimeToken, candidacy: Candidacy, answer: Confirmation, no
     """Whether this very link just gave this very answer (within REPEAT_WINDOW): the same
     form sent twice, answered again with the same page, nothing changed."""
     return (link.used_at is not None and candidacy.confirmation == answer
-            and candidacy.confirmation_answered_at == link.used_at and now - link.used_at < REPEAT_WINDOW)
+            and candidacy.confirmation_answered_at == link.used_at and now - link.used_at < REPEAT_WINDOW
+            and candidacy.deliberation == Deliberation.SELECTED and candidacy.publication == Publication.PUBLISHED)
 
 
 def _check(link: OneTimeToken, candidacy: Candidacy, call: Call, now: datetime) -> None:

@@ -516,3 +516,14 @@ def test_the_same_answer_sent_twice_at_once_is_answered_again_and_recorded_once(
         answers.decline(session, token=token, reason="", ip_address=None, now=NOW + timedelta(days=1, seconds=2))
     with pytest.raises(LinkRefused):  # later, the used link is refused as any other
         confirm(token, now=NOW + timedelta(days=1) + answers.REPEAT_WINDOW)
+
+
+def test_a_repeated_answer_after_the_candidacy_was_revised_is_refused(pilote, published):
+    _, (a, *_) = published
+    token = link(a)
+    confirm(token)
+    with unit_of_work() as session:
+        publication.revise(session, actor=pilote, candidacy_id=a, expected_version=version(a),
+                           decision="not_selected", reason="Erreur de saisie", now=NOW + timedelta(days=1))
+    with pytest.raises(LinkRefused):  # within the double-click window, yet no longer retained
+        confirm(token, now=NOW + timedelta(days=1, seconds=1))
