@@ -163,12 +163,13 @@ def claim(session: Session, *, now: datetime, limit: int, sender: str,
     """
     m = OutboxMessage
     query = (select(m.id, m.message_id, m.to_address, m.cc_addresses, m.subject, m.body_text, m.body_html,
-                    m.personal_link, m.attempts)
+                    m.personal_link, m.attempts, m.template_key, m.candidacy_id)
              .where(due(now)).order_by(m.id).limit(limit).with_for_update(skip_locked=True))
     if ids is not None:
         query = query.where(m.id.in_(list(ids)))
     rows = session.execute(query).all()
-    outdated = _outdated(session, [r.id for r in rows])
+    outdated = _outdated(session, [r.id for r in rows
+                                   if r.template_key in DECISION_TEMPLATES and r.candidacy_id is not None])
     if outdated:  # never sent after the message that corrects it
         session.execute(update(m).where(m.id.in_(outdated)).values(
             status=MailStatus.DISCARDED, status_note=OUTDATED, next_attempt_at=None, version=m.version + 1))
@@ -191,13 +192,13 @@ def claim(session: Session, *, now: datetime, limit: int, sender: str,
 
 
 def _outdated(session: Session, ids: list[int]) -> set[int]:
-    """Those of the rows about a decision for which a later outcome message was queued:
+    """Those of the rows (about a decision) for which a later outcome message was queued:
     one that failed (or was put back in the queue) while a revision corrected it."""
     if not ids:
         return set()
     m, later = OutboxMessage, aliased(OutboxMessage)
     return set(session.scalars(select(m.id).where(
-        m.id.in_(ids), m.template_key.in_(DECISION_TEMPLATES),
+        m.id.in_(ids),
         exists().where(later.candidacy_id == m.candidacy_id, later.id > m.id,
                        later.template_key.in_(OUTCOME_MESSAGES), later.status != MailStatus.DISCARDED))))
 
