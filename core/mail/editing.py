@@ -172,7 +172,8 @@ def _field_error(default: DefaultTemplate, text: str, label: str, limit: int) ->
         # Checked first: finding the placeholders compiles the text, which folds constants ('x' * 10**9).
         refused = _refused_construct(parsed, default)
         if not refused:
-            unknown = sorted(meta.find_undeclared_variables(parsed) - set(default.placeholders))
+            unknown = sorted((meta.find_undeclared_variables(parsed) | _globals_used(parsed))
+                             - set(default.placeholders))
             ENVIRONMENT.from_string(text)  # unknown filters and tests are found at compilation
     except TemplateSyntaxError as error:
         return (f"{label} contient une erreur de syntaxe à la ligne {error.lineno} : {_syntax(error.message)}. "
@@ -262,6 +263,12 @@ def _syntax(message: str | None) -> str:
         if match:
             return french(match)
     return "construction non reconnue"
+
+
+def _globals_used(parsed: nodes.Template) -> set[str]:
+    """Jinja's own names (range, lipsum…) the text reads: not placeholders, though defined."""
+    return {name.name for name in parsed.find_all(nodes.Name)
+            if name.ctx == "load" and name.name in ENVIRONMENT.globals}
 
 
 def _names(text: str) -> set[str]:

@@ -184,3 +184,9 @@ def test_the_plain_language_of_a_template_is_kept(lead):
     body = ("Bonjour {{ structure|upper }}{% if rank > 1 and network %}, rang {{ rank ~ '' }}{% endif %}.\n"
             "{{ network|default('aucun réseau') }} {{ 's' if rank > 1 else '' }}")
     assert save(lead, body=body) == 1
+
+
+@pytest.mark.parametrize("name", ["lipsum", "cycler", "range", "namespace"])
+def test_a_name_of_jinja_itself_is_an_unknown_placeholder(lead, name):
+    # Else the message would print « <function generate_lorem_ipsum at 0x…> ».
+    assert "{{ " + name + " }}" in refused(lead, body="Rang {{ rank }} {{ " + name + " }}")["body"]
