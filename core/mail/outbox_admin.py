@@ -104,9 +104,11 @@ def outbox_frame(session: Session, *, actor: Actor, filters: OutboxFilter = Outb
     if filters.call_id:
         query = query.where(m.call_id == filters.call_id)
     if filters.search.strip():
-        pattern = f"%{filters.search.strip().lower()}%"
-        query = query.where(or_(func.lower(m.to_address).like(pattern), func.lower(m.cc_addresses).like(pattern),
-                                func.lower(m.subject).like(pattern)))
+        # What the lead typed, literally: % and _ are no wildcards here.
+        typed = filters.search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{typed}%"
+        query = query.where(or_(*(func.lower(column).like(pattern, escape="\\")
+                                  for column in (m.to_address, m.cc_addresses, m.subject))))
     labels = template_labels(session)
     rows = session.execute(query).all()
     frame = pd.DataFrame.from_records(

@@ -157,3 +157,12 @@ def test_edit_draft_keeps_the_subject_on_one_visible_line_and_drops_controls_fro
         outbox_admin.edit_draft(session, actor=lead, message_id=draft, version=row(draft).version, subject=subject,
                                 body_text=body)
     assert (row(draft).subject, row(draft).body_text) == stored
+
+
+def test_outbox_search_takes_percent_and_underscore_literally(db):
+    lead = make_user(Role.PILOTE)
+    plain, underscored = add_messages(2, to="contact{n}@structure.fr")
+    set_row(underscored, to_address="contact_1@structure.fr", subject="Remise de 100%")
+    assert list(frame(lead, search="_")["id"]) == [underscored]
+    assert list(frame(lead, search="100%")["id"]) == [underscored]
+    assert list(frame(lead, search="contact0")["id"]) == [plain]
