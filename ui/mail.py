@@ -3,6 +3,9 @@ background sending's progress."""
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Iterable
+
 import pandas as pd
 import streamlit as st
 
@@ -88,6 +91,22 @@ def show_message(view: MessageView) -> None:
 def show_eml(message: EmlMessage) -> None:
     show_headers(message.headers)
     show_bodies(message.text, message.html)
+
+
+TABLE_PREFIX = "courriels-table:"
+
+
+def table_key(ids: Iterable[int]) -> str:
+    """The outbox table's key for these rows in this order. The table selects by position:
+    when its rows change (a filter, another tab's sending, a message queued meanwhile) the
+    key changes with them and the table starts with nothing selected, or each button would
+    act on the messages that came to the selected places."""
+    return f"{TABLE_PREFIX}{zlib.crc32(','.join(str(int(i)) for i in ids).encode()):08x}"
+
+
+def forget_selection() -> None:
+    for key in [k for k in st.session_state if str(k).startswith(TABLE_PREFIX)]:
+        del st.session_state[key]
 
 
 PROGRESS_KEY = "courriels-job"

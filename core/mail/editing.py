@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from jinja2 import TemplateSyntaxError, meta
+from jinja2 import TemplateSyntaxError, meta, nodes
 from jinja2.exceptions import SecurityError, TemplateError
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -85,6 +85,15 @@ def template_errors(key: str, subject: str, body: str) -> dict[str, str]:
     if not errors:
         errors.update(_trial_error(default, subject, body))
     return errors
+
+
+def cheap_to_render(key: str, subject: str, body: str) -> bool:
+    """Whether both texts parse and keep to the language of templates: rendering them then
+    takes no more than their length and their values (the preview renders nothing else)."""
+    try:
+        return not any(_refused_construct(ENVIRONMENT.parse(text), _default(key)) for text in (subject, body))
+    except TemplateSyntaxError:
+        return False
 
 
 def save_template(session: Session, *, actor: Actor, key: str, edition_id: int | None, subject: str, body: str,
@@ -160,15 +169,67 @@ def _field_error(default: DefaultTemplate, text: str, label: str, limit: int) ->
         return f"{label} est trop long : {limit} caractères au plus."
     try:
         parsed = ENVIRONMENT.parse(text)
-        unknown = sorted(meta.find_undeclared_variables(parsed) - set(default.placeholders))
-        ENVIRONMENT.from_string(text)  # unknown filters and tests are found at compilation
+        # Checked first: finding the placeholders compiles the text, which folds constants ('x' * 10**9).
+        refused = _refused_construct(parsed, default)
+        if not refused:
+            unknown = sorted((meta.find_undeclared_variables(parsed) | _globals_used(parsed))
+                             - set(default.placeholders))
+            ENVIRONMENT.from_string(text)  # unknown filters and tests are found at compilation
     except TemplateSyntaxError as error:
         return (f"{label} contient une erreur de syntaxe à la ligne {error.lineno} : {_syntax(error.message)}. "
                 "Une valeur s'écrit {{ nom }}, une condition {% if nom %}…{% endif %}.")
+    if refused == _INTERNAL:
+        return (f"{label} tente d'accéder à des éléments internes, ce qui est interdit : n'utilisez que les champs "
+                f"disponibles ({_allowed(default)}).")
+    if refused:
+        return (f"{label} utilise {refused} : ce n'est pas permis dans un modèle. Seuls le sont les champs, les "
+                "conditions {% if %}, une boucle {% for x in champ %} (pas dans une autre boucle), les comparaisons "
+                f"et les filtres {', '.join(sorted(_FILTERS))}.")
     if unknown:
         names = ", ".join("{{ " + name + " }}" for name in unknown)
         return (f"{label} utilise {'un champ inconnu' if len(unknown) == 1 else 'des champs inconnus'} de ce "
                 f"message : {names}. Champs disponibles : {_allowed(default)}.")
+    return None
+
+
+# The language of a text: values, conditions, one loop over a placeholder, comparisons, +, ~ and
+# a few filters. Nothing that multiplies (*, **, %, a loop in a loop, a call, a variable set in
+# the text): a text of 20,000 characters could otherwise ask for gigabytes or hours of
+# rendering, at each save, each keystroke of the preview and each message.
+_PLAIN = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, nodes.Const, nodes.If, nodes.CondExpr,
+          nodes.Compare, nodes.Operand, nodes.And, nodes.Or, nodes.Not, nodes.Neg, nodes.Pos, nodes.Add, nodes.Sub,
+          nodes.Div, nodes.FloorDiv, nodes.Concat, nodes.List, nodes.Tuple, nodes.Test)
+_FILTERS = frozenset({"upper", "lower", "capitalize", "title", "trim", "default", "length"})
+_LOOP = frozenset({"index", "index0", "revindex", "revindex0", "first", "last", "length"})
+_INTERNAL = "internal"
+_NAMED = {nodes.Mul: "la multiplication (*)", nodes.Pow: "la puissance (**)", nodes.Mod: "l'opérateur %",
+          nodes.Call: "un appel de fonction", nodes.Assign: "{% set %}", nodes.AssignBlock: "{% set %}",
+          nodes.Macro: "{% macro %}", nodes.CallBlock: "{% call %}", nodes.FilterBlock: "{% filter %}",
+          nodes.With: "{% with %}", nodes.Include: "{% include %}", nodes.Extends: "{% extends %}",
+          nodes.Import: "{% import %}", nodes.FromImport: "{% import %}", nodes.Getitem: "un accès par crochets",
+          nodes.Slice: "un accès par crochets"}
+
+
+def _refused_construct(node: nodes.Node, default: DefaultTemplate, in_loop: bool = False) -> str | None:
+    """What the text uses that a template may not (a French phrase), or _INTERNAL, or None."""
+    if isinstance(node, nodes.Getattr):
+        loop_attr = in_loop and isinstance(node.node, nodes.Name) and node.node.name == "loop" and node.attr in _LOOP
+        return None if loop_attr else _INTERNAL
+    if isinstance(node, nodes.For):
+        if in_loop:
+            return "une boucle dans une autre boucle"
+        if not (isinstance(node.iter, nodes.Name) and node.iter.name in default.placeholders):
+            return "une boucle qui ne parcourt pas un champ"
+    elif isinstance(node, nodes.Filter | nodes.Test) and node.dyn_args is None and node.dyn_kwargs is None:
+        if isinstance(node, nodes.Filter) and node.name in ENVIRONMENT.filters and node.name not in _FILTERS:
+            return f"le filtre « {node.name} »"
+    elif not isinstance(node, _PLAIN):
+        return _NAMED.get(type(node), "cette construction")
+    inner = in_loop or isinstance(node, nodes.For)
+    for child in node.iter_child_nodes():
+        refused = _refused_construct(child, default, inner)
+        if refused:
+            return refused
     return None
 
 
@@ -202,6 +263,12 @@ def _syntax(message: str | None) -> str:
         if match:
             return french(match)
     return "construction non reconnue"
+
+
+def _globals_used(parsed: nodes.Template) -> set[str]:
+    """Jinja's own names (range, lipsum…) the text reads: not placeholders, though defined."""
+    return {name.name for name in parsed.find_all(nodes.Name)
+            if name.ctx == "load" and name.name in ENVIRONMENT.globals}
 
 
 def _names(text: str) -> set[str]:

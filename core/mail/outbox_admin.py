@@ -22,6 +22,7 @@ from core.clock import PARIS, utcnow
 from core.errors import DomainError, NotFound, StaleEdit, ValidationFailed
 from core.mail.html import text_to_html
 from core.mail.mime import split_addresses
+from core.mail.rendering import clean_body, clean_subject
 from core.mail.sending import redact
 from core.mail.templates import DEFAULT_TEMPLATES
 from core.permissions import Action, Actor, require
@@ -103,9 +104,11 @@ def outbox_frame(session: Session, *, actor: Actor, filters: OutboxFilter = Outb
     if filters.call_id:
         query = query.where(m.call_id == filters.call_id)
     if filters.search.strip():
-        pattern = f"%{filters.search.strip().lower()}%"
-        query = query.where(or_(func.lower(m.to_address).like(pattern), func.lower(m.cc_addresses).like(pattern),
-                                func.lower(m.subject).like(pattern)))
+        # What the lead typed, literally: % and _ are no wildcards here.
+        typed = filters.search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{typed}%"
+        query = query.where(or_(*(func.lower(column).like(pattern, escape="\\")
+                                  for column in (m.to_address, m.cc_addresses, m.subject))))
     labels = template_labels(session)
     rows = session.execute(query).all()
     frame = pd.DataFrame.from_records(
@@ -192,6 +195,8 @@ def edit_draft(session: Session, *, actor: Actor, message_id: int, version: int,
         errors["body_text"] = "Le texte est obligatoire."
     if errors:
         raise ValidationFailed(errors)
+    # As for a rendered message: one visible line (no separator, bidi or control character), a text without controls.
+    subject, body_text = clean_subject(subject), clean_body(body_text)
     before = audit.snapshot(row, ["subject", "body_text"])
     # The HTML part is made from the text again, as for every message, so both parts agree.
     row.subject, row.body_text = subject, body_text + "\n"

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import format_date, format_datetime, utcnow
 from core.mail.catalogue import CATALOGUE
-from core.mail.editing import template_errors
+from core.mail.editing import cheap_to_render, template_errors
 from core.mail.rendering import Rendered, compile_text
 from core.permissions import Action, Actor, require
 from core.selection.notifications import preview_context
@@ -70,6 +70,8 @@ def preview_message(session: Session, *, actor: Actor, key: str, subject: str, b
                 context[name] = value
         on = f"la candidature de {real['structure'] or 'Sans nom'} (lien de confirmation fictif)"
     errors = template_errors(key, subject, body)
+    if not cheap_to_render(key, subject, body):  # it could take gigabytes or hours
+        return MessagePreview(None, errors, on)
     try:
         rendered = compile_text(subject, body)(context)
     except Exception:  # noqa: BLE001 — any refusal is in `errors`; the preview just shows none

@@ -21,10 +21,11 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from core.clock import utcnow
+from core.mail.catalogue import DECISION_TEMPLATES, OUTCOME_TEMPLATES
 from core.mail.mime import Outgoing, build, is_reserved_address, new_message_id, split_addresses
 from core.mail.transport import SendFailure, open_transport
 from core.settings import MailSettings, mail_settings
@@ -33,6 +34,9 @@ from db.models import MailStatus, OutboxMessage
 MAX_ATTEMPTS = 8  # about 13 hours of retries with the backoff below
 FIRST_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=6)
+#: The messages that tell an outcome; an earlier decision message is outdated by a later one.
+OUTCOME_MESSAGES = frozenset({*OUTCOME_TEMPLATES.values(), "decision_revised", "decision_promoted"})
+OUTDATED = "Écarté à l'envoi : une décision plus récente a été annoncée par un autre message"
 CLAIM_SIZE = 50  # rows claimed per transaction: two senders share a large outbox
 RECORD_EVERY = 10  # outcomes written per transaction
 LINK_REMOVED = "(lien personnel retiré après l'envoi)"
@@ -159,11 +163,19 @@ def claim(session: Session, *, now: datetime, limit: int, sender: str,
     """
     m = OutboxMessage
     query = (select(m.id, m.message_id, m.to_address, m.cc_addresses, m.subject, m.body_text, m.body_html,
-                    m.personal_link, m.attempts)
+                    m.personal_link, m.attempts, m.template_key, m.candidacy_id)
              .where(due(now)).order_by(m.id).limit(limit).with_for_update(skip_locked=True))
     if ids is not None:
         query = query.where(m.id.in_(list(ids)))
     rows = session.execute(query).all()
+    outdated = _outdated(session, [r.id for r in rows
+                                   if r.template_key in DECISION_TEMPLATES and r.candidacy_id is not None])
+    if outdated:  # never sent after the message that corrects it
+        session.execute(update(m).where(m.id.in_(outdated)).values(
+            status=MailStatus.DISCARDED, status_note=OUTDATED, next_attempt_at=None, version=m.version + 1))
+        rows = [r for r in rows if r.id not in outdated]
+        if not rows:  # a whole batch of them: the next due rows
+            return claim(session, now=now, limit=limit, sender=sender, ids=ids)
     if not rows:
         return []
     claimed = [Outgoing(id=r.id, message_id=r.message_id or new_message_id(sender), to_address=r.to_address,
@@ -177,6 +189,18 @@ def claim(session: Session, *, now: datetime, limit: int, sender: str,
         [{"row_id": o.id, "mid": o.message_id} for o in claimed],
     )
     return claimed
+
+
+def _outdated(session: Session, ids: list[int]) -> set[int]:
+    """Those of the rows (about a decision) for which a later outcome message was queued:
+    one that failed (or was put back in the queue) while a revision corrected it."""
+    if not ids:
+        return set()
+    m, later = OutboxMessage, aliased(OutboxMessage)
+    return set(session.scalars(select(m.id).where(
+        m.id.in_(ids),
+        exists().where(later.candidacy_id == m.candidacy_id, later.id > m.id,
+                       later.template_key.in_(OUTCOME_MESSAGES), later.status != MailStatus.DISCARDED))))
 
 
 @dataclass(frozen=True)

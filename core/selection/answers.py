@@ -15,7 +15,7 @@ may retain the head of the waiting list at once (`overview` proposes it).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 from sqlalchemy import select, update
@@ -45,6 +45,7 @@ from db.models import (
 
 DECLINE_REASON_LIMIT = 1000
 ANSWERED_BY = "Structure (lien de confirmation)"
+REPEAT_WINDOW = timedelta(minutes=2)  # a form sent twice (double click, reload of the reply) in that time
 
 
 class LinkRefused(InvalidLink):
@@ -112,6 +113,8 @@ def _answer(session, *, token, answer, reason, ip_address, now) -> Pitch:
     _, candidacy, call, _ = _find(session, token)
     state.lock_call(session, call.id)  # as every decision does: a promotion sees the decline, or waits for it
     link, candidacy, call, edition = _find(session, token, locked=True)
+    if _repeated(link, candidacy, answer, now):  # a double click: the browser shows the second reply
+        return _pitch(session, candidacy, call, edition, link)
     _check(link, candidacy, call, now)
     session.execute(update(OneTimeToken).where(
         OneTimeToken.candidacy_id == candidacy.id, OneTimeToken.purpose == TokenPurpose.CONFIRMATION,
@@ -142,6 +145,14 @@ def _find(session: Session, token: str | None, *, locked: bool = False):
     if row is None:
         raise LinkRefused("lien inconnu")
     return tuple(row)
+
+
+def _repeated(link: OneTimeToken, candidacy: Candidacy, answer: Confirmation, now: datetime) -> bool:
+    """Whether this very link just gave this very answer (within REPEAT_WINDOW): the same
+    form sent twice, answered again with the same page, nothing changed."""
+    return (link.used_at is not None and candidacy.confirmation == answer
+            and candidacy.confirmation_answered_at == link.used_at and now - link.used_at < REPEAT_WINDOW
+            and candidacy.deliberation == Deliberation.SELECTED and candidacy.publication == Publication.PUBLISHED)
 
 
 def _check(link: OneTimeToken, candidacy: Candidacy, call: Call, now: datetime) -> None:

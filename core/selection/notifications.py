@@ -215,13 +215,15 @@ def _queued(session: Session, keys: list[str]) -> set[str]:
 
 
 def _earlier(session: Session, ids: list[int]) -> dict[int, list[_Earlier]]:
-    """Each candidacy's earlier messages about its outcome, oldest first (discarded ones left out)."""
+    """Each candidacy's earlier messages about its outcome, oldest first (discarded ones left out),
+    locked: a sender cannot claim one (SKIP LOCKED) between reading it unsent and discarding it."""
     found: dict[int, list[_Earlier]] = {}
     for chunk in _chunks(ids):
         for candidacy_id, *message in session.execute(
                 select(OutboxMessage.candidacy_id, OutboxMessage.id, OutboxMessage.status, OutboxMessage.template_key)
                 .where(OutboxMessage.candidacy_id.in_(chunk), OutboxMessage.template_key.in_(DECISION_TEMPLATES),
-                       OutboxMessage.status != MailStatus.DISCARDED).order_by(OutboxMessage.id)):
+                       OutboxMessage.status != MailStatus.DISCARDED).order_by(OutboxMessage.id)
+                .with_for_update()):
             found.setdefault(candidacy_id, []).append(_Earlier(*message))
     return found
 

@@ -70,7 +70,7 @@ def act(action, ids: list[int], done: str, **options) -> None:
         say("error", error.message)
         return
     say("success", done.format(count=count))
-    state.pop("courriels-table", None)
+    ui_mail.forget_selection()
 
 
 def save_draft(message_id: int, version: int) -> None:
@@ -115,7 +115,7 @@ with read_only() as session:
     frame = outbox_admin.outbox_frame(session, actor=actor, filters=OutboxFilter(
         states=tuple(chosen_states), template_key=template_key, call_id=call_id, search=search))
 shown = show_table(frame, file_stem=None, column_config=ui_mail.OUTBOX_COLUMNS, column_order=ui_mail.OUTBOX_ORDER,
-                   on_select="rerun", selection_mode="multi-row", key="courriels-table",
+                   on_select="rerun", selection_mode="multi-row", key=ui_mail.table_key(frame["id"]),
                    empty="Aucun courriel ne correspond à ces filtres.")
 picked = frame.iloc[list(shown.selection.rows)] if shown is not None else frame.iloc[[]]
 ids = [int(i) for i in picked["id"]]

@@ -16,6 +16,7 @@ from db.models import MailStatus, OutboxMessage, Role
 from tests.core.mail.outbox_rows import add_messages, row, rows
 from tests.pages.conftest import by_label, no_exception, open_app, texts
 from ui.forms import escape_md
+from ui.mail import table_key
 
 PAGE = "pages/pilotage/courriels.py"
 
@@ -28,7 +29,9 @@ def file_mode(tmp_path, monkeypatch):
 
 
 def select_rows(at, *positions: int):
-    at.session_state["courriels-table"] = {"selection": {"rows": list(positions), "columns": [], "cells": []}}
+    """Select rows of the outbox table as it is shown now (its key follows its rows)."""
+    key = table_key(at.dataframe[0].value["id"])
+    at.session_state[key] = {"selection": {"rows": list(positions), "columns": [], "cells": []}}
     return at.run()
 
 
@@ -165,3 +168,17 @@ def test_courriels_statement_count_does_not_grow_with_the_rows(as_role, sqlite_d
     no_exception(at)
     assert len(at.dataframe[0].value) == 62
     assert len(many) == len(few)
+
+
+def test_courriels_a_selection_does_not_move_to_other_messages_when_the_rows_change(as_role):
+    # The table selects by position: a message queued meanwhile (another tab, a revision) comes
+    # first, and the lead's selection would silently be that new message.
+    lead = as_role(Role.PILOTE)
+    add_messages(2)
+    at = select_rows(open_app(lead, PAGE), 0)
+    assert "Sélection : 1 courriel(s)" in [s.value for s in at.subheader]
+    add_messages(1, template_key="autre")
+    at.run()
+    no_exception(at)
+    assert not any(s.value.startswith("Sélection") for s in at.subheader)
+    assert not any(b.label.startswith("Envoyer la sélection") for b in at.button)

@@ -120,11 +120,40 @@ def test_confirming_records_the_answer_and_the_link_then_stops_working(client, r
     [entry] = audit_rows("pitch_confirmed")
     assert (entry.actor_id, entry.object_id, entry.ip_address) == (None, retained["alpha"], "testclient")
     assert_refused(client.get(path))
+    answered_long_ago(retained["alpha"])
     again = client.post(path, data={"csrf_token": client.cookies["openmap_csrf"]}, headers={"Origin": BASE})
     assert_refused(again)
     assert_refused(client.get(f"{path}/refus"))
     assert answer(retained["alpha"]) == (Confirmation.CONFIRMED, None)
     assert [e.detail for e in audit_rows("confirmation_link_rejected")] == ["réponse déjà donnée"] * 3
+
+
+def answered_long_ago(candidacy_id: int) -> None:
+    """Move the answer (and the link's use) a few minutes back: past a double click."""
+    with unit_of_work() as session:
+        candidacy = session.get(Candidacy, candidacy_id)
+        candidacy.confirmation_answered_at -= timedelta(minutes=5)
+        for link in session.scalars(select(OneTimeToken).where(OneTimeToken.candidacy_id == candidacy_id)):
+            link.used_at = candidacy.confirmation_answered_at
+
+
+@pytest.mark.parametrize(("suffix", "data", "said", "recorded"), [
+    ("", {}, "<h1>Présentation confirmée</h1>", (Confirmation.CONFIRMED, None)),
+    ("/refus", {"reason": "Absents"}, "<h1>Présentation déclinée</h1>", (Confirmation.DECLINED, "Absents")),
+])
+def test_a_double_click_shows_the_answer_again_not_a_refused_link(client, retained, suffix, data, said, recorded):
+    path = f"/confirmation/{retained['token']}{suffix}"
+    token = csrf_of(client.get(path))
+    first, second = (client.post(path, data={**data, "csrf_token": token}, headers={"Origin": BASE})
+                     for _ in range(2))
+    assert first.status_code == 200 and said in first.text
+    assert second.status_code == 200 and said in second.text  # what the browser shows after a double click
+    assert answer(retained["alpha"]) == recorded
+    assert len(audit_rows("pitch_confirmed") + audit_rows("pitch_declined")) == 1
+    assert audit_rows("confirmation_link_rejected") == []
+    other = "/refus" if suffix == "" else ""  # the other answer is refused: the first one stands
+    assert_refused(client.post(f"/confirmation/{retained['token']}{other}",
+                               data={"csrf_token": token, "reason": "x"}, headers={"Origin": BASE}))
 
 
 def test_decline_asks_are_you_sure_first_and_changes_nothing_until_posted(client, retained):

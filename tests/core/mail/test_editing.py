@@ -159,3 +159,34 @@ def test_only_the_lead_edits_templates(db, role):
     with pytest.raises(NotAllowed):
         reset(actor)
     assert stored_count() == 0
+
+
+@pytest.mark.parametrize(("body", "said"), [
+    ("{{ structure }} {{ 'x' * 10**9 }}", "la multiplication (*)"),
+    ("{{ structure }} {{ rank ** 10 }}", "la puissance (**)"),
+    ("{{ structure }} {{ '%0999999999d' % rank }}", "l'opérateur %"),
+    ("{% for i in range(100000) %}{% for j in range(100000) %}{{ rank }}{% endfor %}{% endfor %}",
+     "une boucle qui ne parcourt pas un champ"),
+    ("{{ structure }}{{ range(99999) }}", "un appel de fonction"),
+    ("{% for a in structure %}{% for b in structure %}{{ rank }}{% endfor %}{% endfor %}",
+     "une boucle dans une autre boucle"),
+    ("{% for a in 'abc' %}{{ rank }}{% endfor %}", "une boucle qui ne parcourt pas un champ"),
+    ("{% set a = structure ~ structure %}{{ a }}{{ rank }}", "{% set %}"),
+    ("{% macro m() %}{{ m() }}{% endmacro %}{{ rank }}", "{% macro %}"),
+    ("{{ structure|center(999999999) }}{{ rank }}", "le filtre « center »"),
+])
+def test_a_text_that_could_multiply_its_rendering_is_refused_at_once(lead, body, said):
+    # Each of these renders gigabytes or runs for hours: refused before any rendering.
+    assert said in refused(lead, body=body)["body"]
+
+
+def test_the_plain_language_of_a_template_is_kept(lead):
+    body = ("Bonjour {{ structure|upper }}{% if rank > 1 and network %}, rang {{ rank ~ '' }}{% endif %}.\n"
+            "{{ network|default('aucun réseau') }} {{ 's' if rank > 1 else '' }}")
+    assert save(lead, body=body) == 1
+
+
+@pytest.mark.parametrize("name", ["lipsum", "cycler", "range", "namespace"])
+def test_a_name_of_jinja_itself_is_an_unknown_placeholder(lead, name):
+    # Else the message would print « <function generate_lorem_ipsum at 0x…> ».
+    assert "{{ " + name + " }}" in refused(lead, body="Rang {{ rank }} {{ " + name + " }}")["body"]

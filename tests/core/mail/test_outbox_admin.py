@@ -142,3 +142,27 @@ def test_requeue_refuses_a_row_being_sent_right_now(db):
     set_row(busy, status=MailStatus.SENDING, claimed_at=NOW - timedelta(minutes=1))
     with pytest.raises(DomainError, match="envoi en cours"), unit_of_work() as session:
         outbox_admin.requeue(session, actor=lead, message_ids=[busy], now=NOW)
+
+
+@pytest.mark.parametrize(("subject", "body", "stored"), [
+    ("Objet\u2028Bcc: x@y.fr", "Texte", ("Objet Bcc: x@y.fr", "Texte\n")),  # a line separator ends a header line
+    ("Objet \u202eexe.fdp", "Texte\x00 \u202eà lire", ("Objet exe.fdp", "Texte à lire\n")),  # NUL, bidi reversal
+])
+def test_edit_draft_keeps_the_subject_on_one_visible_line_and_drops_controls_from_the_text(db, subject, body,
+                                                                                          stored):
+    # The same rule as a rendered message (core.mail.rendering): a draft edited by hand gets no exception.
+    lead = make_user(Role.PILOTE)
+    [draft] = add_messages(1, status=MailStatus.DRAFT)
+    with unit_of_work() as session:
+        outbox_admin.edit_draft(session, actor=lead, message_id=draft, version=row(draft).version, subject=subject,
+                                body_text=body)
+    assert (row(draft).subject, row(draft).body_text) == stored
+
+
+def test_outbox_search_takes_percent_and_underscore_literally(db):
+    lead = make_user(Role.PILOTE)
+    plain, underscored = add_messages(2, to="contact{n}@structure.fr")
+    set_row(underscored, to_address="contact_1@structure.fr", subject="Remise de 100%")
+    assert list(frame(lead, search="_")["id"]) == [underscored]
+    assert list(frame(lead, search="100%")["id"]) == [underscored]
+    assert list(frame(lead, search="contact0")["id"]) == [plain]

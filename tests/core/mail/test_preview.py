@@ -63,3 +63,13 @@ def test_only_the_lead_previews(scene):
     _, edition_id, _ = scene
     with read_only() as session, pytest.raises(NotAllowed):
         preview.preview_candidacies(session, actor=make_user(Role.RESEAU), edition_id=edition_id)
+
+
+def test_preview_of_a_text_that_would_render_for_hours_renders_nothing(scene):
+    lead, _, (alpha, _) = scene
+    hours = ("{% for a in structure %}{% for b in structure %}{% for c in structure %}x"
+             "{% endfor %}{% endfor %}{% endfor %}")
+    with read_only() as session:
+        shown = preview.preview_message(session, actor=lead, key="decision_waitlisted", subject="Objet {{ rank }}",
+                                        body="{{ 'x' * 10**10 }}" + hours * 50, candidacy_id=alpha)
+    assert "la multiplication (*)" in shown.errors["body"] and shown.rendered is None

@@ -323,7 +323,7 @@ def test_a_refused_attempt_is_audited_with_its_reason(published):
     token = link(a)
     confirm(token)
     try:
-        confirm(token)
+        confirm(token, now=NOW + timedelta(days=1) + answers.REPEAT_WINDOW)
     except LinkRefused as error:
         with unit_of_work() as session:
             answers.record_refusal(session, error=error, ip_address="198.51.100.4")
@@ -459,7 +459,7 @@ def test_a_reminder_goes_to_each_retained_one_still_unanswered_with_a_fresh_link
     assert peek(first, now=now).candidacy_id == a  # the first message's link keeps working
     confirm(fresh, now=now)
     with pytest.raises(LinkRefused):  # one answer: every link is used up
-        confirm(first, now=now)
+        confirm(first, now=now + answers.REPEAT_WINDOW)
 
 
 def test_reminders_go_once_per_deadline(pilote, published):
@@ -503,3 +503,27 @@ def test_two_answers_at_once_record_one(published):
                    lambda session: answers.decline(session, token=token, reason="Non", ip_address=None, now=moment))
     assert outcome == "LinkRefused"
     assert candidacy(a).confirmation == Confirmation.CONFIRMED and entries("pitch_declined") == []
+
+
+def test_the_same_answer_sent_twice_at_once_is_answered_again_and_recorded_once(published):
+    _, (a, *_) = published
+    token = link(a)
+    first = confirm(token)
+    again = confirm(token, now=NOW + timedelta(days=1, seconds=1))  # a double click on « Je confirme »
+    assert (first.candidacy_id, again.candidacy_id, again.confirmation) == (a, a, Confirmation.CONFIRMED)
+    assert len(entries("pitch_confirmed")) == 1
+    with pytest.raises(LinkRefused), unit_of_work() as session:  # the other answer: refused, the first stands
+        answers.decline(session, token=token, reason="", ip_address=None, now=NOW + timedelta(days=1, seconds=2))
+    with pytest.raises(LinkRefused):  # later, the used link is refused as any other
+        confirm(token, now=NOW + timedelta(days=1) + answers.REPEAT_WINDOW)
+
+
+def test_a_repeated_answer_after_the_candidacy_was_revised_is_refused(pilote, published):
+    _, (a, *_) = published
+    token = link(a)
+    confirm(token)
+    with unit_of_work() as session:
+        publication.revise(session, actor=pilote, candidacy_id=a, expected_version=version(a),
+                           decision="not_selected", reason="Erreur de saisie", now=NOW + timedelta(days=1))
+    with pytest.raises(LinkRefused):  # within the double-click window, yet no longer retained
+        confirm(token, now=NOW + timedelta(days=1, seconds=1))

@@ -2,12 +2,14 @@
 the comments shared with the structure; a new outcome replaces the unsent messages, and the
 structure hears a correction (or a promotion) only if the first one went out."""
 
+import threading
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from core.accounts.tokens import hash_token
+from core.mail import sending
 from core.selection import decisions, notifications, publication
 from db.engine import read_only, unit_of_work
 from db.models import (
@@ -264,3 +266,52 @@ def test_queueing_runs_as_many_statements_for_ten_candidacies_as_for_a_hundred(d
 def test_the_address_names_the_city_once(address, city, shown):
     facts = notifications.CallFacts(1, 1, "Thème", 5, None, "Rencontre", NOW.date(), time(9), "Salle", address, city)
     assert facts.full_address == shown
+
+
+def test_a_sender_claiming_during_a_revision_never_sends_the_replaced_outcome(postgresql_db, monkeypatch):
+    """A revision before sending while `send-mail` claims the queue (PostgreSQL, two sessions):
+    the first message is either sent and heard (the new one is then the corrected decision)
+    or discarded, never sent beside a plain « non retenue »."""
+    pilote = make_user(Role.PILOTE)
+    call_id = make_selection_call(slots=1, closed=True)
+    [alpha] = make_candidacies(call_id, [Spec(name="Alpha")])
+    decide(pilote, alpha, SELECTED)
+    publish(pilote, call_id)
+    claimed: list[int] = []
+    choose = notifications._template_for
+
+    def sender_claims_meanwhile(deliberation, earlier):
+        def run():
+            with unit_of_work() as session:
+                claimed.extend(o.id for o in sending.claim(session, now=NOW, limit=50, sender="x@openmap.fr"))
+        worker = threading.Thread(target=run)
+        worker.start()
+        worker.join(timeout=3)  # a sender that waits on the revision's lock is fine too
+        return choose(deliberation, earlier)
+
+    monkeypatch.setattr(notifications, "_template_for", sender_claims_meanwhile)
+    revise(pilote, alpha, NOT_SELECTED)
+    first, second = messages(alpha)
+    if first.status == MailStatus.SENDING:
+        assert second.template_key == "decision_revised"
+    else:
+        assert (first.status, second.template_key, claimed) == (MailStatus.DISCARDED, "decision_not_selected", [])
+
+
+@pytest.mark.parametrize("retry", ["automatic", "requeued"])
+def test_a_retained_message_that_failed_while_a_revision_corrected_it_is_never_sent(pilote, scene, retry):
+    # It was being sent (so the revision told the correction), then the server refused it for now.
+    call_id, (alpha, *_) = scene
+    publish(pilote, call_id)
+    [first] = messages(alpha)
+    mark(first.id, MailStatus.SENDING)
+    revise(pilote, alpha, NOT_SELECTED)
+    with unit_of_work() as session:
+        row = session.get(OutboxMessage, first.id)
+        row.status = MailStatus.FAILED if retry == "automatic" else MailStatus.QUEUED
+        row.next_attempt_at = NOW - timedelta(minutes=1) if retry == "automatic" else None
+    with unit_of_work() as session:
+        claimed = [o.id for o in sending.claim(session, now=NOW, limit=50, sender="x@openmap.fr")]
+    old, correction = messages(alpha)
+    assert correction.template_key == "decision_revised" and correction.id in claimed
+    assert old.id not in claimed and old.status == MailStatus.DISCARDED
