@@ -357,9 +357,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="une seule partie du banc (toutes sinon)")
     parser.add_argument("--candidacies", type=int, default=5000,
                         help="candidatures des bancs d'évaluation et de proposition (5 000)")
+    parser.add_argument("--scale", choices=("small", "national10"),
+                        help="banc national des pages à cette échelle (bench/pages.py), seul")
     args = parser.parse_args(argv)
     if not 1 <= args.rows <= reader.MAX_ROWS:
         parser.error(f"--rows doit être entre 1 et {reader.MAX_ROWS}")
+    if args.scale:
+        from bench import pages
+
+        return pages.run(args.scale)
     if args.only == "review":
         return review_bench(args)
     if args.only == "selection":

@@ -118,7 +118,8 @@ BODY = ("Bonjour,\n\nNous avons le plaisir de vous informer de la suite donnée 
         "préparer votre intervention : horaires, lieu, durée de la présentation express et contact de l'équipe.\n\n"
         "Merci de confirmer votre présence avant la date indiquée.\n\n-- \nL'équipe OpenMap — Mission clauses "
         "sociales Île-de-France\n")
-NOW = datetime(2027, 1, 15, 9, 0, tzinfo=UTC)
+# The app reads the real clock: the data is dated around today (one upcoming edition, the others past).
+NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 SLOTS, WAITING = 8, 5
 CHUNK = 20_000
 
@@ -287,12 +288,11 @@ def _structure(i: int) -> dict:
 
 
 def _editions(writer: _Writer, scale: Scale) -> list[tuple[int, int, date]]:
-    """One edition a month backwards from the last (upcoming), each with one call of 4 criteria,
-    3 reviewers and a share of the networks invited. Returns (call id, edition id, day)."""
-    calls = []
-    for e in range(1, scale.editions + 1):
-        day = (NOW + timedelta(days=60 - 30 * (scale.editions - e))).date()
-        calls.append((e, e, day))
+    """The last edition in 30 days (its call closed, decisions taken, not published), the others
+    every 45 days before today (decisions published); each with one call of 4 criteria, 3
+    reviewers and a share of the networks invited. Returns (call id, edition id, day)."""
+    calls = [(e, e, (NOW + timedelta(days=30 - 45 * (scale.editions - e))).date())
+             for e in range(1, scale.editions + 1)]
     writer.insert(Edition, ({"id": e, "number": e, "title": f"{e}e rencontre OpenMap : achats inclusifs et territoires",
                              "event_date": day, "start_time": time_of_day(8, 30), "end_time": time_of_day(13, 0),
                              "venue": "Salle des fêtes Jean Vilar", "address": "9 boulevard Héloïse, 95100 Argenteuil",
