@@ -158,9 +158,12 @@ class Seeded:
 
 
 @contextmanager
-def fresh_database(scale: Scale, directory: Path | None = None) -> Iterator[Seeded]:
-    """A fresh, migrated, seeded database; removed (file) or dropped (PostgreSQL) at the end."""
-    server = os.environ.get("DATABASE_URL", "")
+def fresh_database(scale: Scale, directory: Path | None = None, server: str | None = None) -> Iterator[Seeded]:
+    """A fresh, migrated, seeded database; removed (file) or dropped (PostgreSQL) at the end.
+
+    `server` (DATABASE_URL unless given) names a PostgreSQL server to create the database on;
+    anything else: an SQLite file in `directory` (a temporary one by default)."""
+    server = os.environ.get("DATABASE_URL", "") if server is None else server
     with tempfile.TemporaryDirectory(prefix="openmap-bench-national-") as tmp:
         if server.startswith("postgresql"):
             with _postgres_database(server) as url:

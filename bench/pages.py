@@ -143,6 +143,9 @@ def measure(scale_name: str, repeat: int) -> dict:
             try:
                 figures["seeding"] = {"seconds": seeded.seconds, "rows": dict(seeded.counts),
                                       "database": _database_version(seeded)}
+                floor = _floor(seeded, repeat)
+                figures["floor"] = {"median": statistics.median(floor.wall), "min": min(floor.wall),
+                                    "max": max(floor.wall)}
                 full = {}
                 for page in PAGES:
                     runs, bares, count = page_run(seeded, page, repeat)
@@ -157,6 +160,15 @@ def measure(scale_name: str, repeat: int) -> dict:
     figures["statements_constant"] = {
         page.key: len({figures["statements"][k][page.key] for k in figures["statements"]}) == 1 for page in PAGES}
     return figures
+
+
+def _floor(seeded: Seeded, repeat: int) -> Timings:
+    """Runs of the public home page (a title, a paragraph, a link, no SQL): what any page costs."""
+    at = opened(seeded, Page("floor", "Accueil public", "pages/public/accueil.py", None))
+    timings = Timings()
+    for _ in range(repeat):
+        timings.time(at.run)
+    return timings
 
 
 def _counts(scale) -> dict[str, int]:
@@ -205,7 +217,8 @@ def _memory_child(request: dict) -> None:
                     call_id=request["call_id"], edition_id=request["edition_id"])
     [page] = [p for p in PAGES if p.key == request["page"]]
     with compiled_once():
-        opened(seeded, PAGES[-1])  # Streamlit and the app's modules imported, as in a running server
+        # Streamlit and the app's modules imported, as in a running server, with no data read yet.
+        opened(seeded, Page("floor", "Accueil public", "pages/public/accueil.py", None))
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         at = opened(seeded, page)
         tracemalloc.start()
@@ -256,6 +269,12 @@ def table(figures: dict) -> list[str]:
                      seconds(p["bare_median"]), ratio(p["ratio"]), str(p["statements"]), p["target"],
                      verdict(p["reached"])))
     lines += markdown(headers, body)
+    floor = figures["floor"]
+    lines += ["", f"Plancher : la page d'accueil publique (un titre, un paragraphe, un lien, aucune requête) "
+                  f"s'exécute en {seconds(floor['median'])} (étendue {seconds(floor['min'])} – "
+                  f"{seconds(floor['max'])}) ; au-delà de ce plancher, chaque page prend : "
+                  + " ; ".join(f"{p['label']} {seconds(p['median'] - floor['median'])}"
+                               for p in figures["pages"].values()) + "."]
     lines += ["", "Requêtes SQL par exécution selon le nombre de lignes de la table principale :", ""]
     sizes = list(figures["statements"])
     head = ("Page", *(f"{s} lignes" if s != "full" else "échelle entière" for s in sizes), "Constant")
