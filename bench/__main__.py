@@ -1,6 +1,8 @@
 """`make bench` / `python -m bench [--rows N] [--only import|review|selection|mail]`: throughput of
 the spreadsheet import, then the review and deliberation pages (bench/review.py), then the
 proposed selection (bench/selection.py), then mail sending (bench/mail.py).
+`--scale small|national10` (what `make bench SCALE=…` runs) measures every page on a national
+data set instead, alone (bench/pages.py, seeded by bench/national.py).
 
 Seeds a fresh, migrated SQLite database in a temporary directory (a network, an open
 call, a referent), generates N valid synthetic rows and prints, each beside a baseline
