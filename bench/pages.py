@@ -120,13 +120,33 @@ def statements_of(seeded: Seeded, page: Page) -> tuple[object, list]:
     return at, recorder.statements
 
 
-def page_run(seeded: Seeded, page: Page, repeat: int) -> tuple[Timings, Timings, int]:
+def page_run(seeded: Seeded, page: Page, repeat: int) -> tuple[Timings, Timings, int, dict]:
+    """Timings of reruns of the page and of their bare replay, the number of statements, and the
+    slowest of them replayed alone (where the bare time goes)."""
     at, statements = statements_of(seeded, page)
     bare = _replay(seeded, statements)
     try:
-        return (*side_by_side(repeat, at.run, bare), len(statements))
+        return (*side_by_side(repeat, at.run, bare), len(statements), _slowest(bare))
     finally:
         bare.close()
+
+
+def _slowest(bare) -> dict:
+    """The replay's slowest SELECT, best of 3, with its time and its text's start."""
+    cursor = bare.connection.cursor()
+    best: dict = {"seconds": 0.0, "statement": ""}
+    for statement, parameters in bare.selects:
+        timings = []
+        for _ in range(3):
+            start = time.perf_counter()
+            cursor.execute(statement, parameters)
+            cursor.fetchall()
+            timings.append(time.perf_counter() - start)
+        if min(timings) > best["seconds"]:
+            best = {"seconds": min(timings), "statement": " ".join(statement.split())[:300]}
+    cursor.close()
+    bare.connection.rollback()
+    return best
 
 
 # ---------------------------------------------------------------- the section
@@ -148,8 +168,8 @@ def measure(scale_name: str, repeat: int) -> dict:
                                     "max": max(floor.wall)}
                 full = {}
                 for page in PAGES:
-                    runs, bares, count = page_run(seeded, page, repeat)
-                    figures["pages"][page.key] = _page_figures(page, runs, bares, count)
+                    runs, bares, count, slowest = page_run(seeded, page, repeat)
+                    figures["pages"][page.key] = {**_page_figures(page, runs, bares, count), "slowest": slowest}
                     full[page.key] = count
                 figures["statements"]["full"] = full
                 slowest = max(PAGES, key=lambda p: figures["pages"][p.key]["median"])
@@ -293,6 +313,9 @@ def table(figures: dict) -> list[str]:
                   f"{seconds(floor['max'])}) ; au-delà de ce plancher, chaque page prend : "
                   + " ; ".join(f"{p['label']} {seconds(p['median'] - floor['median'])}"
                                for p in figures["pages"].values()) + "."]
+    lines += ["", "Requête la plus lente de chaque référence (rejouée seule, meilleur de 3) :", ""]
+    lines += [f"- {p['label']} : {seconds(p['slowest']['seconds'])} — {p['slowest']['statement'][:140]}…"
+              for p in figures["pages"].values()]
     lines += ["", "Requêtes SQL par exécution selon le nombre de lignes de la table principale :", ""]
     sizes = list(figures["statements"])
     head = ("Page", *(f"{s} lignes" if s != "full" else "échelle entière" for s in sizes), "Constant")
