@@ -91,9 +91,11 @@ SCALES = {
 
 
 def rows_scale(rows: int) -> Scale:
-    """One edition whose call holds `rows` candidacies (and `rows` messages): the data sets on which
-    statements per page are counted (3, 300, ...)."""
-    return Scale(f"{rows}", networks=4, structures=max(rows, 1), editions=1, candidacies=rows, outbox=rows)
+    """`rows` rows in every page's main table: `rows` editions (published programmes), each call
+    with `rows` candidacies of the one network, `rows` messages. The data sets on which the
+    statements per page are counted (3, 300)."""
+    return Scale(f"{rows}", networks=1, structures=max(rows, 1), editions=max(rows, 1), candidacies=rows * rows,
+                 outbox=rows)
 
 
 KINDS = list(StructureKind)
@@ -215,6 +217,13 @@ def seed(seeded: Seeded) -> None:
             _move_sequences(session)
         seeded.call_id, seeded.edition_id = calls[-1][0], calls[-1][1]
         _versions(session, writer, calls, seeded.user_ids["lead"])
+    if seeded.backend == "postgresql":
+        # Autovacuum would gather the planner's statistics of the freshly loaded tables soon after;
+        # without them PostgreSQL plans the first hours as if the tables were empty. (SQLite has
+        # none unless someone runs ANALYZE, which the app never does: left as a deployment has it.)
+        with seeded.engine.connect() as connection:
+            connection.exec_driver_sql("ANALYZE")
+            connection.commit()
     seeded.engine.dispose()
 
 
