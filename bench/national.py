@@ -92,10 +92,10 @@ SCALES = {
 
 def rows_scale(rows: int) -> Scale:
     """`rows` rows in every page's main table: `rows` editions (published programmes), each call
-    with `rows` candidacies of the one network, `rows` messages. The data sets on which the
-    statements per page are counted (3, 300)."""
-    return Scale(f"{rows}", networks=1, structures=max(rows, 1), editions=max(rows, 1), candidacies=rows * rows,
-                 outbox=rows)
+    with `rows` candidacies, `rows` of them from the first network, `rows` messages. The data
+    sets on which the statements per page are counted (3, 300)."""
+    n = max(rows, 1)
+    return Scale(f"{rows}", networks=n, structures=n, editions=n, candidacies=rows * rows, outbox=rows)
 
 
 KINDS = list(StructureKind)
