@@ -48,6 +48,8 @@ lint: venv
 clean-data:
 	rm -f data/openmap.sqlite3 data/openmap.sqlite3-wal data/openmap.sqlite3-shm
 
+# The national bench (bench/pages.py) at SCALE=small|national10; the capability benches: `python -m bench --only …`.
+SCALE ?= national10
 .PHONY: bench
 bench: venv
-	$(PY) -m bench
+	$(PY) -m bench --scale $(SCALE)

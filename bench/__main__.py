@@ -1,6 +1,8 @@
 """`make bench` / `python -m bench [--rows N] [--only import|review|selection|mail]`: throughput of
 the spreadsheet import, then the review and deliberation pages (bench/review.py), then the
 proposed selection (bench/selection.py), then mail sending (bench/mail.py).
+`--scale small|national10` (what `make bench SCALE=…` runs) measures every page on a national
+data set instead, alone (bench/pages.py, seeded by bench/national.py).
 
 Seeds a fresh, migrated SQLite database in a temporary directory (a network, an open
 call, a referent), generates N valid synthetic rows and prints, each beside a baseline
@@ -357,9 +359,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="une seule partie du banc (toutes sinon)")
     parser.add_argument("--candidacies", type=int, default=5000,
                         help="candidatures des bancs d'évaluation et de proposition (5 000)")
+    parser.add_argument("--scale", choices=("small", "national10"),
+                        help="banc national des pages à cette échelle (bench/pages.py), seul")
     args = parser.parse_args(argv)
     if not 1 <= args.rows <= reader.MAX_ROWS:
         parser.error(f"--rows doit être entre 1 et {reader.MAX_ROWS}")
+    if args.scale:
+        from bench import pages
+
+        return pages.run(args.scale)
     if args.only == "review":
         return review_bench(args)
     if args.only == "selection":
