@@ -6,6 +6,7 @@ import streamlit as st
 from core.clock import to_paris, utcnow
 from core.programme.public import public_programmes
 from db.engine import read_only
+from ui.choices import sticky_selectbox
 from ui.forms import escape_md
 from ui.programme import show_published
 
@@ -20,7 +21,10 @@ for programme in upcoming:
     show_published(programme, key=f"upcoming-{programme.edition_number}")
 
 if past:
+    # One past edition drawn at a time: the page stays as quick with 200 past editions as with one.
     st.header("Rencontres passées")
-    for programme in past:
-        with st.expander(escape_md(programme.title)):
-            show_published(programme, key=f"past-{programme.edition_number}")
+    by_number = {programme.edition_number: programme for programme in past}
+    chosen = sticky_selectbox("Rencontre passée", list(by_number), key="programme-past",
+                              labels={number: p.title for number, p in by_number.items()})
+    if chosen in by_number:
+        show_published(by_number[chosen], key=f"past-{chosen}")

@@ -132,6 +132,11 @@ def test_public_page_with_nothing_published_says_so(sqlite_db):
     assert texts(at.info) == ["Aucun programme n'est encore publié. Revenez bientôt !"]
 
 
+def past_box(at):
+    [box] = [box for box in at.selectbox if box.label == "Rencontre passée"]
+    return box
+
+
 def test_public_page_lists_past_editions_apart(lead):
     edition_id, _call_id = make_edition_with_call(day=date(2019, 11, 21))
     add(lead, edition_id, item(ItemKind.WELCOME, "09:00", "09:30", title="Accueil"))
@@ -140,7 +145,23 @@ def test_public_page_lists_past_editions_apart(lead):
     at = open_app(make_user(Role.EVALUATEUR), PUBLIC)  # signed in: still readable
     no_exception(at)
     assert "Rencontres passées" in texts(at.header)
-    assert len(at.expander) == 1
+    assert past_box(at).options == ["Rencontre de test"]
+    assert escape_md("Accueil") in "\n".join(texts(at.markdown))
+
+
+def test_public_page_draws_one_past_edition_at_a_time(lead):
+    for day, title in ((date(2018, 11, 22), "Accueil 2018"), (date(2019, 11, 21), "Accueil 2019")):
+        edition_id, _call_id = make_edition_with_call(day=day)
+        add(lead, edition_id, item(ItemKind.WELCOME, "09:00", "09:30", title=title))
+        with unit_of_work() as session:
+            publish_programme(session, actor=lead, edition_id=edition_id, note="Version finale", expected_number=0)
+    at = open_app(None, PUBLIC)
+    no_exception(at)
+    shown = "\n".join(texts(at.markdown))
+    assert escape_md("Accueil 2019") in shown and escape_md("Accueil 2018") not in shown  # the latest first
+    past_box(at).select_index(1).run()
+    shown = "\n".join(texts(at.markdown))
+    assert escape_md("Accueil 2018") in shown and escape_md("Accueil 2019") not in shown
 
 
 def _statements(engine, actor, page: str) -> list[str]:
