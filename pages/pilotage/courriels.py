@@ -99,8 +99,11 @@ if notice:
 busy = state.get(ui_mail.PROGRESS_KEY) is not None
 if busy:
     ui_mail.sending_progress(actor)
+# Never disabled for an empty queue: « tout » first queues what has fallen due (announcements,
+# reminders), as `manage.py send-mail` does, and `make run` has no timer to do it.
 st.button(f"Envoyer tout ce qui est en file ({counts['queued']})", type="primary", icon=":material/send:",
-          disabled=busy or not counts["queued"], on_click=send, args=(None,), key="courriels-send-all")
+          disabled=busy, on_click=send, args=(None,), key="courriels-send-all",
+          help="Met d'abord en file les annonces et rappels arrivés à échéance, puis envoie tout ce qui est dû.")
 
 # ---------------------------------------------------------------- filters and table
 

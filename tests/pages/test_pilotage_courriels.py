@@ -182,3 +182,23 @@ def test_courriels_a_selection_does_not_move_to_other_messages_when_the_rows_cha
     no_exception(at)
     assert not any(s.value.startswith("Sélection") for s in at.subheader)
     assert not any(b.label.startswith("Envoyer la sélection") for b in at.button)
+
+
+def test_courriels_send_all_queues_the_reminders_due_even_when_nothing_is_queued(as_role, file_mode):
+    """Without a send-mail timer (`make run`), the page's « Envoyer tout » is what sends the
+    announcement of an open call: it must not be disabled for an empty queue."""
+    from tests.factories import make_call, make_network, make_user
+
+    network = make_network("Réseau annoncé")
+    make_user(Role.RESEAU, network_id=network, email="referente@reseau-annonce.fr")
+    make_call(networks=(network,))
+    lead = as_role(Role.PILOTE)
+    at = open_app(lead, PAGE)
+    send_all = button(at, "Envoyer tout ce qui est en file")
+    assert not send_all.disabled
+    send_all.click().run()
+    at = wait_for_sending(at)
+    no_exception(at)
+    assert [s.value for s in at.success] == [escape_md("Courriels : 1 envoyé.")]
+    [eml] = file_mode.glob("*.eml")
+    assert "referente@reseau-annonce.fr" in eml.read_text()
