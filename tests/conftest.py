@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -27,6 +28,25 @@ def unavailable(reason: str):
     if REQUIRE_ALL:
         pytest.fail(f"{reason} (OPENMAP_REQUIRE_ALL_SUITES is set)")
     pytest.skip(reason)
+
+
+@contextmanager
+def fresh_postgresql_database(prefix: str):
+    """The URL of a PostgreSQL database of its own, created empty and dropped afterwards:
+    for what other processes (the app, pg_dump) must reach by URL, not by the tests' schema."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        unavailable("PostgreSQL suite skipped: TEST_DATABASE_URL is not set")
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -57,37 +57,36 @@ def send(ids: list[int] | None) -> None:
     state.pop(ui_mail.SUMMARY_KEY, None)
 
 
+def written(work) -> tuple[bool, object]:
+    """Run `work(session)` in one transaction: (True, its result), or (False, None) once
+    core's French refusal is said (nothing was written)."""
+    try:
+        with unit_of_work() as session:
+            return True, work(session)
+    except ValidationFailed as error:
+        say("error", " ".join(error.errors.values()))
+    except DomainError as error:
+        say("error", error.message)
+    return False, None
+
+
 def act(action, ids: list[int], done: str, **options) -> None:
     if not allowed():
         return
-    try:
-        with unit_of_work() as session:
-            count = action(session, actor=actor, message_ids=ids, **options)
-    except ValidationFailed as error:
-        say("error", " ".join(error.errors.values()))
-        return
-    except DomainError as error:
-        say("error", error.message)
-        return
-    say("success", done.format(count=count))
-    ui_mail.forget_selection()
+    ok, count = written(lambda session: action(session, actor=actor, message_ids=ids, **options))
+    if ok:
+        say("success", done.format(count=count))
+        ui_mail.forget_selection()
 
 
 def save_draft(message_id: int, version: int) -> None:
     if not allowed():
         return
-    try:
-        with unit_of_work() as session:
-            outbox_admin.edit_draft(session, actor=actor, message_id=message_id, version=version,
-                                    subject=state.get(f"draft-subject-{message_id}", ""),
-                                    body_text=state.get(f"draft-text-{message_id}", ""))
-    except ValidationFailed as error:
-        say("error", " ".join(error.errors.values()))
-        return
-    except DomainError as error:
-        say("error", error.message)
-        return
-    say("success", "Brouillon enregistré.")
+    ok, _ = written(lambda session: outbox_admin.edit_draft(
+        session, actor=actor, message_id=message_id, version=version,
+        subject=state.get(f"draft-subject-{message_id}", ""), body_text=state.get(f"draft-text-{message_id}", "")))
+    if ok:
+        say("success", "Brouillon enregistré.")
 
 
 # ---------------------------------------------------------------- sending in progress

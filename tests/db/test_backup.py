@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from db.engine import make_engine
 from db.migrate import upgrade
-from tests.conftest import unavailable
+from tests.conftest import fresh_postgresql_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,30 +26,13 @@ def manage(url: str, *arguments: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    place = (nullcontext(f"sqlite:///{tmp_path / 'app.sqlite3'}") if request.param == "sqlite"
+             else fresh_postgresql_database("openmap_backup"))
+    with place as url:
         engine = make_engine(url)
         upgrade(engine)
         engine.dispose()
         yield url
-        return
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        unavailable("PostgreSQL suite skipped: TEST_DATABASE_URL is not set")
-    name = f"openmap_backup_{secrets.token_hex(4)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.rsplit("/", 1)[0] + f"/{name}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    try:
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def networks(url: str) -> list[str]:

@@ -99,13 +99,13 @@ def shots():
     return shoot
 
 
-@pytest.fixture
-def server_db(server):
-    """This process's db.engine pointed at the running server's database, so that a test
+@contextmanager
+def engine_pointed_at(database_url: str):
+    """This process's db.engine pointed at a running server's database, so that a test
     seeds its data through core and tests.factories (restored afterwards)."""
     from db import engine as db_engine
 
-    engine = db_engine.make_engine(server.database_url)
+    engine = db_engine.make_engine(database_url)
     previous = db_engine._engine, db_engine._sessions
     db_engine.set_engine(engine)
     try:
@@ -113,6 +113,13 @@ def server_db(server):
     finally:
         db_engine._engine, db_engine._sessions = previous
         engine.dispose()
+
+
+@pytest.fixture
+def server_db(server):
+    """The shared server's database, for seeding (see engine_pointed_at)."""
+    with engine_pointed_at(server.database_url) as engine:
+        yield engine
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from core.selection import confirmation, decisions, publication
 from db.engine import read_only, unit_of_work
 from db.models import Call, Candidacy, Confirmation, Deliberation, OutboxMessage, Role
 from tests.core.selection.builders import Spec, make_candidacies, version
+from tests.e2e.support import choose_call
 from tests.e2e.test_candidacy_form import screenshots, sign_in
 from tests.e2e.test_sign_in_flow import TIMEOUT_MS, settled
 from tests.factories import make_call, make_edition, make_network, make_user
@@ -102,11 +103,7 @@ def test_a_structure_declines_through_its_link_and_the_lead_promotes_the_next(br
     try:
         page.goto(f"{server.base_url}/publication")
         settled(page, "Publication des décisions")
-        box = page.get_by_label("Appel", exact=True)  # other tests of the session add calls
-        box.click()
-        box.press_sequentially(THEME[:14])
-        page.get_by_role("option").filter(has_text=THEME).first.click()
-        settled(page, "Confirmation des structures retenues", "Promouvoir la liste d'attente")
+        choose_call(page, THEME, "Confirmation des structures retenues", "Promouvoir la liste d'attente")
         declined = page.get_by_test_id("stMetric").filter(has=page.get_by_text("Déclinées", exact=True))
         expect(declined.get_by_test_id("stMetricValue")).to_have_text("1")
         expect(page.get_by_text("Alpha Confirmation a décliné sa présentation", exact=False)).to_be_visible()

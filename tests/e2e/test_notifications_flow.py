@@ -13,11 +13,10 @@ from email import message_from_bytes, policy
 import pytest
 
 from core.selection import decisions
-from db import engine as db_engine
 from db.engine import unit_of_work
 from db.models import Call, Role
 from tests.core.selection.builders import Spec, make_candidacies, version
-from tests.e2e.conftest import running_server
+from tests.e2e.conftest import engine_pointed_at, running_server
 from tests.e2e.support import choose_call
 from tests.e2e.test_candidacy_form import screenshots, sign_in
 from tests.e2e.test_sign_in_flow import TIMEOUT_MS, settled
@@ -46,15 +45,8 @@ def smtp_app(tmp_path_factory, smtp):
     """An app process of its own whose mail goes to the loopback SMTP server."""
     with running_server(tmp_path_factory.mktemp("notifications"), OPENMAP_MAIL_TRANSPORT="smtp",
                         OPENMAP_SMTP_HOST="127.0.0.1", OPENMAP_SMTP_PORT=str(smtp.port),
-                        OPENMAP_SMTP_SECURITY="none") as started:
-        engine = db_engine.make_engine(started.database_url)
-        previous = db_engine._engine, db_engine._sessions
-        db_engine.set_engine(engine)
-        try:
-            yield started
-        finally:
-            db_engine._engine, db_engine._sessions = previous
-            engine.dispose()
+                        OPENMAP_SMTP_SECURITY="none") as started, engine_pointed_at(started.database_url):
+        yield started
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import shutil
 import subprocess
 import sys
@@ -18,9 +17,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
 
-from tests.conftest import unavailable
+from tests.conftest import fresh_postgresql_database, unavailable
 from tests.e2e.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, ROOT, START_TIMEOUT, free_port, server_env, stop
 from tests.e2e.conftest import streamlit_command as app_command
 from tests.e2e.test_sign_in_flow import TIMEOUT_MS, settled
@@ -33,22 +31,10 @@ FAIL_TIMEOUT = int(re.search(r"fail_timeout=(\d+)s", SAMPLE.read_text()).group(1
 @pytest.fixture(scope="module")
 def database_url():
     """A PostgreSQL database of its own, migrated, for the two processes."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        unavailable("several-processes test skipped: TEST_DATABASE_URL is not set")
-    name = f"openmap_procs_{secrets.token_hex(4)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    with fresh_postgresql_database("openmap_procs") as url:
         subprocess.run([sys.executable, "manage.py", "migrate"], cwd=ROOT, env=server_env(DATABASE_URL=url),
                        check=True, capture_output=True, timeout=120)
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 class App:
