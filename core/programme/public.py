@@ -91,13 +91,23 @@ def _latest_versions():
             .join(Edition, Edition.id == ProgrammeVersion.edition_id))
 
 
-def public_programmes(session: Session, *, today: date) -> tuple[list[PublishedProgramme], list[PublishedProgramme]]:
-    """(upcoming editions, soonest first; past editions, latest first), each at its latest
-    published version, in one query. An edition held today counts as upcoming."""
-    rows = session.execute(_latest_versions().order_by(Edition.event_date)).all()
-    upcoming = [read_version(row.ProgrammeVersion) for row in rows if row.event_date >= today]
-    past = [read_version(row.ProgrammeVersion) for row in reversed(rows) if row.event_date < today]
-    return upcoming, past
+@dataclass(frozen=True)
+class PastEdition:
+    number: int
+    title: str
+
+
+def public_programmes(session: Session, *, today: date) -> tuple[list[PublishedProgramme], list[PastEdition]]:
+    """(upcoming editions at their latest published version, soonest first; past editions
+    with a published programme, latest first: read one with `latest_programme`). An edition
+    held today counts as upcoming. Two queries whatever the history: the past versions'
+    content is not read."""
+    upcoming = session.execute(_latest_versions().where(Edition.event_date >= today)
+                               .order_by(Edition.event_date)).all()
+    past = session.execute(select(Edition.number, Edition.title).where(
+        Edition.event_date < today, Edition.id.in_(select(ProgrammeVersion.edition_id)))
+        .order_by(Edition.event_date.desc())).all()
+    return [read_version(row.ProgrammeVersion) for row in upcoming], [PastEdition(*row) for row in past]
 
 
 # Edition.number is an INTEGER column: a number beyond it names no edition, and the

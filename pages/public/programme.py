@@ -4,7 +4,7 @@ ones; no sign-in, readable on a phone; PDF, calendar and spreadsheet downloads."
 import streamlit as st
 
 from core.clock import to_paris, utcnow
-from core.programme.public import public_programmes
+from core.programme.public import latest_programme, public_programmes
 from db.engine import read_only
 from ui.choices import sticky_selectbox
 from ui.forms import escape_md
@@ -23,8 +23,9 @@ for programme in upcoming:
 if past:
     # One past edition drawn at a time: the page stays as quick with 200 past editions as with one.
     st.header("Rencontres passées")
-    by_number = {programme.edition_number: programme for programme in past}
-    chosen = sticky_selectbox("Rencontre passée", list(by_number), key="programme-past",
-                              labels={number: p.title for number, p in by_number.items()})
-    if chosen in by_number:
-        show_published(by_number[chosen], key=f"past-{chosen}")
+    chosen = sticky_selectbox("Rencontre passée", [edition.number for edition in past], key="programme-past",
+                              labels={edition.number: edition.title for edition in past})
+    with read_only() as session:
+        shown = latest_programme(session, edition_number=chosen) if chosen is not None else None
+    if shown is not None:
+        show_published(shown, key=f"past-{chosen}")
