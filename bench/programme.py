@@ -161,7 +161,8 @@ def _page_run(engine, path: Path, repeat: int):
     with Recorder(engine) as recorder:
         at.run()
     assert not at.exception, [e.message for e in at.exception]
-    assert len(at.expander) == 2, "two past editions expected"
+    [past] = [box for box in at.selectbox if box.label == "Rencontre passée"]
+    assert len(past.options) == 2, "two past editions expected"
     bare = BareReplay(path, recorder.statements)
     try:
         return (*side_by_side(repeat, at.run, bare), len(recorder.statements))
