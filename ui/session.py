@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import streamlit as st
+from streamlit import config
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.accounts import sessions
@@ -18,11 +19,12 @@ TEST_TOKEN_KEY = "session_token"  # noqa: S105 — the name of a session_state k
 
 
 def session_token() -> str | None:
+    """The session cookie's token; under AppTest (which sends no cookies), the page test's
+    token in session_state. A served app never reads session_state for it."""
+    if config.get_option("global.appTest"):  # how Streamlit itself tells AppTest (its own patch)
+        return st.session_state.get(TEST_TOKEN_KEY)
     cookie = st.context.cookies.get(SESSION_COOKIE)
-    # Under AppTest the cookie mapping is a stand-in that answers anything: only a str counts.
-    if isinstance(cookie, str) and cookie:
-        return cookie
-    return st.session_state.get(TEST_TOKEN_KEY)
+    return cookie if isinstance(cookie, str) and cookie else None
 
 
 # streamlit_app.py checks the session at the top of every run (check_actor); the page

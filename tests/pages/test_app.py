@@ -146,3 +146,18 @@ def test_app_sign_out_revokes_the_session(as_role):
     assert texts(at.title) == ["🤝 OpenMap candidatures"]
     assert "Vous êtes déconnecté." in texts(at.success)
     assert TEST_TOKEN_KEY not in at.session_state
+
+
+def test_a_served_app_reads_the_session_from_its_cookie_never_from_session_state():
+    """Outside AppTest no page test can have put a token in session_state: a value there
+    (a widget's key, a bug) never signs anybody in."""
+    import streamlit as st
+
+    from ui.session import session_token
+
+    st.session_state[TEST_TOKEN_KEY] = "a-token-from-session-state"
+    try:
+        assert st.session_state.get(TEST_TOKEN_KEY) == "a-token-from-session-state"
+        assert session_token() is None
+    finally:
+        del st.session_state[TEST_TOKEN_KEY]
