@@ -163,10 +163,13 @@ def add_item(session: Session, *, actor: Actor, edition_id: int, data: ItemData)
 
 
 def update_item(session: Session, *, actor: Actor, item_id: int, data: ItemData, expected_version: int) -> int:
-    """Edit an item (moving or resizing it is changing its times); its new version. Audit row."""
+    """Edit an item (moving or resizing it is changing its times); its new version. Audit row.
+    The item sent as it is stored (saved unchanged, a double click) writes nothing: its version stays."""
     require(actor, Action.MANAGE_PROGRAMME)
     item = _locked_item(session, item_id, expected_version)
     values = _item_values(session, _edition(session, item.edition_id), data)
+    if all(getattr(item, name) == value for name, value in values.items()):
+        return item.version
     _one_session_per_call(session, values, item.id)
     before = _audited(item)
     for name, value in values.items():

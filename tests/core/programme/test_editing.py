@@ -111,6 +111,22 @@ def test_update_moves_an_item_and_a_stale_update_is_refused(lead):
     assert audit_actions(object_type="programme_item") == ["programme_item_created", "programme_item_updated"]
 
 
+def test_saving_an_item_unchanged_writes_nothing(lead):
+    """« Enregistrer » on an item as it is (or a double click on it): no new version, no audit row,
+    so a colleague's tab holding that version is not told its copy is stale."""
+    edition_id, _ = make_edition_with_call()
+    item_id = add(lead, edition_id, item(ItemKind.PLENARY, "09:00", "09:30", title="Plénière", room="Salle A"))
+    with unit_of_work() as session:
+        version = update_item(session, actor=lead, item_id=item_id, expected_version=1,
+                              data=item(ItemKind.PLENARY, "9 h", "09:30", title="Plénière", room="Salle A"))
+    assert version == 1 and stored(item_id).version == 1
+    assert audit_actions(object_type="programme_item") == ["programme_item_created"]
+    with unit_of_work() as session:
+        assert update_item(session, actor=lead, item_id=item_id,
+                           data=item(ItemKind.PLENARY, "09:00", "09:30", title="Plénière", room="Salle B"),
+                           expected_version=1) == 2
+
+
 def test_shift_moves_or_resizes_and_refuses_an_end_before_the_start(lead):
     edition_id, _ = make_edition_with_call()
     item_id = add(lead, edition_id, item(ItemKind.PLENARY, "09:00", "09:30"))
