@@ -131,6 +131,25 @@ def record(
     return entry
 
 
+REFUSALS_PER_WINDOW = 20
+REFUSAL_WINDOW = timedelta(minutes=10)
+
+
+def record_refusal(session: Session, *, action: str, ip_address: str | None, detail: str | None = None,
+                   object_type: str | None = None, object_id: int | None = None) -> AuditEntry | None:
+    """Audit an anonymous request refused (a forged, spent or expired link, a form without its
+    CSRF token), up to REFUSALS_PER_WINDOW rows of one kind from one address per REFUSAL_WINDOW:
+    a script sending forged links cannot fill the journal, and each burst's start stays in it.
+    None when the row was not written (the caller still logs the refusal)."""
+    recent = session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == action, AuditEntry.ip_address.is_not_distinct_from(ip_address),
+        AuditEntry.at >= utcnow() - REFUSAL_WINDOW))
+    if recent >= REFUSALS_PER_WINDOW:
+        return None
+    return record(session, actor=None, action=action, ip_address=ip_address, detail=detail,
+                  object_type=object_type, object_id=object_id)
+
+
 @dataclass(frozen=True)
 class AuditFilter:
     text: str = ""

@@ -54,7 +54,7 @@ def _signed_in(url: str, token: str) -> RedirectResponse:
 def _record_csrf_rejection(request: Request, path: str) -> None:
     log.warning("form refused (CSRF): path=%s ip=%s", path, client_ip(request))
     with unit_of_work() as session:
-        audit.record(session, actor=None, action="csrf_rejected", ip_address=client_ip(request), detail=path)
+        audit.record_refusal(session, action="csrf_rejected", ip_address=client_ip(request), detail=path)
 
 
 # ---------------------------------------------------------------- sign-in

@@ -81,8 +81,8 @@ async def submit_decline(request: Request) -> Response:
 def _csrf_refused(request: Request) -> None:
     log.warning("form refused (CSRF): path=/confirmation ip=%s", client_ip(request))
     with unit_of_work() as session:
-        audit.record(session, actor=None, action="csrf_rejected", ip_address=client_ip(request),
-                     detail="/confirmation")
+        audit.record_refusal(session, action="csrf_rejected", ip_address=client_ip(request),
+                             detail="/confirmation")
 
 
 def _submit_confirm(request: Request, form) -> Response:

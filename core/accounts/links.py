@@ -95,7 +95,7 @@ def peek_link(session: Session, token: str | None, *, now: datetime | None = Non
 
 
 def reject_link(session: Session, *, ip_address: str | None, reason: str) -> None:
-    audit.record(session, actor=None, action="link_rejected", ip_address=ip_address, detail=reason)
+    audit.record_refusal(session, action="link_rejected", ip_address=ip_address, detail=reason)
 
 
 def use_link(

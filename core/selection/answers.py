@@ -103,9 +103,9 @@ def decline(session: Session, *, token: str | None, reason: str | None, ip_addre
 def record_refusal(session: Session, *, error: LinkRefused, ip_address: str | None) -> None:
     """Audit an attempt with a link that could not be used (in its own transaction: the
     refused one rolled back)."""
-    audit.record(session, actor=None, action="confirmation_link_rejected", ip_address=ip_address,
-                 object_type="candidacy" if error.candidacy_id else None, object_id=error.candidacy_id,
-                 detail=error.reason)
+    audit.record_refusal(session, action="confirmation_link_rejected", ip_address=ip_address,
+                         object_type="candidacy" if error.candidacy_id else None, object_id=error.candidacy_id,
+                         detail=error.reason)
 
 
 def _answer(session, *, token, answer, reason, ip_address, now) -> Pitch:

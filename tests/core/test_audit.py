@@ -7,6 +7,7 @@ from enum import Enum
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from stdnum import luhn
 
 from core import audit
@@ -14,7 +15,7 @@ from core.audit import AuditFilter
 from core.candidacies import saving
 from core.errors import NotAllowed
 from db.engine import read_only, unit_of_work
-from db.models import Role
+from db.models import AuditEntry, Role
 from tests.factories import complete_form, make_call, make_network, make_user
 from tests.querycount import statements_of
 
@@ -269,3 +270,20 @@ def test_review_and_decision_entries_are_for_the_lead_not_the_administrator(admi
     public = add("sign_in", at=utc(2026, 5, 1, 9))
     assert ids(admin) == [public]
     assert ids(make_user(Role.PILOTE)) == [confidential, public]
+
+
+def test_refusals_are_recorded_up_to_a_bound_per_kind_address_and_window(db):
+    from datetime import timedelta
+
+    def refuse(action="link_rejected", ip="192.0.2.9"):
+        with unit_of_work() as session:
+            return audit.record_refusal(session, action=action, ip_address=ip, detail="lien inconnu")
+
+    kept = [refuse() for _ in range(audit.REFUSALS_PER_WINDOW + 3)]
+    assert sum(entry is not None for entry in kept) == audit.REFUSALS_PER_WINDOW
+    assert refuse(ip="198.51.100.4") is not None  # another address
+    assert refuse(action="csrf_rejected") is not None  # another kind of refusal
+    with unit_of_work() as session:  # the window passed for the first ones
+        for entry in session.scalars(select(AuditEntry).where(AuditEntry.ip_address == "192.0.2.9")):
+            entry.at -= audit.REFUSAL_WINDOW + timedelta(seconds=1)
+    assert refuse() is not None

@@ -448,3 +448,13 @@ def test_html_pages_style_matches_the_hash_in_their_policy(client):
         [style] = re.findall(r"<style>(.*?)</style>", response.text, re.S)
         digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
         assert f"style-src 'sha256-{digest}'" in response.headers["content-security-policy"], name
+
+
+def test_a_flood_of_forged_links_writes_a_bounded_number_of_audit_rows(client):
+    """Each refusal is answered, but the journal keeps the first REFUSALS_PER_WINDOW of each kind
+    from one address in a window: a script cannot fill the database with them."""
+    from core.audit import REFUSALS_PER_WINDOW
+
+    for n in range(REFUSALS_PER_WINDOW + 15):
+        assert client.get(f"/lien/jeton-forge-{n}").status_code == 410
+    assert audit_actions() == ["link_rejected"] * REFUSALS_PER_WINDOW

@@ -242,3 +242,11 @@ def test_the_server_mounts_the_confirmation_routes():
     paths = {route.path for route in server.ROUTES}
     assert {"/confirmation/{token}", "/confirmation/{token}/refus", "/connexion"} <= paths
     assert "confirmation" in server.ROUTE_PATHS
+
+
+def test_a_flood_of_forged_confirmation_links_writes_a_bounded_number_of_audit_rows(client, retained):
+    from core.audit import REFUSALS_PER_WINDOW
+
+    for n in range(REFUSALS_PER_WINDOW + 15):
+        assert_refused(client.get(f"/confirmation/jeton-forge-{n}"))
+    assert len(audit_rows("confirmation_link_rejected")) == REFUSALS_PER_WINDOW
