@@ -21,7 +21,7 @@ from db.engine import unit_of_work
 from db.models import Deliberation
 from ui.forms import escape_md
 from ui.navigation import PAGES
-from ui.session import actor_at_click
+from ui.session import SESSION_ENDED, actor_at_click
 
 NOTICE, REFUSAL = "decision_notice", "decision_refusal"
 BULK = {Deliberation.SELECTED: "Retenir", Deliberation.WAITLISTED: "Liste d'attente",
@@ -36,7 +36,7 @@ def _act(place: str, shown: Actor, act: Callable[..., object], notice: str) -> N
     st.session_state.pop(REFUSAL, None)
     viewer = actor_at_click(shown)
     if viewer is None:
-        st.session_state[REFUSAL] = (place, "Votre session a pris fin : reconnectez-vous. Rien n'a été enregistré.")
+        st.session_state[REFUSAL] = (place, SESSION_ENDED)
         return
     try:
         with unit_of_work() as session:

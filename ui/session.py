@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import streamlit as st
 from streamlit import config
@@ -72,6 +73,18 @@ def actor_at_click(shown: Actor) -> Actor | None:
     is signed out, the session revoked or the role changed, so the act is not done."""
     viewer = check_actor()
     return viewer if viewer is not None and (viewer.user_id, viewer.role) == (shown.user_id, shown.role) else None
+
+
+SESSION_ENDED = "Votre session a pris fin : reconnectez-vous. Rien n'a été enregistré."
+
+
+def ended_since_drawn(shown: Actor, tell: Callable[[str], object]) -> bool:
+    """For a button's callback: True, after `tell(SESSION_ENDED)`, once this browser is no
+    longer signed in as `shown` (see actor_at_click); the callback then does nothing."""
+    if actor_at_click(shown) is not None:
+        return False
+    tell(SESSION_ENDED)
+    return True
 
 
 def _checked_actor(*, activity: bool = True) -> Actor | None:

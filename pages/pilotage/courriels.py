@@ -4,6 +4,8 @@ sent in one click. Sending runs in a background thread (core.mail.jobs): this pa
 shows its progress. With the file transport, the .eml files written are listed and shown.
 """
 
+from functools import partial
+
 import streamlit as st
 
 from core.errors import DomainError, ValidationFailed
@@ -13,7 +15,7 @@ from core.settings import mail_settings
 from db.engine import read_only, unit_of_work
 from ui import mail as ui_mail
 from ui.forms import escape_md
-from ui.session import actor_at_click, require_actor
+from ui.session import ended_since_drawn, require_actor
 from ui.tables import show_table
 
 actor = require_actor()
@@ -43,10 +45,7 @@ def say(kind: str, text: str) -> None:
 
 
 def allowed() -> bool:
-    if actor_at_click(actor) is None:
-        say("error", "Votre session a pris fin : reconnectez-vous. Rien n'a été fait.")
-        return False
-    return True
+    return not ended_since_drawn(actor, partial(say, "error"))
 
 
 def send(ids: list[int] | None) -> None:

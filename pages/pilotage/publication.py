@@ -10,6 +10,7 @@ shown beside the field or the button concerned.
 """
 
 from datetime import timedelta
+from functools import partial
 
 import streamlit as st
 
@@ -32,7 +33,7 @@ from ui.publication import (
     show_answers,
     show_counts,
 )
-from ui.session import actor_at_click, require_actor
+from ui.session import ended_since_drawn, require_actor
 from ui.tables import download_buttons, show_table
 
 actor = require_actor()
@@ -72,12 +73,7 @@ def show_message(where: str) -> None:
 
 
 def session_ended(where: str) -> bool:
-    """Whether the session ended since the page was drawn (a callback runs before the top of
-    the script checks it): then the act is not done."""
-    if actor_at_click(actor) is not None:
-        return False
-    say(where, "error", "Votre session a pris fin : reconnectez-vous. Rien n'a été enregistré.")
-    return True
+    return ended_since_drawn(actor, partial(say, where, "error"))
 
 
 def refused(error: DomainError, fields: dict[str, str], section: str) -> None:

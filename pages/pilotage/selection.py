@@ -8,6 +8,7 @@ call with the fingerprint of the decisions it was made on, and dropped once they
 """
 
 import uuid
+from functools import partial
 
 import streamlit as st
 
@@ -39,7 +40,7 @@ from ui.selection import (
     rows_view,
     show_balance,
 )
-from ui.session import actor_at_click, require_actor
+from ui.session import ended_since_drawn, require_actor
 from ui.tables import show_table
 
 actor = require_actor()
@@ -81,11 +82,7 @@ def show_field_message(field: str) -> None:
 
 
 def signed_out(where: str) -> bool:
-    """Whether the session ended since the page was drawn (signed out in another tab...): then nothing is done."""
-    if actor_at_click(actor) is not None:
-        return False
-    say(where, "error", "Votre session a pris fin : reconnectez-vous. Rien n'a été enregistré.")
-    return True
+    return ended_since_drawn(actor, partial(say, where, "error"))
 
 
 def act_on_waitlist(move, candidacy_id: int, shown_version: int, **extra) -> None:
