@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.clock import format_datetime
 from core.errors import NotFound, StaleEdit, ValidationFailed, clean_fields
 from core.permissions import Action, Actor, require
 from core.validation import clean_text
-from db.models import Edition
+from db.models import Call, Edition
 
 MAX_NUMBER = 9999
 EDITION_FIELDS = ["number", "title", "event_date", "start_time", "end_time", "venue", "address", "city",
@@ -52,6 +53,8 @@ def _edition_values(session: Session, data: EditionData, edition_id: int | None)
         errors["number"] = f"La rencontre n° {data.number} existe déjà."
     if data.event_date is None:
         errors["event_date"] = "Indiquez la date de la rencontre."
+    elif edition_id and (late := _deadline_after(session, edition_id, data.event_date)):
+        errors["event_date"] = late
     if data.start_time is None or data.end_time is None:
         errors["start_time"] = "Indiquez les heures de début et de fin."
     elif data.end_time <= data.start_time:
@@ -60,6 +63,18 @@ def _edition_values(session: Session, data: EditionData, edition_id: int | None)
         raise ValidationFailed(errors)
     return {**values, "number": data.number, "event_date": data.event_date, "start_time": data.start_time,
             "end_time": data.end_time}
+
+
+def _deadline_after(session: Session, edition_id: int, event_date: date) -> str | None:
+    """The refusal when a call of the edition would ask its presenters to confirm on the day or after."""
+    from core.selection.confirmation import latest_confirm_by  # selection builds on calls
+
+    late = session.execute(select(Call.theme_title, Call.confirm_by).where(
+        Call.edition_id == edition_id, Call.confirm_by > latest_confirm_by(event_date)).order_by(Call.id)).first()
+    if late is None:
+        return None
+    return (f"La date limite de confirmation de l'appel « {late.theme_title} » ({format_datetime(late.confirm_by)}) "
+            "tomberait le jour de la rencontre ou après : avancez-la d'abord, page « Publication des décisions ».")
 
 
 def save_edition(session: Session, *, actor: Actor, data: EditionData, edition_id: int | None = None,

@@ -95,3 +95,27 @@ def test_save_edition_with_a_number_beyond_any_edition_is_refused_on_number(pilo
         save_edition(pilote, edition_data(number=number))
     assert refused.value.errors == {"number": "Le numéro de la rencontre doit être compris entre 1 et 9 999."}
     assert count(Edition) == 0
+
+
+def test_moving_the_edition_before_a_call_s_confirmation_deadline_is_refused_on_the_date(pilote):
+    """The deadline told to the retained structures must stay before the day: the lead moves it
+    first (« Publication des décisions »), then the date."""
+    from datetime import UTC, date, datetime
+
+    from db.engine import unit_of_work
+    from db.models import Call
+    from tests.factories import make_call
+
+    edition_id = save_edition(pilote, edition_data())  # 10 June 2027
+    call_id = make_call(edition_id)
+    with unit_of_work() as session:
+        session.get(Call, call_id).confirm_by = datetime(2027, 6, 1, 21, 59, tzinfo=UTC)  # 1 June, 23:59 Paris
+    with pytest.raises(ValidationFailed) as refused:
+        save_edition(pilote, edition_data(event_date=date(2027, 6, 1)), edition_id=edition_id, expected_version=1)
+    assert refused.value.errors["event_date"] == (
+        "La date limite de confirmation de l'appel « Thème de test » (1er juin 2027 à 23 h 59) tomberait le jour "
+        "de la rencontre ou après : avancez-la d'abord, page « Publication des décisions ».")
+    with read_only() as session:
+        assert session.get(Edition, edition_id).event_date == date(2027, 6, 10)
+    save_edition(pilote, edition_data(event_date=date(2027, 6, 2)), edition_id=edition_id, expected_version=1)
+    save_edition(pilote, edition_data(event_date=date(2027, 9, 2)), edition_id=edition_id, expected_version=2)
