@@ -1,5 +1,6 @@
 """Page paths typed by hand: a path that is no page of the app gets a French « page
-introuvable », never Streamlit's English « Page not found » dialog."""
+introuvable », never Streamlit's English « Page not found » dialog; a malformed one a French
+« adresse invalide », never Streamlit's English « Bad Request »."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import streamlit
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
+from streamlit.path_security import is_unsafe_path_pattern
 
 from routes.web import page
 from ui.navigation import PAGES
@@ -21,6 +23,12 @@ STREAMLIT_FILES = frozenset(
 )
 
 
+def unsafe(path: str) -> bool:
+    """What Streamlit's own path check would refuse with a bare English « Bad Request » (a NUL
+    byte, « .. », a UNC or drive path): answered first, in French."""
+    return path.startswith(("//", "\\\\")) or is_unsafe_path_pattern(path.lstrip("/"))
+
+
 class UnknownPageMiddleware:
     """Answer 404 with the app's French page for a path that is no page of the app, where
     Streamlit would show the home page under an English « Page not found » dialog."""
@@ -31,6 +39,10 @@ class UnknownPageMiddleware:
         self.passed = STREAMLIT_ROOTS | other_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and unsafe(scope["path"]):
+            response = page(Request(scope), "bad_path.html", status_code=400)
+            await response(scope, receive, send)
+            return
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and self._unknown(scope["path"]):
             response = page(Request(scope), "not_found.html", status_code=404)
             await response(scope, receive, send)

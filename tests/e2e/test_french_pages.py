@@ -117,3 +117,18 @@ def test_path_with_a_dot_that_is_no_file_gets_the_french_not_found_page(server, 
 def test_streamlit_files_at_the_root_are_still_served(server, path, kind):
     with urllib.request.urlopen(f"{server.base_url}{path}", timeout=10) as answer:
         assert answer.status == 200 and kind in answer.headers["Content-Type"]
+
+
+@pytest.mark.parametrize("path", ["/calendrier/%00", "/calendrier/rencontre-1.ics%00", "/lien/%00",
+                                  "/confirmation/..%2f..%2fetc", "/static/%00", "/_stcore/health%00",
+                                  "//serveur/partage"])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_malformed_path_gets_a_french_page_not_an_english_bad_request(server, path, method):
+    """Streamlit refuses these (NUL bytes, traversal, UNC paths) with a bare English « Bad Request »."""
+    request = urllib.request.Request(f"{server.base_url}{path}", method=method, data=b"" if method == "POST" else None)
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(request, timeout=10)
+    assert answer.value.code in (400, 404)
+    body = answer.value.read().decode("utf-8")
+    assert '<html lang="fr">' in body and "Bad Request" not in body
+    assert "Adresse invalide" in body or "Page introuvable" in body
