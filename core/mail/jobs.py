@@ -52,9 +52,16 @@ _lock = threading.Lock()
 
 def start_sending(session_factory: SessionFactory, *, actor: Actor, ids: Collection[int] | None = None,
                   settings: MailSettings | None = None) -> SendJob:
-    """Start sending in a thread (only the rows of `ids` when given); return its job at once."""
+    """Start sending in a thread (only the rows of `ids` when given); return its job at once.
+    While a sending of this process runs, that one is returned and nothing starts: a double
+    click sends once (another process's sending claims other rows, never the same)."""
     require(actor, Action.SEND_MAIL)
-    job = SendJob(id=secrets.token_hex(8), started_by=actor.user_id, started_at=utcnow())
+    with _lock:
+        busy = next((j for j in _jobs.values() if not j.finished.is_set()), None)
+        if busy is not None:
+            return busy
+        job = SendJob(id=secrets.token_hex(8), started_by=actor.user_id, started_at=utcnow())
+        _jobs[job.id] = job
     ids = list(ids) if ids is not None else None
 
     def run() -> None:
@@ -70,7 +77,6 @@ def start_sending(session_factory: SessionFactory, *, actor: Actor, ids: Collect
             job.finished.set()
 
     with _lock:
-        _jobs[job.id] = job
         for old in [j for j in _jobs.values() if j.finished.is_set()][:-KEEP]:
             _jobs.pop(old.id, None)
     threading.Thread(target=run, name=f"send-mail-{job.id}", daemon=True).start()
