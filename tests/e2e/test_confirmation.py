@@ -5,19 +5,18 @@ publication page and promotes the head of the waiting list with one click."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
-from core.selection import confirmation, decisions, publication
+from core.selection import confirmation, publication
 from db.engine import read_only, unit_of_work
-from db.models import Call, Candidacy, Confirmation, Deliberation, OutboxMessage, Role
-from tests.core.selection.builders import Spec, make_candidacies, version
+from db.models import Call, Candidacy, Confirmation, Deliberation, OutboxMessage
+from tests.e2e import support
 from tests.e2e.support import choose_call
 from tests.e2e.test_candidacy_form import screenshots, sign_in
 from tests.e2e.test_sign_in_flow import TIMEOUT_MS, settled
-from tests.factories import make_call, make_edition, make_network, make_user
 
 pytestmark = pytest.mark.e2e
 
@@ -29,20 +28,10 @@ REASON = "Notre présentatrice sera en déplacement ce jour-là."
 @pytest.fixture
 def published_call(server_db):
     """A published call with one place: Alpha retained (its link's token returned), Bravo then Charlie waiting."""
-    network = make_network(NETWORK)
-    now = datetime.now(UTC)
-    call_id = make_call(make_edition(), networks=(network,), opens_at=now - timedelta(days=30),
-                        closes_at=now - timedelta(days=1))
-    with unit_of_work() as session:
-        call = session.get(Call, call_id)
-        call.theme_title, call.pitch_slots = THEME, 1
     names = ("Alpha Confirmation", "Bravo Attente", "Charlie Attente")
-    ids = dict(zip(names, make_candidacies(call_id, [Spec(name=n, network=NETWORK) for n in names]), strict=True))
-    lead = make_user(Role.PILOTE, email="pilote.confirmation@exemple.fr")
-    for name, decision in zip(names, ("selected", "waitlisted", "waitlisted"), strict=True):
-        with unit_of_work() as session:
-            decisions.decide(session, actor=lead, candidacy_id=ids[name], expected_version=version(ids[name]),
-                             decision=decision)
+    decided = support.decided_call(theme=THEME, network=NETWORK, contacts=dict.fromkeys(names),
+                                   lead_email="pilote.confirmation@exemple.fr")
+    call_id, ids, lead = decided["call"], decided["ids"], decided["lead"]
     with unit_of_work() as session:
         fingerprint = publication.preview(session, actor=lead, call_id=call_id).fingerprint
         publication.publish(session, actor=lead, call_id=call_id, fingerprint=fingerprint)

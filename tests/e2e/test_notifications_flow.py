@@ -7,20 +7,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 
 import pytest
 
-from core.selection import decisions
-from db.engine import unit_of_work
-from db.models import Call, Role
-from tests.core.selection.builders import Spec, make_candidacies, version
+from tests.e2e import support
 from tests.e2e.conftest import engine_pointed_at, running_server
 from tests.e2e.support import choose_call
 from tests.e2e.test_candidacy_form import screenshots, sign_in
 from tests.e2e.test_sign_in_flow import TIMEOUT_MS, settled
-from tests.factories import make_call, make_edition, make_network, make_user
 from tests.mailserver import MailServer
 
 pytestmark = pytest.mark.e2e
@@ -52,21 +47,8 @@ def smtp_app(tmp_path_factory, smtp):
 @pytest.fixture
 def decided_call(smtp_app):
     """A closed call with one pitch place: Alpha retained, Bravo then Charlie on the waiting list."""
-    network = make_network(NETWORK)
-    now = datetime.now(UTC)
-    call_id = make_call(make_edition(), networks=(network,), opens_at=now - timedelta(days=30),
-                        closes_at=now - timedelta(days=1))
-    with unit_of_work() as session:
-        call = session.get(Call, call_id)
-        call.theme_title, call.pitch_slots = THEME, 1
-    specs = [Spec(name=name, network=NETWORK, contact_email=email) for name, email in CONTACTS.items()]
-    ids = dict(zip(CONTACTS, make_candidacies(call_id, specs), strict=True))
-    lead = make_user(Role.PILOTE, email="pilote.notifications@exemple.fr")
-    for name, decision in zip(CONTACTS, ("selected", "waitlisted", "waitlisted"), strict=True):
-        with unit_of_work() as session:
-            decisions.decide(session, actor=lead, candidacy_id=ids[name], expected_version=version(ids[name]),
-                             decision=decision)
-    return {"call": call_id, "ids": ids, "lead": lead}
+    return support.decided_call(theme=THEME, network=NETWORK, contacts=CONTACTS,
+                                lead_email="pilote.notifications@exemple.fr")
 
 
 def received_by(smtp, address: str) -> list:
