@@ -56,6 +56,8 @@ class Page:
     act: Callable[[Seeded, object], None] | None = None
     # the reference instead of the bare replay alone: baseline(seeded, at, replay) -> callable
     baseline: Callable[[Seeded, object, object], Callable[[], object]] | None = None
+    # after the recorded run: asserts the page showed what it is measured for (not an error or an empty state)
+    shows: Callable[[Seeded, object], None] | None = None
 
 
 IMPORT_ROWS = 100
@@ -73,6 +75,22 @@ def _give_csv(seeded: Seeded, at) -> None:
 def _forget_preview(seeded: Seeded, at) -> None:
     # The page checks a file once per (file, call, mode); the run after the upload is the preview's.
     at.session_state["import_checked_for"] = None
+
+
+def _shows_the_draft(seeded: Seeded, at) -> None:
+    from bench.national import siret
+
+    assert at.title[0].value.startswith("Candidature — Entretien des espaces verts"), at.title[0].value
+    assert [box.value for box in at.text_input if box.label == "SIRET *"] == [siret(1)]
+
+
+def _shows_the_preview(seeded: Seeded, at) -> None:
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics.get("En erreur") == "0" and metrics.get("À créer"), metrics
+
+
+def _shows_the_detail(seeded: Seeded, at) -> None:
+    assert "**Évaluations**" in [markdown.value for markdown in at.markdown], "no detail under the board"
 
 
 def _tick_first_row(seeded: Seeded, at) -> None:
@@ -109,13 +127,13 @@ def _proposal_baseline(seeded: Seeded, at, replay) -> Callable[[], object]:
 PAGES = (
     Page("network_home", "Accueil du réseau", "pages/reseau/accueil.py", "network"),
     Page("candidacy_form", "Formulaire de candidature (brouillon, appel ouvert)", "pages/reseau/candidature.py",
-         "network", query=lambda s: {"id": str(s.draft_id)}),
+         "network", query=lambda s: {"id": str(s.draft_id)}, shows=_shows_the_draft),
     Page("import_preview", f"Aperçu d'import ({IMPORT_ROWS} lignes CSV)", "pages/reseau/import.py", "network",
-         lambda s: {"import_call": s.open_call_id}, prepare=_give_csv, act=_forget_preview),
+         lambda s: {"import_call": s.open_call_id}, prepare=_give_csv, act=_forget_preview, shows=_shows_the_preview),
     Page("review_board", "Tableau des évaluations", "pages/pilotage/evaluations.py", "lead",
          lambda s: {"board-call": s.call_id}),
     Page("candidacy_detail", "Détail d'une candidature (ligne cochée du tableau)", "pages/pilotage/evaluations.py",
-         "lead", lambda s: {"board-call": s.call_id}, prepare=_tick_first_row),
+         "lead", lambda s: {"board-call": s.call_id}, prepare=_tick_first_row, shows=_shows_the_detail),
     Page("review_form", "Formulaire d'évaluation", "pages/evaluateur/evaluer.py", "reviewer0"),
     Page("selection", "Sélection (décisions, équilibre)", "pages/pilotage/selection.py", "lead",
          lambda s: {"selection-call": s.call_id}),
@@ -194,6 +212,8 @@ def statements_of(seeded: Seeded, page: Page) -> tuple[object, list]:
     with Recorder(seeded.engine) as recorder:
         rerun(seeded, page, at)
     assert not at.exception, (page.key, [e.message for e in at.exception])
+    if page.shows is not None:
+        page.shows(seeded, at)
     return at, recorder.statements
 
 
