@@ -1,5 +1,8 @@
-"""`make bench SCALE=small|national10` (`python -m bench --scale …`): every page on a national
-data set (bench/national.py), issue 12.
+"""`python -m bench --only pages --scale small|national10` (the first part of `make bench`):
+every page on a national data set (bench/national.py), issue 12. A page is measured as its
+user sees it: the candidacy form on the network's draft, the import page's preview of a CSV
+(the run after the upload, the page's cached check forgotten before each run), the review
+board with one row ticked (the detail), the « Sélection » page with « Proposer » clicked.
 
 On the seeded database, prints and writes to bench/results/<timestamp>-<scale>.json:
 
