@@ -48,7 +48,8 @@ lint: venv
 clean-data:
 	rm -f data/openmap.sqlite3 data/openmap.sqlite3-wal data/openmap.sqlite3-shm
 
-# The national bench (bench/pages.py) at SCALE=small|national10; the capability benches: `python -m bench --only …`.
+# The whole benchmark (bench/whole.py): the national page bench at SCALE=small|national10, then every
+# capability bench at its issue's sizes, one table of every target; one part alone: `python -m bench --only …`.
 SCALE ?= national10
 .PHONY: bench
 bench: venv

@@ -150,6 +150,8 @@ class Seeded:
     call_id: int = 0
     edition_id: int = 0
     network_id: int = 0
+    open_call_id: int = 0  # a second call of the upcoming edition, open, the first network invited
+    draft_id: int = 0  # the first network's draft on it
 
     @property
     def backend(self) -> str:
@@ -213,6 +215,7 @@ def seed(seeded: Seeded) -> None:
         _candidacies(writer, seeded.scale, calls, seeded.user_ids)
         _programmes(writer, seeded.scale, calls)
         _outbox(writer, seeded.scale, calls)
+        seeded.open_call_id, seeded.draft_id = _open_call(writer, seeded.scale, calls)
         if seeded.backend == "postgresql":
             _move_sequences(session)
         seeded.call_id, seeded.edition_id = calls[-1][0], calls[-1][1]
@@ -451,6 +454,22 @@ def _outbox(writer: _Writer, scale: Scale, calls: list) -> None:
     writer.insert(OutboxMessage, rows)
     writer.insert(AuditEntry, ({"at": NOW, "actor_id": None, "actor_label": "banc d'essai", "action": "bench_seeded",
                                 "object_type": "edition", "object_id": e} for _, e, _ in calls))
+
+
+def _open_call(writer: _Writer, scale: Scale, calls: list) -> tuple[int, int]:
+    """A second call of the upcoming edition, open today until in 10 days, the first network invited,
+    with one draft of that network: what the candidacy form and the import page are shown on."""
+    call_id, (_, edition, _) = len(calls) + 1, calls[-1]
+    writer.insert(Call, [{"id": call_id, "edition_id": edition, "theme_title": "Entretien des espaces verts publics",
+                          "theme_description": SUMMARY + OFFER, "state": CallState.OPEN,
+                          "opens_at": NOW - timedelta(days=10), "closes_at": NOW + timedelta(days=10),
+                          "pitch_slots": SLOTS, "pitch_minutes": 5, "created_at": NOW, "version": 1}])
+    writer.insert(call_networks, [{"call_id": call_id, "network_id": 1}])
+    draft = scale.candidacies + 1
+    row = _candidacy(draft, call_id, 1, scale)
+    row.update(network_id=1, created_by_id=1, submission=Submission.DRAFT, submitted_at=None)
+    writer.insert(Candidacy, [row])
+    return call_id, draft
 
 
 def _move_sequences(session: Session) -> None:

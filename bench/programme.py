@@ -25,7 +25,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from bench.output import columns, ratio, seconds, verdict
+from bench.output import Target, columns, ratio, seconds, verdict
 from bench.review import APP, BareReplay, Recorder, Timings, compiled_once, side_by_side
 from core.accounts.sessions import actor_of
 from core.clock import paris_to_utc, to_paris, utcnow
@@ -178,6 +178,18 @@ def _floor(repeat: int) -> Timings:
     at.run()
     at.switch_page("pages/public/accueil.py").run()
     return _timed(repeat, at.run)
+
+
+def targets(figures: dict) -> list[Target]:
+    """Issue 11: the PDF and the ICS under 1 s each, the public page within 3× of its bare SQL."""
+    where = f"Programme, {ITEMS} éléments (issue 11)"
+    lines = [Target(where, label, seconds(statistics.median(figures[key].wall)), "< 1 s",
+                    statistics.median(figures[key].wall) < 1)
+             for label, key in (("PDF du programme", "pdf"), ("ICS du programme", "ics"))]
+    value, bare = statistics.median(figures["page"].wall), statistics.median(figures["page_bare"].wall)
+    lines.append(Target(where, "Page publique : exécution entière (AppTest) contre SQL nu",
+                        f"{seconds(value)} ; {ratio(value / bare)}", "≤ 3×", value / bare <= 3))
+    return lines
 
 
 def table(figures: dict) -> list[str]:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy.optimize import Bounds, milp
 
-from bench.output import columns, ratio, seconds, spread, thousands, verdict
+from bench.output import Target, columns, ratio, seconds, spread, thousands, verdict
 from bench.review import Timings, side_by_side
 from core.reference import SECTORS, STRUCTURE_KINDS
 from core.selection import frames
@@ -91,6 +91,19 @@ def measure(count: int, repeat: int, slots: tuple[int, ...] = SLOTS) -> dict[str
     for _ in range(max(repeat // 3, 1)):
         figures["infeasible"].time(lambda: propose(frame, slots=slots[0], limits=impossible))
     return figures
+
+
+def targets(figures: dict) -> list[Target]:
+    """The proposal's target (issue 9): under 2 s and within 3× of the bare milp, for each number of places."""
+    lines = []
+    for k in figures["slots"]:
+        value = statistics.median(figures[f"proposal-{k}"].wall)
+        bare = statistics.median(figures[f"proposal-{k}_bare"].wall)
+        lines.append(Target(f"Proposition, {thousands(figures['count'])} candidatures (issue 9)",
+                            f"Proposition : {k} places, {figures[f'groups-{k}']} contraintes (milp nu)",
+                            f"{seconds(value)} ; {ratio(value / bare)}", "< 2 s et ≤ 3×",
+                            value < 2 and value / bare <= 3))
+    return lines
 
 
 def table(figures: dict) -> list[str]:

@@ -3,6 +3,7 @@ promises, and the rules the app relies on, hold on SQLite and on PostgreSQL."""
 
 import os
 from collections import Counter, defaultdict
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -10,6 +11,8 @@ from stdnum.fr import siret
 
 from bench.national import SLOTS, WAITING, Scale, fresh_database
 from db.models import (
+    Call,
+    CallState,
     Candidacy,
     Deliberation,
     Edition,
@@ -19,6 +22,7 @@ from db.models import (
     Score,
     Structure,
     Submission,
+    call_networks,
 )
 
 TINY = Scale("tiny", networks=3, structures=40, editions=3, candidacies=90, outbox=12)
@@ -50,6 +54,7 @@ def _rows(seeded, statement):
 
 def test_bench_seed_counts_match_the_scale(seeded):
     counts = dict(_rows(seeded, select(Candidacy.call_id, func.count()).group_by(Candidacy.call_id)))
+    assert counts.pop(seeded.open_call_id) == 1  # the draft the candidacy form is shown on
     assert sorted(counts.values()) == [30, 30, 30]
     assert seeded.counts["structures"] == 40 and seeded.counts["outbox_messages"] == 12
     assert _rows(seeded, select(func.count()).select_from(Edition)) == [(3,)]
@@ -73,7 +78,8 @@ def test_bench_seed_submitted_candidacies_have_three_reviews_of_four_scores(seed
 def test_bench_seed_decisions_fit_the_slots_with_ranks_one_to_n(seeded):
     ranks, selected = defaultdict(list), Counter()
     for call, decision, rank in _rows(seeded, select(Candidacy.call_id, Candidacy.deliberation,
-                                                     Candidacy.waitlist_rank)):
+                                                     Candidacy.waitlist_rank)
+                                      .where(Candidacy.call_id != seeded.open_call_id)):
         if decision == Deliberation.WAITLISTED:
             ranks[call].append(rank)
         selected[call] += decision == Deliberation.SELECTED
@@ -92,3 +98,16 @@ def test_bench_seed_outbox_keys_are_unique_and_messages_realistic(seeded):
     rows = _rows(seeded, select(OutboxMessage.idempotency_key, func.length(OutboxMessage.body_text)))
     assert len({key for key, _ in rows}) == 12
     assert all(length > 300 for _, length in rows)
+
+
+def test_bench_seed_has_an_open_call_of_the_first_network_with_its_draft(seeded):
+    """What the candidacy form and the import preview are measured on, at every scale."""
+    [(state, opens, closes, edition)] = _rows(seeded, select(Call.state, Call.opens_at, Call.closes_at, Call.edition_id)
+                                              .where(Call.id == seeded.open_call_id))
+    assert state == CallState.OPEN and edition == seeded.edition_id
+    now = datetime.now(UTC).replace(tzinfo=None)
+    assert opens.replace(tzinfo=None) < now < closes.replace(tzinfo=None)
+    assert _rows(seeded, select(call_networks.c.network_id).where(call_networks.c.call_id == seeded.open_call_id)) \
+        == [(seeded.network_id,)]
+    assert _rows(seeded, select(Candidacy.call_id, Candidacy.network_id, Candidacy.submission)
+                 .where(Candidacy.id == seeded.draft_id)) == [(seeded.open_call_id, 1, Submission.DRAFT)]
