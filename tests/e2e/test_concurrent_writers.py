@@ -218,7 +218,8 @@ async def decide(w: Writing) -> None:
         await tick_only_row(page, name)
         group = page.get_by_role("radiogroup", name="Décision")
         shown = await checked(group)
-        wanted = w.rng.choices([d for d in DECISIONS if d != shown], [w for d, w in DECISIONS.items() if d != shown])[0]
+        others = {decision: weight for decision, weight in DECISIONS.items() if decision != shown}
+        wanted = w.rng.choices(list(others), list(others.values()))[0]
         await group.get_by_text(wanted.label, exact=True).click()
         await settled(page)
         rank = None
