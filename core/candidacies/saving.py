@@ -239,14 +239,16 @@ def _upsert_structure(session: Session, clean: CleanCandidacy) -> Structure:
     known = audit.snapshot(structure, list(DIRECTORY_FIELDS)) if structure is not None else None
     values = merged_structure(known, clean)
     values["kind"] = StructureKind(values["kind"])
+    # Read before the new row is added: this query's autoflush would insert it outside the guard below.
+    sectors = list(session.scalars(select(Sector).where(Sector.label.in_(clean.sectors)))) if clean.sectors else None
     if structure is None:
         structure = Structure(**values)
         session.add(structure)
     else:
         for name, value in values.items():
             setattr(structure, name, value)
-    if clean.sectors:
-        structure.sectors = list(session.scalars(select(Sector).where(Sector.label.in_(clean.sectors))))
+    if sectors is not None:
+        structure.sectors = sectors
     try:
         session.flush()
     except IntegrityError as error:  # the same new SIRET saved at the same instant by someone else

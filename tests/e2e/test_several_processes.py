@@ -28,12 +28,21 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 FAIL_TIMEOUT = int(re.search(r"fail_timeout=(\d+)s", SAMPLE.read_text()).group(1))
 
 
-@pytest.fixture(scope="module")
-def database_url():
+pytestmark = pytest.mark.e2e
+
+
+@contextmanager
+def migrated_postgresql_database(prefix: str):
     """A PostgreSQL database of its own, migrated, for the two processes."""
-    with fresh_postgresql_database("openmap_procs") as url:
+    with fresh_postgresql_database(prefix) as url:
         subprocess.run([sys.executable, "manage.py", "migrate"], cwd=ROOT, env=server_env(DATABASE_URL=url),
                        check=True, capture_output=True, timeout=120)
+        yield url
+
+
+@pytest.fixture(scope="module")
+def database_url():
+    with migrated_postgresql_database("openmap_procs") as url:
         yield url
 
 
@@ -67,13 +76,16 @@ def wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"{url} did not answer 200 within {START_TIMEOUT} s:\n{log.read_text()}")
 
 
-def nginx_config(workdir: Path, listen: int, ports: tuple[int, int]) -> Path:
+def nginx_config(workdir: Path, listen: int, ports: tuple[int, int], *, ipv6: bool = False) -> Path:
     """The sample configuration on loopback ports, inside a minimal main configuration that
-    logs which process served each request."""
+    logs which process served each request, and for whom. With `ipv6`, nginx also listens
+    on [::1]: browsers reaching it there come from another address, which ip_hash sends to
+    the other process (127.0.0.1 hashes to the first; see test_concurrent_writers)."""
     sample = SAMPLE.read_text()
     sample = sample.replace("127.0.0.1:8501", f"127.0.0.1:{ports[0]}").replace("127.0.0.1:8502",
                                                                                f"127.0.0.1:{ports[1]}")
-    sample, listens = re.subn(r"listen 80;", f"listen 127.0.0.1:{listen};", sample)
+    directives = f"listen 127.0.0.1:{listen};" + (f" listen [::1]:{listen};" if ipv6 else "")
+    sample, listens = re.subn(r"listen 80;", directives, sample)
     assert listens == 1, "the sample's `listen 80;` line changed: update this test"
     (workdir / "openmap.conf").write_text(sample)
     main = workdir / "nginx.conf"
@@ -83,7 +95,7 @@ pid {workdir}/nginx.pid;
 error_log {workdir}/error.log;
 events {{ worker_connections 256; }}
 http {{
-    log_format upstream '$request_uri $status $upstream_addr';
+    log_format upstream '$request_uri $remote_addr $status $upstream_addr';
     access_log {workdir}/access.log upstream;
     client_body_temp_path {workdir}/body;
     proxy_temp_path {workdir}/proxy;
@@ -97,7 +109,7 @@ http {{
 
 
 @contextmanager
-def two_apps_behind_nginx(workdir: Path, database_url: str):
+def two_apps_behind_nginx(workdir: Path, database_url: str, *, ipv6: bool = False):
     if not os.path.exists(NGINX):
         unavailable(f"several-processes test skipped: {NGINX} is missing (apt-get install nginx)")
     listen, ports = free_port(), (free_port(), free_port())
@@ -106,7 +118,7 @@ def two_apps_behind_nginx(workdir: Path, database_url: str):
                      OPENMAP_TRUSTED_PROXIES="127.0.0.1", OPENMAP_ADMIN_EMAIL=ADMIN_EMAIL,
                      OPENMAP_ADMIN_PASSWORD=ADMIN_PASSWORD)
     apps = [App(port, env, workdir / f"app-{port}.log") for port in ports]
-    config = nginx_config(workdir, listen, ports)
+    config = nginx_config(workdir, listen, ports, ipv6=ipv6)
     nginx = None
     try:
         for app in apps:

@@ -18,6 +18,7 @@ from db.models import (
     OutboxMessage,
     ReviewerConflict,
     Role,
+    Structure,
     Submission,
 )
 from tests.concurrency import race
@@ -288,6 +289,24 @@ def test_concurrent_double_click_submits_once(setting):
     with read_only() as session:
         candidacy = session.get(Candidacy, draft_id)
         assert (candidacy.version, candidacy.submitted_at) == (2, NOW)
+
+
+def test_two_networks_proposing_the_same_new_structure_at_once_one_wins_the_other_is_refused_in_french(setting):
+    """Both insert the new SIRET: the second waits on the first's row, then is refused with a
+    French message (found by the browser test of twenty writers: it was an IntegrityError,
+    raised by the autoflush of the sectors' query, outside the guarded flush)."""
+    form = complete_form(siret="35600000009075", kind="ESAT", name="Atelier Poste")
+
+    def propose(actor):
+        return lambda session: saving.save(session, actor=actor, call_id=setting["call"], form=form, submit=True,
+                                           now=NOW)
+
+    outcome = race(propose(setting["a"]), propose(setting["b"]))
+    assert outcome in ("StaleEdit", "DuplicateCandidacy")  # PostgreSQL: StaleEdit; SQLite serialises the two
+    with read_only() as session:
+        networks = session.scalars(select(Candidacy.network_id).join(Candidacy.structure)
+                                   .where(Candidacy.call_id == setting["call"], Structure.siret == "35600000009075"))
+        assert list(networks) == [setting["a"].network_id]
 
 
 def test_withdrawn_then_resubmitted_candidacy_gets_a_second_acknowledgement(setting):
