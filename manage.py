@@ -10,7 +10,7 @@ from pathlib import Path
 from core.errors import ValidationFailed
 from core.startup import StartupError, _redacted
 from db.backup import BackupFailed
-from db.engine import database_url, get_engine, unit_of_work
+from db.engine import analyze, database_url, get_engine, unit_of_work
 
 
 def cmd_migrate(_args) -> int:
@@ -40,6 +40,7 @@ def cmd_seed_demo(args) -> int:
             print("Données de démonstration : la base contient déjà des données, rien n'a été ajouté.")
             return 0 if args.if_empty else 1
         accounts = seed_demo(session)
+    analyze(get_engine())  # a bulk load: the planner's statistics follow it
     print("Données de démonstration créées. Comptes (démonstration uniquement) :")
     for role, email in accounts:
         print(f"  {role:<22} {email:<40} mot de passe : {DEMO_PASSWORD}")

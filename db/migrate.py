@@ -7,6 +7,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, text
 
+from db.engine import analyze
+
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
 
 
@@ -42,9 +44,11 @@ def _migration_config(engine: Engine):
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database the engine points at up to `revision`."""
+    """Bring the database the engine points at up to `revision`, then gather the planner's
+    statistics (a migration may add indexes, or rebuild tables and lose theirs)."""
     with _migration_config(engine) as config:
         command.upgrade(config, revision)
+    analyze(engine)
 
 
 def downgrade(engine: Engine, revision: str) -> None:

@@ -23,6 +23,7 @@ from core.imports.plan import ImportPreview, Plan, Planned, RowReport, chunks, m
 from core.permissions import Actor
 from core.validation import excerpt
 from db.bulk import collector_paused, execute_many
+from db.engine import optimize
 from db.models import Candidacy, Sector, Structure, StructureKind, structure_sectors
 
 
@@ -119,6 +120,7 @@ def _write_all(session: Session, plan: Plan, *, actor: Actor, now: datetime, sou
                 f"{result.unchanged} inchangée(s), {result.rejected} ligne(s) en erreur."),
     )
     session.flush()
+    optimize(session)  # thousands of rows may have come: the planner's statistics follow, in this transaction
     return result
 
 

@@ -87,28 +87,65 @@ class OutboxFilter:
     search: str = ""  # in the recipients and the subject, any case
 
 
+PAGE_SIZE = 200  # rows a page shows: at national scale the outbox holds tens of thousands
+
+
+@dataclass(frozen=True)
+class OutboxPage:
+    """One page of the filtered outbox (newest first) and where it sits among all the rows
+    the filters keep."""
+
+    frame: pd.DataFrame
+    total: int  # rows the filters keep, on every page
+    page: int  # 1-based, within 1..pages
+    page_size: int
+    requested: int  # the page asked for: another one if it did not exist
+
+    @property
+    def pages(self) -> int:
+        return _page_count(self.total, self.page_size)
+
+    @property
+    def label(self) -> str:
+        if not self.total:
+            return "Aucun message"
+        first = (self.page - 1) * self.page_size + 1
+        return f"Messages {_french(first)} à {_french(first + len(self.frame) - 1)} sur {_french(self.total)}"
+
+    @property
+    def moved(self) -> str | None:
+        """Why the page shown is not the one asked for, or None."""
+        if self.requested == self.page:
+            return None
+        return (f"La page {_french(self.requested)} n'existe pas : ces filtres donnent {_french(self.pages)} "
+                f"page(s). Voici la page {_french(self.page)}.")
+
+
+def _page_count(total: int, page_size: int) -> int:
+    return max(1, -(-total // page_size))  # an empty outbox still has its (empty) first page
+
+
+def _french(number: int) -> str:
+    return f"{number:,}".replace(",", "\u202f")  # thousands apart by a narrow no-break space
+
+
 def outbox_frame(session: Session, *, actor: Actor, filters: OutboxFilter = OutboxFilter(),
-                 now: datetime | None = None, limit: int = 5000) -> pd.DataFrame:
-    """The outbox, newest first, as a typed frame (times in Paris), in two queries."""
+                 now: datetime | None = None, page: int = 1, page_size: int = PAGE_SIZE) -> OutboxPage:
+    """One page of the outbox, newest first, as a typed frame (times in Paris), and how many
+    rows the filters keep, in three queries (the count, the page, the template labels). A
+    page number out of range is brought back to the nearest page that exists."""
     require(actor, Action.SEND_MAIL)
     now = now or utcnow()
     m = OutboxMessage
+    kept = _filtered(filters, now)
+    total = session.scalar(select(func.count()).select_from(m).where(*kept))
+    requested = page
+    page = min(max(1, page), _page_count(total, page_size))
     state = _state(now).label("state")
     query = (select(m.id, state, m.template_key, Call.theme_title, m.to_address, m.cc_addresses, m.subject,
                     m.attempts, m.last_error, m.status_note, m.created_at, m.sent_at, m.next_attempt_at)
-             .outerjoin(Call, Call.id == m.call_id).order_by(m.id.desc()).limit(limit))
-    if filters.states:
-        query = query.where(_state(now).in_(filters.states))
-    if filters.template_key:
-        query = query.where(m.template_key == filters.template_key)
-    if filters.call_id:
-        query = query.where(m.call_id == filters.call_id)
-    if filters.search.strip():
-        # What the lead typed, literally: % and _ are no wildcards here.
-        typed = filters.search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{typed}%"
-        query = query.where(or_(*(func.lower(column).like(pattern, escape="\\")
-                                  for column in (m.to_address, m.cc_addresses, m.subject))))
+             .outerjoin(Call, Call.id == m.call_id).where(*kept).order_by(m.id.desc())
+             .offset((page - 1) * page_size).limit(page_size))
     labels = template_labels(session)
     rows = session.execute(query).all()
     frame = pd.DataFrame.from_records(
@@ -119,7 +156,27 @@ def outbox_frame(session: Session, *, actor: Actor, filters: OutboxFilter = Outb
     )
     for column in ("created_at", "sent_at", "next_attempt_at"):
         frame[column] = pd.to_datetime(frame[column], utc=True).dt.tz_convert(PARIS)
-    return frame.astype(COLUMNS)
+    return OutboxPage(frame=frame.astype(COLUMNS), total=total, page=page, page_size=page_size,
+                      requested=requested)
+
+
+def _filtered(filters: OutboxFilter, now: datetime) -> list:
+    """The filters as SQL conditions on the outbox rows."""
+    m = OutboxMessage
+    kept = []
+    if filters.states:
+        kept.append(_state(now).in_(filters.states))
+    if filters.template_key:
+        kept.append(m.template_key == filters.template_key)
+    if filters.call_id:
+        kept.append(m.call_id == filters.call_id)
+    if filters.search.strip():
+        # What the lead typed, literally: % and _ are no wildcards here.
+        typed = filters.search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{typed}%"
+        kept.append(or_(*(func.lower(column).like(pattern, escape="\\")
+                          for column in (m.to_address, m.cc_addresses, m.subject))))
+    return kept
 
 
 def state_counts(session: Session, *, actor: Actor, now: datetime | None = None) -> dict[str, int]:

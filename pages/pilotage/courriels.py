@@ -1,4 +1,5 @@
-"""« Courriels »: the outbox. Counts per state, a filtered table whose selected rows are
+"""« Courriels »: the outbox. Counts per state, a filtered table, a page of it at a time
+(PAGE_SIZE rows; other filters go back to the first page), whose selected rows are
 previewed, edited (a draft), discarded, put back in the queue or sent; everything queued
 sent in one click. Sending runs in a background thread (core.mail.jobs): this page only
 shows its progress. With the file transport, the .eml files written are listed and shown.
@@ -22,6 +23,7 @@ actor = require_actor()
 settings = mail_settings()
 state = st.session_state
 NOTICE = "courriels-notice"
+PAGE, PAGED_FILTERS = "courriels-page", "courriels-page-filters"
 
 st.title("Courriels")
 if settings.transport == "smtp":
@@ -78,6 +80,10 @@ def act(action, ids: list[int], done: str, **options) -> None:
         ui_mail.forget_selection()
 
 
+def turn(page: int) -> None:
+    state[PAGE] = page
+
+
 def save_draft(message_id: int, version: int) -> None:
     if not allowed():
         return
@@ -112,9 +118,23 @@ with st.container(horizontal=True):
                                 key="courriels-template")
     call_id = st.selectbox("Appel", [None, *calls], format_func=lambda c: calls.get(c, "Tous"), key="courriels-call")
     search = st.text_input("Destinataire ou objet", key="courriels-search", placeholder="Rechercher…")
+filters = OutboxFilter(states=tuple(chosen_states), template_key=template_key, call_id=call_id, search=search)
+if state.get(PAGED_FILTERS) != filters:  # other filters: their first page
+    state[PAGED_FILTERS], state[PAGE] = filters, 1
 with read_only() as session:
-    frame = outbox_admin.outbox_frame(session, actor=actor, filters=OutboxFilter(
-        states=tuple(chosen_states), template_key=template_key, call_id=call_id, search=search))
+    outbox = outbox_admin.outbox_frame(session, actor=actor, filters=filters, page=int(state.get(PAGE) or 1),
+                                       page_size=outbox_admin.PAGE_SIZE)
+frame = outbox.frame
+state[PAGE] = outbox.page  # before its box is drawn: the box shows the page the table shows
+if outbox.moved:
+    st.info(outbox.moved)
+with st.container(horizontal=True, vertical_alignment="bottom"):
+    st.button("Page précédente", icon=":material/chevron_left:", key="courriels-previous",
+              disabled=outbox.page <= 1, on_click=turn, args=(outbox.page - 1,))
+    st.number_input("Page", min_value=1, step=1, key=PAGE, width=140, help=f"{outbox.pages} page(s) en tout.")
+    st.button("Page suivante", icon=":material/chevron_right:", key="courriels-next",
+              disabled=outbox.page >= outbox.pages, on_click=turn, args=(outbox.page + 1,))
+    st.caption(outbox.label)
 shown = show_table(frame, file_stem=None, column_config=ui_mail.OUTBOX_COLUMNS, column_order=ui_mail.OUTBOX_ORDER,
                    on_select="rerun", selection_mode="multi-row", key=ui_mail.table_key(frame["id"]),
                    empty="Aucun courriel ne correspond à ces filtres.")

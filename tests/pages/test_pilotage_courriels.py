@@ -202,3 +202,91 @@ def test_courriels_send_all_queues_the_reminders_due_even_when_nothing_is_queued
     assert [s.value for s in at.success] == [escape_md("Courriels : 1 envoyé.")]
     [eml] = file_mode.glob("*.eml")
     assert "referente@reseau-annonce.fr" in eml.read_text()
+
+
+# ---------------------------------------------------------------- pages of the outbox
+
+
+@pytest.fixture
+def pages_of_three(monkeypatch):
+    from core.mail import outbox_admin
+
+    monkeypatch.setattr(outbox_admin, "PAGE_SIZE", 3)
+
+
+def shown_ids(at) -> list[int]:
+    return [int(i) for i in at.dataframe[0].value["id"]]
+
+
+def page_box(at):
+    return by_label(at.number_input, "Page")
+
+
+def test_courriels_shows_a_page_of_200_with_the_count_of_all(as_role):
+    lead = as_role(Role.PILOTE)
+    ids = add_messages(205)
+    at = open_app(lead, PAGE)
+    no_exception(at)
+    assert shown_ids(at) == ids[:4:-1]  # the 200 newest
+    assert "Messages 1 à 200 sur 205" in texts(at.caption)
+    assert button(at, "Page précédente").disabled and not button(at, "Page suivante").disabled
+    button(at, "Page suivante").click().run()
+    no_exception(at)
+    assert shown_ids(at) == ids[4::-1]
+    assert "Messages 201 à 205 sur 205" in texts(at.caption)
+    assert button(at, "Page suivante").disabled
+
+
+def test_courriels_next_and_previous_pages_and_the_page_box(as_role, pages_of_three):
+    lead = as_role(Role.PILOTE)
+    ids = add_messages(7)
+    at = open_app(lead, PAGE)
+    assert shown_ids(at) == ids[6:3:-1]
+    button(at, "Page suivante").click().run()
+    assert shown_ids(at) == ids[3:0:-1] and page_box(at).value == 2
+    assert "Messages 4 à 6 sur 7" in texts(at.caption)
+    page_box(at).set_value(3).run()
+    assert shown_ids(at) == [ids[0]]
+    button(at, "Page précédente").click().run()
+    no_exception(at)
+    assert shown_ids(at) == ids[3:0:-1]
+
+
+def test_courriels_another_filter_goes_back_to_its_first_page(as_role, pages_of_three):
+    lead = as_role(Role.PILOTE)
+    ids = add_messages(7)
+    at = open_app(lead, PAGE)
+    page_box(at).set_value(3).run()
+    assert shown_ids(at) == [ids[0]]
+    by_label(at.text_input, "Destinataire ou objet").input("Message").run()  # all seven still match
+    no_exception(at)
+    assert page_box(at).value == 1 and shown_ids(at) == ids[6:3:-1]
+    assert "Messages 1 à 3 sur 7" in texts(at.caption)
+
+
+def test_courriels_a_page_that_does_not_exist_says_so_and_shows_the_last(as_role, pages_of_three):
+    lead = as_role(Role.PILOTE)
+    ids = add_messages(7)
+    at = open_app(lead, PAGE)
+    page_box(at).set_value(40).run()
+    no_exception(at)
+    moved = "La page 40 n'existe pas : ces filtres donnent 3 page(s). Voici la page 3."
+    assert moved in texts(at.info)
+    assert page_box(at).value == 3 and shown_ids(at) == [ids[0]]
+    at.run()
+    assert moved not in texts(at.info) and shown_ids(at) == [ids[0]]  # said once
+
+
+def test_courriels_an_act_on_page_two_acts_on_the_messages_selected_there(as_role, pages_of_three):
+    lead = as_role(Role.PILOTE)
+    ids = add_messages(7)
+    at = open_app(lead, PAGE)
+    at = select_rows(at, 0)  # on page 1: ids[6]
+    button(at, "Page suivante").click().run()
+    assert not any(s.value.startswith("Sélection") for s in at.subheader)  # that selection does not follow
+    at = select_rows(at, 1)  # on page 2, the second row: ids[2]
+    assert "Sélection : 1 courriel(s)" in [s.value for s in at.subheader]
+    by_label(at.text_input, "Raison (obligatoire pour écarter)").input("Doublon")
+    button(at, "Écarter la sélection").click().run()
+    no_exception(at)
+    assert [r.id for r in rows() if r.status == MailStatus.DISCARDED] == [ids[2]]

@@ -201,3 +201,14 @@ def test_apply_refuses_everything_when_one_of_its_candidacies_changed_meanwhile(
         write.write_plan(session, plan, actor=setting["a"], now=BEFORE_CLOSING)
     with read_only() as session:
         assert set(session.scalars(select(Candidacy.pitch_title))) == {EXAMPLE["Titre de la présentation"]}
+
+
+def test_a_large_import_brings_the_planner_statistics_up_to_date(sqlite_setting, sqlite_db):
+    # SQLite plans blind without them; PostgreSQL's autovacuum analyses on its own.
+    with sqlite_db.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM sqlite_stat1")
+    do_apply(sqlite_setting["a"], sqlite_setting["call"], [row(siret=siret(n), name=f"S{n}") for n in range(40)],
+             submit=True)
+    with sqlite_db.connect() as connection:
+        analysed = set(connection.exec_driver_sql("SELECT tbl FROM sqlite_stat1").scalars())
+    assert "candidacies" in analysed  # what the import's own queries plan on (a SIRET is found by its unique index)

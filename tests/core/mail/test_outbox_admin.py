@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 import pytest
 from sqlalchemy import update
 
@@ -23,9 +24,14 @@ def set_row(message_id: int, **values) -> None:
         session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
 
 
-def frame(actor, **filters):
+def page_of(actor, page=1, page_size=outbox_admin.PAGE_SIZE, **filters) -> outbox_admin.OutboxPage:
     with read_only() as session:
-        return outbox_admin.outbox_frame(session, actor=actor, filters=OutboxFilter(**filters), now=NOW)
+        return outbox_admin.outbox_frame(session, actor=actor, filters=OutboxFilter(**filters), now=NOW, page=page,
+                                         page_size=page_size)
+
+
+def frame(actor, **filters):
+    return page_of(actor, **filters).frame
 
 
 def test_outbox_frame_is_typed_newest_first_with_states(db):
@@ -57,12 +63,54 @@ def test_outbox_frame_filters_by_state_template_call_and_search(db):
     assert frame(lead, states=("sent",)).empty
 
 
-def test_outbox_frame_statements_do_not_grow_with_rows(db):
+def test_outbox_frame_statements_do_not_grow_with_rows_or_pages(db):
     lead = make_user(Role.PILOTE)
     add_messages(2)
     few = statements_of(db, lambda: frame(lead))
     add_messages(40, template_key="z")
     assert statements_of(db, lambda: frame(lead)) == few
+    assert statements_of(db, lambda: page_of(lead, page=3, page_size=10, states=("queued",), search="n°")) == few
+
+
+def test_outbox_pages_follow_each_other_newest_first_with_the_count_of_every_filtered_row(db):
+    lead = make_user(Role.PILOTE)
+    ids = add_messages(7)  # ids ascending: the page shows the newest first
+    first, second, last = (page_of(lead, page=n, page_size=3) for n in (1, 2, 3))
+    assert [list(p.frame["id"]) for p in (first, second, last)] == [ids[6:3:-1], ids[3:0:-1], [ids[0]]]
+    assert (second.total, second.page, second.pages) == (7, 2, 3)
+    assert [p.label for p in (first, second, last)] == ["Messages 1 à 3 sur 7", "Messages 4 à 6 sur 7",
+                                                         "Messages 7 à 7 sur 7"]
+    assert second.moved is None
+    assert str(second.frame["created_at"].dtype) == "datetime64[us, Europe/Paris]"
+
+
+def test_outbox_count_and_pages_are_those_of_the_filtered_rows(db):
+    lead = make_user(Role.PILOTE)
+    add_messages(5, template_key="a")
+    kept = add_messages(4, template_key="b")
+    page = page_of(lead, page=2, page_size=3, template_key="b")
+    assert (page.total, page.pages, list(page.frame["id"])) == (4, 2, [kept[0]])
+    assert page.label == "Messages 4 à 4 sur 4"
+    assert page_of(lead, template_key="b", search="n° 3").total == 1
+
+
+def test_outbox_page_out_of_range_is_the_nearest_one_and_says_so(db):
+    lead = make_user(Role.PILOTE)
+    ids = add_messages(5)
+    beyond = page_of(lead, page=9, page_size=2)
+    assert (beyond.page, list(beyond.frame["id"])) == (3, [ids[0]])
+    assert beyond.moved == "La page 9 n'existe pas : ces filtres donnent 3 page(s). Voici la page 3."
+    assert page_of(lead, page=0, page_size=2).page == page_of(lead, page=-4, page_size=2).page == 1
+    empty = page_of(lead, page=2, states=("sent",))
+    assert (empty.total, empty.page, empty.pages, empty.label) == (0, 1, 1, "Aucun message")
+    assert empty.frame.empty and list(empty.frame.columns) == list(outbox_admin.COLUMNS)
+
+
+def test_outbox_label_writes_thousands_the_french_way():
+    shown = outbox_admin.OutboxPage(frame=pd.DataFrame({"id": range(200)}), total=10_000, page=2, page_size=200,
+                                    requested=2)
+    assert shown.pages == 50
+    assert shown.label == "Messages 201 à 400 sur 10\u202f000"
 
 
 def test_state_counts_lists_every_state(db):
