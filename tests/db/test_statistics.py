@@ -191,3 +191,17 @@ def test_seed_demo_leaves_the_demo_database_analysed(tmp_path, monkeypatch, caps
         assert {"candidacies", "reviews", "structures"} <= analysed(db_engine.get_engine())
     finally:
         db_engine.reset_engine()
+
+
+def test_her_states_in_one_call_are_read_through_that_call_even_before_any_statistics(tmp_path):
+    """The query itself asks for the call's candidacies first: the plan does not depend on
+    sqlite_stat1 having been gathered yet (a database grown by one long-lived connection)."""
+    engine = db_engine.make_engine(f"sqlite:///{tmp_path / 'blind.sqlite3'}")
+    try:
+        upgrade(engine)
+        reviewer_id, call_id = grown_database(engine)
+        assert not {"reviews", "candidacies"} & analysed(engine)
+        plan = plan_of_her_states(engine, reviewer_id, call_id)
+        assert "ix_reviews_reviewer_id" not in plan, plan
+    finally:
+        engine.dispose()
