@@ -198,6 +198,9 @@ def _seeded(scale: Scale, url: str, path: Path | None) -> Seeded:
     seeded = Seeded(scale=scale, engine=engine, url=url, path=path)
     start = time.perf_counter()
     seed(seeded)
+    # As a deployed database has them (the app's engine gathers missing statistics on each new
+    # connection; PostgreSQL's autovacuum analyses): seeded through one connection, it has none yet.
+    db_engine.analyze(engine)
     seeded.seconds = time.perf_counter() - start
     return seeded
 
